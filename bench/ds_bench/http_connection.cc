@@ -1,0 +1,158 @@
+#include "http_connection.h"
+
+#include <limits>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace dsbench {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Counts body bytes without storing them.
+struct CountingBody {
+  using value_type = uint64_t;
+  struct reader {
+    template <class Header>
+    reader(Header&, value_type& count) : count_(count) {}
+    void init(const boost::optional<uint64_t>&, beast::error_code& ec) {
+      count_ = 0;
+      ec = {};
+    }
+    template <class Buffers>
+    std::size_t put(const Buffers& buffers, beast::error_code& ec) {
+      ec = {};
+      const auto n = asio::buffer_size(buffers);
+      count_ += n;
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+    value_type& count_;
+  };
+};
+
+bool HeaderIsTrue(const http::fields& fields, std::string_view name) {
+  const auto it = fields.find(name);
+  if (it == fields.end()) return false;
+  return beast::iequals(it->value(), "true");
+}
+
+template <class Body>
+void FillResponse(const http::response<Body>& message, HttpResponse* out) {
+  out->status = static_cast<int>(message.result_int());
+  out->content_type = std::string(message[http::field::content_type]);
+  out->next_offset = std::string(message["Stream-Next-Offset"]);
+  out->cursor = std::string(message["Stream-Cursor"]);
+  out->up_to_date = HeaderIsTrue(message.base(), "Stream-Up-To-Date");
+  out->closed = HeaderIsTrue(message.base(), "Stream-Closed");
+}
+
+}  // namespace
+
+struct HttpConnection::Impl {
+  Impl(asio::any_io_executor executor, const Target& t) : stream(executor), target(t) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  const Target& target;
+  bool connected = false;
+};
+
+HttpConnection::HttpConnection(asio::any_io_executor executor, const Target& target)
+    : impl_(std::make_unique<Impl>(std::move(executor), target)) {}
+
+HttpConnection::~HttpConnection() = default;
+
+asio::awaitable<HttpResponse> HttpConnection::Send(const HttpRequest& request) {
+  bool was_reused = false;
+  HttpResponse response = co_await SendOnce(request, &was_reused);
+  if (response.status == 0 && was_reused) {
+    response = co_await SendOnce(request, &was_reused);
+  }
+  co_return response;
+}
+
+asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& request,
+                                                       bool* was_reused) {
+  HttpResponse out;
+  auto& s = *impl_;
+  auto fail = [&](std::string_view what, const beast::error_code& ec) {
+    out.status = 0;
+    out.error = std::string(what) + ": " + ec.message();
+    if (ec == beast::error::timeout) *was_reused = false;  // a slow server gets no second wait
+    beast::error_code ignored;
+    s.stream.socket().close(ignored);
+    s.connected = false;
+    s.buffer.clear();
+  };
+
+  s.stream.expires_after(request.timeout);
+  *was_reused = s.connected;
+  if (!s.connected) {
+    auto [ec, endpoint] = co_await s.stream.async_connect(s.target.endpoints, kNoThrow);
+    if (ec) {
+      fail("connect", ec);
+      co_return out;
+    }
+    s.stream.socket().set_option(asio::ip::tcp::no_delay(true));
+    s.connected = true;
+    ++connects_;
+  }
+
+  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+  req.set(http::field::host, s.target.host_header);
+  req.set(http::field::user_agent, "ds-bench");
+  if (!request.content_type.empty()) req.set(http::field::content_type, request.content_type);
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = request.body;
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    req.prepare_payload();
+  }
+
+  if (auto [ec, n] = co_await http::async_write(s.stream, req, kNoThrow); ec) {
+    fail("write", ec);
+    co_return out;
+  }
+
+  bool keep_alive = false;
+  if (request.discard_body) {
+    http::response_parser<CountingBody> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    if (auto [ec, n] = co_await http::async_read(s.stream, s.buffer, parser, kNoThrow); ec) {
+      fail("read", ec);
+      co_return out;
+    }
+    FillResponse(parser.get(), &out);
+    out.body_bytes = parser.get().body();
+    keep_alive = parser.get().keep_alive();
+  } else {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    if (auto [ec, n] = co_await http::async_read(s.stream, s.buffer, parser, kNoThrow); ec) {
+      fail("read", ec);
+      co_return out;
+    }
+    FillResponse(parser.get(), &out);
+    out.body = std::move(parser.get().body());
+    out.body_bytes = out.body.size();
+    keep_alive = parser.get().keep_alive();
+  }
+  *was_reused = false;  // a response arrived: no retry regardless of status
+  if (!keep_alive) {
+    beast::error_code ignored;
+    s.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    s.stream.socket().close(ignored);
+    s.connected = false;
+    s.buffer.clear();
+  }
+  co_return out;
+}
+
+}  // namespace dsbench

@@ -1,0 +1,69 @@
+// A small io_context thread pool plus coroutine helpers the scenarios share.
+#ifndef DS_BENCH_IO_POOL_H_
+#define DS_BENCH_IO_POOL_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace dsbench {
+
+// Runs `threads` threads on one io_context. Scenario state must outlive the
+// pool: the destructor stops the context and destroys coroutines still parked
+// on it (for instance SSE readers waiting for data), so declare the state first.
+class IoPool {
+ public:
+  explicit IoPool(int threads);
+  ~IoPool();
+  IoPool(const IoPool&) = delete;
+  IoPool& operator=(const IoPool&) = delete;
+
+  boost::asio::any_io_executor executor() { return context_->get_executor(); }
+
+  // Runs `main` on the pool and blocks until it returns; rethrows its exception.
+  template <class T>
+  T Run(boost::asio::awaitable<T> main) {
+    auto done = boost::asio::co_spawn(*context_, std::move(main), boost::asio::use_future);
+    return done.get();
+  }
+
+ private:
+  std::optional<boost::asio::io_context> context_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+  std::vector<std::thread> threads_;
+};
+
+// Suspends the calling coroutine.
+boost::asio::awaitable<void> SleepFor(std::chrono::nanoseconds duration);
+boost::asio::awaitable<void> SleepUntil(std::chrono::steady_clock::time_point when);
+
+// Polls `done` every 10 ms until it is true or `limit` passes. Returns done().
+boost::asio::awaitable<bool> WaitUntil(std::function<bool()> done,
+                                       std::chrono::steady_clock::duration limit);
+
+// Prints "[name] t=<s>s <line()>" to stderr once a second until *stop.
+boost::asio::awaitable<void> ReportProgress(std::string name, std::function<std::string()> line,
+                                            const std::atomic<bool>* stop);
+
+// Fractional seconds from the command line as a clock duration.
+inline std::chrono::steady_clock::duration Seconds(double seconds) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(seconds));
+}
+
+// Nanoseconds on the steady clock; only meaningful within this process.
+int64_t SteadyNanos();
+
+}  // namespace dsbench
+
+#endif  // DS_BENCH_IO_POOL_H_

@@ -1,0 +1,50 @@
+// A streaming GET ...&live=sse reader: opens the response, then yields parsed
+// events as they arrive. Beast stays inside sse_client.cc.
+#ifndef DS_BENCH_SSE_CLIENT_H_
+#define DS_BENCH_SSE_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "sse_parser.h"
+#include "target.h"
+
+namespace dsbench {
+
+// Not thread-safe; one coroutine drives it. Each Open() uses a fresh TCP
+// connection, since an SSE response holds its connection until it ends.
+class SseClient {
+ public:
+  SseClient(boost::asio::any_io_executor executor, const Target& target);
+  ~SseClient();
+  SseClient(const SseClient&) = delete;
+  SseClient& operator=(const SseClient&) = delete;
+
+  // Connects and sends GET `path_and_query`; waits for the response header.
+  // Returns the HTTP status, or 0 on a network error / timeout (see error()).
+  boost::asio::awaitable<int> Open(const std::string& path_and_query,
+                                   std::chrono::milliseconds timeout);
+
+  // Waits up to `idle_timeout` for more body bytes and appends any completed
+  // events to *events (which may stay empty). Returns false when the response
+  // ended, failed or timed out; the client must then be re-opened.
+  boost::asio::awaitable<bool> Read(std::vector<SseEvent>* events,
+                                    std::chrono::milliseconds idle_timeout);
+
+  void Close();
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string error_;
+};
+
+}  // namespace dsbench
+
+#endif  // DS_BENCH_SSE_CLIENT_H_

@@ -1,0 +1,81 @@
+// Storage: the persistence contract every backend implements.
+//
+// A backend stores stream metadata, producer state and records, keyed by (path, generation,
+// position). It applies a WriteBatch atomically: after a crash either every change in the batch
+// is visible or none is. It enforces no protocol rules; the StreamManager decides what to write.
+// Backends: storage_memory/ (MemoryStorage) and storage_rocksdb/ (RocksDbStorage). The typed
+// contract suite in tests/ runs against both; a new backend passes it by adding one factory.
+//
+// Thread-safety: write() is called by one thread at a time (the GroupCommitter); read_records()
+// and load() may run concurrently with write() and with each other.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "streamkeeper/status.h"
+#include "streamkeeper/stream_state.h"
+
+namespace streamkeeper {
+
+// One stored unit: a byte-stream append, or one JSON message. Its positions are
+// [position, position + units) where units is the byte count (bytes) or 1 (JSON).
+struct Record {
+  uint64_t position = 0;
+  std::string value;
+};
+
+// Everything one operation changes in one stream.
+struct StreamChange {
+  enum class Kind {
+    kPut,    // upsert `meta`, upsert `producers`, add `records`
+    kErase,  // remove meta, producers and every record of (meta.path, meta.generation)
+  };
+  Kind kind = Kind::kPut;
+  StreamMeta meta;
+  ProducerMap producers;        // kPut: producer entries to upsert (others untouched)
+  std::vector<Record> records;  // kPut: new records, positions above every stored one
+};
+
+struct WriteBatch {
+  std::vector<StreamChange> changes;
+  uint64_t generation_counter = 0;  // persisted high-water mark of generations handed out
+  bool sync = true;                 // true: durable (WAL fsync) before write() returns
+};
+
+struct LoadedStream {
+  StreamMeta meta;
+  ProducerMap producers;
+};
+
+struct LoadedState {
+  std::vector<LoadedStream> streams;
+  uint64_t generation_counter = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Returns every stored stream with its producers, and the generation counter.
+  // Called once, before any write.
+  virtual Status load(LoadedState* out) = 0;
+
+  // Applies the whole batch atomically. With batch.sync, returns only once the batch survives a
+  // power loss; without, once it survives a process crash. A non-OK result means nothing of the
+  // batch may be assumed durable; the caller stops acknowledging writes.
+  virtual Status write(const WriteBatch& batch) = 0;
+
+  // Appends to *out, in position order, the records of (path, generation) that overlap
+  // [from, end): the record containing `from` (if any) first, then later ones. Stops after the
+  // record that makes the appended values total at least max_bytes (always at least one record
+  // when one overlaps). Records of other generations are never returned.
+  virtual Status read_records(const std::string& path, uint64_t generation, uint64_t from,
+                              uint64_t end, size_t max_bytes, std::vector<Record>* out) = 0;
+
+  // A short human-readable name ("memory", "rocksdb") for logs and tools.
+  virtual const char* name() const = 0;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,181 @@
+// StreamManager: the embeddable Durable Streams engine over one Storage backend.
+//
+// It owns every protocol rule below HTTP: idempotent create, content types, Stream-Seq,
+// idempotent producers, close, forks with soft delete, TTL and expiry. Writes go through a
+// GroupCommitter: concurrent appends share one storage write and one sync, and an append is
+// acknowledged only once durable. Readers see only durable data; waiters are woken after the
+// commit that made their data durable.
+//
+// Thread-safety: every method may be called from any thread concurrently.
+// Completion callbacks of the *_async methods run on the committer thread (or inline, for
+// results known without writing): they must be quick and must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "streamkeeper/clock.h"
+#include "streamkeeper/status.h"
+#include "streamkeeper/storage.h"
+
+namespace streamkeeper {
+
+struct ManagerOptions {
+  bool sync = true;                          // false: survives a process crash, not a power loss
+  Clock clock = SystemClock();
+  std::chrono::milliseconds sweep_interval{1000};  // expiry sweeper period; 0 disables the thread
+};
+
+struct CreateOptions {
+  std::string content_type;               // empty: application/octet-stream
+  std::optional<uint64_t> ttl_seconds;
+  std::optional<int64_t> expires_at_ms;
+  bool closed = false;
+  std::string initial_data;               // bytes, or a JSON value/array for JSON streams
+  // Fork: all three meaningful only when fork_from is non-empty.
+  std::string fork_from;
+  std::optional<uint64_t> fork_offset;    // position; nullopt = the source's tail
+  uint64_t fork_sub_offset = 0;
+  bool content_type_given = true;         // false: a fork inherits the source's type
+};
+
+struct StreamInfo {
+  std::string path;
+  std::string content_type;
+  uint64_t tail = 0;
+  bool closed = false;
+  std::optional<uint64_t> ttl_seconds;
+  std::optional<int64_t> expires_at_ms;
+  int64_t created_at_ms = 0;
+  uint64_t generation = 0;
+  bool is_json = false;
+};
+
+struct CreateResult {
+  bool created = false;  // false: an identical stream already existed
+  StreamInfo info;
+};
+
+struct Producer {
+  std::string id;
+  uint64_t epoch = 0;
+  uint64_t seq = 0;
+};
+
+struct AppendOptions {
+  std::string content_type;               // must match the stream's when data is non-empty
+  std::optional<std::string> stream_seq;  // Stream-Seq
+  std::optional<Producer> producer;
+  bool close = false;                     // close after appending (or close only, if no data)
+};
+
+struct AppendResult {
+  Status status;
+  uint64_t tail = 0;            // the stream's tail after the operation (also on kClosed)
+  bool closed = false;          // the stream is closed now
+  bool duplicate = false;       // producer retry: acknowledged without writing
+  // Producer echo, set when a producer was given.
+  uint64_t producer_epoch = 0;  // on kStaleEpoch: the server's current epoch
+  uint64_t producer_seq = 0;    // highest accepted seq
+  uint64_t expected_seq = 0;    // on kProducerSeqGap
+  uint64_t received_seq = 0;    // on kProducerSeqGap
+};
+
+struct ReadOptions {
+  size_t max_bytes = 1 << 20;   // stop after the unit that reaches this many payload bytes
+};
+
+struct ReadResult {
+  Status status;
+  std::string data;              // bytes, or for JSON streams a JSON array of the messages
+  std::vector<std::string> messages;  // JSON streams, read_messages() only
+  uint64_t next = 0;             // position to read from next
+  bool up_to_date = false;       // everything up to the tail was returned
+  bool closed = false;           // closed, and `next` is the final position
+  std::string content_type;
+  bool is_json = false;
+  uint64_t generation = 0;       // the stream incarnation (for cache validators)
+};
+
+using AppendCallback = std::function<void(AppendResult)>;
+using StatusCallback = std::function<void(Status)>;
+using CreateCallback = std::function<void(Status, CreateResult)>;
+// Called once when data past the waited-for position is durable, the stream closed, or the
+// stream went away (delete, expiry, shutdown).
+using WakeCallback = std::function<void()>;
+
+class StreamManager {
+ public:
+  // Loads every stream from `storage` and starts the committer (and sweeper) threads.
+  // Returns nullptr and sets *status when the storage cannot be loaded.
+  static std::unique_ptr<StreamManager> Open(std::unique_ptr<Storage> storage,
+                                             ManagerOptions options, Status* status);
+  ~StreamManager();
+  StreamManager(const StreamManager&) = delete;
+  StreamManager& operator=(const StreamManager&) = delete;
+
+  // Creates `path`. Idempotent when the configuration matches (content type compared by
+  // lower-cased media type, TTL/Expires-At, closed, fork source/offset/sub-offset): then
+  // created=false. Errors: kConfigMismatch, kGone (path soft-deleted -> conflict in HTTP),
+  // kBadRequest (bad JSON, bad fork offset/sub-offset), kNotFound (fork source missing),
+  // kContentTypeMismatch (fork type differs from source's), kIoError.
+  void create_async(const std::string& path, CreateOptions options, CreateCallback done);
+  Status create(const std::string& path, CreateOptions options, CreateResult* result);
+
+  // Appends `data` (bytes; for JSON streams a JSON value, arrays flattened one level).
+  // Rule order: producer fencing/dedup, closed, content type, Stream-Seq, producer seq.
+  void append_async(const std::string& path, std::string data, AppendOptions options,
+                    AppendCallback done);
+  AppendResult append(const std::string& path, std::string data, AppendOptions options);
+
+  // Closes the stream (idempotent). Same as an append of no data with close=true.
+  AppendResult close(const std::string& path);
+
+  // Deletes the stream; soft-deletes it while forks reference it. kNotFound, kGone.
+  void remove_async(const std::string& path, StatusCallback done);
+  Status remove(const std::string& path);
+
+  // Metadata without touching the sliding TTL. kNotFound, kGone.
+  Status get_metadata(const std::string& path, StreamInfo* info);
+
+  // Reads durable units from `from` (a position; nullopt = the tail, for offset=now).
+  // Touches the sliding TTL. kNotFound, kGone, kBadRequest (position past the tail).
+  ReadResult read(const std::string& path, std::optional<uint64_t> from,
+                  const ReadOptions& options = {});
+  // Like read(), but fills `messages` (one entry per JSON message) instead of `data`.
+  ReadResult read_messages(const std::string& path, std::optional<uint64_t> from,
+                           const ReadOptions& options = {});
+  // Live read: waits up to `timeout` for data past `from` (or a close), then reads.
+  // Blocks the calling thread; servers use wait_async() instead.
+  ReadResult read_live(const std::string& path, std::optional<uint64_t> from,
+                       std::chrono::milliseconds timeout, const ReadOptions& options = {});
+
+  // Parks `wake` until the durable tail passes `from`, the stream closes or goes away.
+  // Returns 0 and does not call `wake` when that is already so (read at once instead);
+  // otherwise a handle for cancel_wait(). Touches the sliding TTL.
+  uint64_t wait_async(const std::string& path, uint64_t from, WakeCallback wake);
+  // Removes a parked waiter; true if it was still parked (and so will never be called).
+  bool cancel_wait(const std::string& path, uint64_t handle);
+
+  // Expires idle streams now (the sweeper thread calls this periodically). Returns the count.
+  size_t sweep_expired();
+
+  // Every live (not soft-deleted, not expired) stream's path, for tools.
+  std::vector<std::string> list_streams();
+
+  // Stops the committer after draining queued writes, and wakes every waiter.
+  void shutdown();
+
+  class Impl;
+
+ private:
+  explicit StreamManager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace streamkeeper

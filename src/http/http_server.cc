@@ -1,0 +1,100 @@
+#include "http/http_server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <thread>
+#include <vector>
+
+#include "http/http_session.h"
+#include "protocol/protocol_handler.h"
+#include "streamkeeper/stream_manager.h"
+
+namespace streamkeeper {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class HttpServer::Impl {
+ public:
+  Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options)
+      : acceptor_(ioc_), grace_timer_(ioc_) {
+    context_.handler = handler;
+    context_.manager = manager;
+    context_.options = std::move(options);
+    if (context_.options.threads == 0) {
+      context_.options.threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+  }
+
+  Status listen() {
+    boost::system::error_code ec;
+    auto address = net::ip::make_address(context_.options.host, ec);
+    if (ec) return Status::BadRequest("invalid --host '" + context_.options.host + "'");
+    tcp::endpoint endpoint(address, context_.options.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::IoError("cannot listen on " + context_.options.host + ":" +
+                             std::to_string(context_.options.port) + ": " + ec.message());
+    }
+    do_accept();
+    return Status::Ok();
+  }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void run() {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < context_.options.threads; ++i) {
+      threads.emplace_back([this] { ioc_.run(); });
+    }
+    ioc_.run();
+    for (auto& thread : threads) thread.join();
+  }
+
+  void stop() {
+    net::post(ioc_, [this] {
+      if (context_.stopping.exchange(true)) return;
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      // Live readers were woken by the manager's shutdown; give in-flight responses a moment,
+      // then stop the loop (idle keep-alive connections are simply dropped).
+      grace_timer_.expires_after(std::chrono::milliseconds(500));
+      grace_timer_.async_wait([this](boost::system::error_code) { ioc_.stop(); });
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec) {
+        if (!acceptor_.is_open()) return;
+      } else {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<HttpSession>(std::move(socket), &context_)->start();
+      }
+      do_accept();
+    });
+  }
+
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer grace_timer_;
+  SessionContext context_;
+};
+
+HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options)
+    : impl_(std::make_unique<Impl>(handler, manager, std::move(options))) {}
+HttpServer::~HttpServer() = default;
+Status HttpServer::listen() { return impl_->listen(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::run() { impl_->run(); }
+void HttpServer::stop() { impl_->stop(); }
+
+}  // namespace streamkeeper

@@ -1,0 +1,254 @@
+#include "http/http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "protocol/protocol_handler.h"
+#include "streamkeeper/stream_manager.h"
+
+namespace streamkeeper {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+template <class Message>
+void CopyHeaders(const HttpResponse& response, Message* message) {
+  for (const auto& [name, value] : response.headers) message->set(name, value);
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, SessionContext* context)
+    : stream_(std::move(socket)), context_(context), timer_(stream_.get_executor()) {}
+
+template <class Fn>
+void HttpSession::post(Fn&& fn) {
+  net::post(stream_.get_executor(), [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable {
+    fn();
+  });
+}
+
+void HttpSession::start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request/response cycle
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->body_limit(context_->options.max_body_bytes);
+  parser_->header_limit(static_cast<uint32_t>(context_->options.max_header_bytes));
+  // The first request may take the idle timeout to arrive; after that each request must arrive
+  // whole within the request timeout.
+  stream_.expires_after(context_->options.idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                     self->on_read(ec, bytes);
+                   });
+}
+
+void HttpSession::on_read(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == beast::error::timeout ||
+      ec == net::error::operation_aborted) {
+    return close();
+  }
+  if (ec == http::error::body_limit) {
+    keep_alive_ = false;
+    return send(ProtocolHandler::Error(413, "PAYLOAD_TOO_LARGE", "request body is too large"));
+  }
+  if (ec == http::error::header_limit) {
+    keep_alive_ = false;
+    return send(ProtocolHandler::Error(431, "HEADERS_TOO_LARGE", "request headers are too large"));
+  }
+  if (ec) {
+    keep_alive_ = false;
+    return send(ProtocolHandler::Error(400, "BAD_REQUEST", "malformed HTTP request"));
+  }
+  auto message = parser_->release();
+  parser_.reset();
+  keep_alive_ = message.keep_alive();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  bool head = message.method() == http::verb::head;
+  context_->handler->handle(request, [self = shared_from_this(), head](HttpResponse response) {
+    if (head) response.body.clear();
+    self->post([self, response = std::move(response)]() mutable {
+      self->on_response(std::move(response));
+    });
+  });
+}
+
+void HttpSession::on_response(HttpResponse response) {
+  if (response.long_poll) return start_long_poll(std::move(*response.long_poll));
+  if (response.sse) return start_sse(std::move(response));
+  send(std::move(response));
+}
+
+void HttpSession::send(HttpResponse response) {
+  auto message = std::make_shared<http::response<http::string_body>>();
+  message->version(11);
+  message->result(static_cast<unsigned>(response.status));
+  CopyHeaders(response, message.get());
+  message->body() = std::move(response.body);
+  bool close_after = !keep_alive_ || response.close_connection || context_->stopping;
+  message->keep_alive(!close_after);
+  message->prepare_payload();
+  stream_.expires_after(context_->options.write_timeout);
+  http::async_write(stream_, *message,
+                    [self = shared_from_this(), message, close_after](beast::error_code ec, size_t) {
+                      self->on_write(ec, close_after);
+                    });
+}
+
+void HttpSession::on_write(beast::error_code ec, bool close_after) {
+  if (ec || close_after) return close();
+  do_read();
+}
+
+void HttpSession::close() {
+  beast::error_code ignored;
+  timer_.cancel();
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long-poll
+
+void HttpSession::start_long_poll(LongPollDirective directive) {
+  uint64_t token = ++token_;
+  long_poll_ = std::move(directive);
+  auto self = shared_from_this();
+  wait_handle_ = context_->manager->wait_async(long_poll_->path, long_poll_->position, [self, token] {
+    self->post([self, token] { self->on_long_poll_wake(token); });
+  });
+  if (wait_handle_ == 0 || context_->stopping) {
+    return send(context_->handler->finish_long_poll(*long_poll_));
+  }
+  waiting_ = true;
+  timer_.expires_after(context_->options.long_poll_timeout);
+  timer_.async_wait([self, token](beast::error_code ec) {
+    if (!ec) self->on_long_poll_timeout(token);
+  });
+}
+
+void HttpSession::on_long_poll_wake(uint64_t token) {
+  if (token != token_ || !waiting_) return;
+  waiting_ = false;
+  timer_.cancel();
+  send(context_->handler->finish_long_poll(*long_poll_));
+}
+
+void HttpSession::on_long_poll_timeout(uint64_t token) {
+  if (token != token_ || !waiting_) return;
+  // If the waiter is no longer parked its wake is already on the way; let it finish the request.
+  if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) return;
+  waiting_ = false;
+  send(context_->handler->finish_long_poll(*long_poll_));
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSE
+
+void HttpSession::start_sse(HttpResponse head) {
+  sse_ = std::move(*head.sse);
+  sse_position_ = sse_->position;
+  sse_deadline_ = std::chrono::steady_clock::now() + context_->options.sse_reconnect;
+  auto message = std::make_shared<http::response<http::empty_body>>();
+  message->version(11);
+  message->result(static_cast<unsigned>(head.status));
+  CopyHeaders(head, message.get());
+  message->keep_alive(false);  // the response ends with the connection
+  message->chunked(true);
+  auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
+  stream_.expires_after(context_->options.write_timeout);
+  http::async_write_header(
+      stream_, *serializer,
+      [self = shared_from_this(), message, serializer](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->sse_pump(true);
+      });
+}
+
+void HttpSession::sse_pump(bool first) {
+  if (context_->stopping || std::chrono::steady_clock::now() >= sse_deadline_) {
+    return sse_finish();
+  }
+  auto step = context_->handler->sse_step(*sse_, sse_position_, first);
+  sse_position_ = step.next_position;
+  if (!step.events.empty()) return sse_write(std::move(step.events), step.finished, step.wait);
+  if (step.finished) return sse_finish();
+  if (step.wait) return sse_wait();
+  post([this] { sse_pump(false); });
+}
+
+void HttpSession::sse_write(std::string events, bool finished, bool wait) {
+  auto payload = std::make_shared<std::string>(std::move(events));
+  stream_.expires_after(context_->options.write_timeout);
+  net::async_write(stream_, http::make_chunk(net::buffer(*payload)),
+                   [self = shared_from_this(), payload, finished, wait](beast::error_code ec,
+                                                                        size_t) {
+                     if (ec) return self->close();
+                     if (finished) return self->sse_finish();
+                     if (wait) return self->sse_wait();
+                     self->sse_pump(false);
+                   });
+}
+
+void HttpSession::sse_wait() {
+  uint64_t token = ++token_;
+  auto self = shared_from_this();
+  wait_handle_ = context_->manager->wait_async(sse_->path, sse_position_, [self, token] {
+    self->post([self, token] { self->on_sse_wake(token); });
+  });
+  if (wait_handle_ == 0) return post([this] { sse_pump(false); });
+  waiting_ = true;
+  auto until_reconnect = std::chrono::duration_cast<std::chrono::milliseconds>(
+      sse_deadline_ - std::chrono::steady_clock::now());
+  timer_.expires_after(std::max(std::chrono::milliseconds(0),
+                                std::min(context_->options.sse_heartbeat, until_reconnect)));
+  timer_.async_wait([self, token](beast::error_code ec) {
+    if (!ec) self->on_sse_timer(token);
+  });
+}
+
+void HttpSession::on_sse_wake(uint64_t token) {
+  if (token != token_ || !waiting_) return;
+  waiting_ = false;
+  timer_.cancel();
+  sse_pump(false);
+}
+
+void HttpSession::on_sse_timer(uint64_t token) {
+  if (token != token_ || !waiting_) return;
+  if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // a wake is on its way
+  waiting_ = false;
+  if (std::chrono::steady_clock::now() >= sse_deadline_) return sse_finish();
+  // A comment line: ignored by clients, but a dead peer makes the write fail and ends us.
+  sse_write(":\n\n", false, true);
+}
+
+void HttpSession::sse_finish() {
+  waiting_ = false;
+  stream_.expires_after(context_->options.write_timeout);
+  net::async_write(stream_, http::make_chunk_last(),
+                   [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
+}
+
+}  // namespace streamkeeper

@@ -1,0 +1,84 @@
+// HttpSession: one client connection, as a chain of short steps on its own strand:
+//   do_read -> on_read -> (protocol handler) -> on_response -> send -> on_write -> do_read
+// with two detours for live reads, each costing no thread while it waits:
+//   long-poll: park a waiter in the StreamManager and a timer; whichever fires first finishes it;
+//   SSE:       send the head, then pump events, park, pump again, until closed, gone or the
+//              reconnect interval ends the response.
+// Private to src/http: includes Beast.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "http/server_options.h"
+#include "protocol/http_types.h"
+
+namespace streamkeeper {
+
+class ProtocolHandler;
+class StreamManager;
+
+// What every session shares with the server.
+struct SessionContext {
+  ProtocolHandler* handler = nullptr;
+  StreamManager* manager = nullptr;
+  ServerOptions options;
+  std::atomic<bool> stopping{false};
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext* context);
+  void start();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, size_t bytes);
+  void on_response(HttpResponse response);
+  void send(HttpResponse response);
+  void on_write(boost::beast::error_code ec, bool close);
+  void close();
+
+  void start_long_poll(LongPollDirective directive);
+  void on_long_poll_wake(uint64_t token);
+  void on_long_poll_timeout(uint64_t token);
+
+  void start_sse(HttpResponse head);
+  void sse_pump(bool first);
+  void sse_write(std::string events, bool finished, bool wait);
+  void sse_wait();
+  void on_sse_wake(uint64_t token);
+  void on_sse_timer(uint64_t token);
+  void sse_finish();
+
+  // Posts `fn` onto this session's strand, keeping the session alive.
+  template <class Fn>
+  void post(Fn&& fn);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  SessionContext* context_;
+  bool keep_alive_ = true;
+
+  // Live-read state; `token_` tells stale wakes and timers apart from current ones.
+  boost::asio::steady_timer timer_;
+  uint64_t token_ = 0;
+  uint64_t wait_handle_ = 0;
+  bool waiting_ = false;
+  std::optional<LongPollDirective> long_poll_;
+  std::optional<SseDirective> sse_;
+  uint64_t sse_position_ = 0;
+  std::chrono::steady_clock::time_point sse_deadline_;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,25 @@
+// Limits and timeouts of the HTTP transport. Every limit is a command-line flag of streamkeeper.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace streamkeeper {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4437;
+  size_t threads = 0;                      // IO threads; 0 = one per core
+  size_t max_body_bytes = 64ull << 20;     // larger bodies get 413
+  size_t max_header_bytes = 16 << 10;      // larger request heads get 431
+  std::chrono::milliseconds request_timeout{30000};  // to receive one whole request
+  std::chrono::milliseconds idle_timeout{120000};    // keep-alive connection with no request
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds long_poll_timeout{30000};
+  std::chrono::milliseconds sse_heartbeat{15000};    // comment line to detect dead clients
+  std::chrono::milliseconds sse_reconnect{60000};    // end SSE responses so CDNs can collapse
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,48 @@
+#include "manager/content_type.h"
+
+#include <cctype>
+
+namespace streamkeeper {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool IsTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '+';
+}
+
+}  // namespace
+
+std::string NormalizeMediaType(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  std::string_view media = Trim(content_type.substr(0, semicolon));
+  std::string out(media);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsJsonContentType(std::string_view content_type) {
+  return NormalizeMediaType(content_type) == "application/json";
+}
+
+bool IsTextContentType(std::string_view content_type) {
+  std::string media = NormalizeMediaType(content_type);
+  return media.rfind("text/", 0) == 0 || media == "application/json";
+}
+
+bool IsWellFormedContentType(std::string_view content_type) {
+  std::string media = NormalizeMediaType(content_type);
+  auto slash = media.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == media.size()) return false;
+  for (size_t i = 0; i < media.size(); ++i) {
+    if (i != slash && !IsTokenChar(media[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace streamkeeper

@@ -1,0 +1,61 @@
+// StreamEntry: the in-memory state of one stream, shared by the manager's operations.
+//
+// Two views live side by side. `meta`/`producers` are the accepted state, including writes that
+// are queued in the GroupCommitter but not yet durable; writers validate against it, so
+// concurrent appends get strictly increasing positions without waiting for each other's sync.
+// `durable_*` is what readers see: it advances only in commit completions, after the sync.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "streamkeeper/stream_manager.h"
+#include "streamkeeper/stream_state.h"
+
+namespace streamkeeper {
+
+struct StreamEntry {
+  std::mutex mu;
+
+  // Accepted state (guarded by mu).
+  StreamMeta meta;
+  ProducerMap producers;
+  bool removed = false;  // erased from the manager's map; operations on it see "not found"
+
+  // Durable state (guarded by mu).
+  bool durable = false;  // the create is durable; before that readers see "not found"
+  uint64_t durable_tail = 0;
+  bool durable_closed = false;
+
+  // Parked live readers (guarded by mu).
+  std::map<uint64_t, WakeCallback> waiters;
+
+  // Immutable after creation.
+  bool is_json = false;
+  std::shared_ptr<StreamEntry> parent;  // fork source; keeps its records reachable
+
+  // Sliding-TTL bookkeeping, touched without the lock on every read and write.
+  std::atomic<int64_t> last_access_ms{0};
+  int64_t persisted_last_access_ms = 0;  // guarded by mu
+
+  // Moves every parked waiter out (call with mu held); run them after unlocking.
+  std::vector<WakeCallback> take_waiters();
+
+  // True when the stream's TTL or Expires-At has passed at `now_ms` (call with mu held).
+  bool expired_at(int64_t now_ms) const;
+};
+
+// What a reader needs from an entry and each of its fork ancestors, copied under their locks.
+struct ReadView {
+  std::string path;
+  uint64_t generation = 0;
+  uint64_t end = 0;            // exclusive: the durable tail, or the child's fork position
+  uint64_t fork_position = 0;  // positions below this come from `parent`
+  std::shared_ptr<ReadView> parent;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,62 @@
+// Transport-neutral HTTP messages: what the protocol layer consumes and produces.
+//
+// The protocol layer (ProtocolHandler) is a function from HttpRequest to HttpResponse and never
+// sees a socket. A response may carry a directive for the transport: park a long-poll, or start
+// an SSE stream. The transport (src/http/) carries those out and calls back into the protocol
+// layer for every payload it sends.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace streamkeeper {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // upper case, e.g. "GET"
+  std::string target;  // the raw request-target: path and query
+  HeaderList headers;
+  std::string body;
+
+  // The value of the first header named `name` (case-insensitive), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// Parked long-poll: the transport waits for data past `position` (or the deadline) and then calls
+// ProtocolHandler::finish_long_poll.
+struct LongPollDirective {
+  std::string path;
+  uint64_t position = 0;
+  std::optional<std::string> client_cursor;
+};
+
+// SSE stream: the transport sends the response head, then asks an SseSession for events.
+struct SseDirective {
+  std::string path;
+  uint64_t position = 0;
+  bool base64 = false;
+  bool json = false;
+  std::optional<std::string> client_cursor;
+};
+
+struct HttpResponse {
+  int status = 200;
+  HeaderList headers;
+  std::string body;
+  bool close_connection = false;
+  std::optional<LongPollDirective> long_poll;
+  std::optional<SseDirective> sse;
+
+  HttpResponse& set(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,74 @@
+// ProtocolHandler: the Durable Streams protocol as a function from request to response.
+//
+// It validates methods, paths, query parameters and headers, calls the StreamManager, and maps
+// typed results onto status codes and headers. It knows nothing of sockets: live reads come back
+// as directives (HttpResponse::long_poll / ::sse) that the transport parks and resumes through
+// finish_long_poll() and sse_step().
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "protocol/http_types.h"
+#include "streamkeeper/clock.h"
+#include "streamkeeper/stream_manager.h"
+
+namespace streamkeeper {
+
+struct ProtocolOptions {
+  size_t max_read_bytes = 1 << 20;  // payload bytes per catch-up response or SSE data event
+  std::chrono::milliseconds long_poll_timeout{30000};
+  Clock clock = SystemClock();
+};
+
+class ProtocolHandler {
+ public:
+  using Reply = std::function<void(HttpResponse)>;
+
+  ProtocolHandler(StreamManager* manager, ProtocolOptions options);
+
+  // Handles one request; calls `reply` exactly once, either inline or later from the manager's
+  // committer thread (writes answer only once durable).
+  void handle(const HttpRequest& request, Reply reply);
+
+  // Completes a parked long-poll after a wake or the timeout.
+  HttpResponse finish_long_poll(const LongPollDirective& directive);
+
+  // One step of an SSE stream from `position`: the events to send, where to continue, and
+  // whether the stream is finished (closed and fully sent, or gone) or must wait for data.
+  struct SseStep {
+    std::string events;
+    uint64_t next_position = 0;
+    bool finished = false;
+    bool wait = false;
+  };
+  SseStep sse_step(const SseDirective& directive, uint64_t position, bool first);
+
+  // An error response with the JSON error body and the headers every response carries.
+  static HttpResponse Error(int status, std::string_view code, std::string_view message);
+
+  // Adds the headers every response carries (nosniff, CORP, CORS).
+  static void AddCommonHeaders(HttpResponse* response);
+
+  const ProtocolOptions& options() const { return options_; }
+
+ private:
+  void handle_put(const HttpRequest& request, const std::string& path, Reply reply);
+  void handle_post(const HttpRequest& request, const std::string& path, Reply reply);
+  void handle_delete(const std::string& path, Reply reply);
+  HttpResponse handle_head(const std::string& path);
+  HttpResponse handle_get(const HttpRequest& request, const std::string& path,
+                          const struct RequestTarget& target);
+  HttpResponse read_response(const HttpRequest& request, const std::string& path,
+                             const std::string& offset_text, std::optional<uint64_t> position,
+                             bool live, std::optional<std::string_view> client_cursor);
+
+  StreamManager* manager_;
+  ProtocolOptions options_;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,100 @@
+#include "storage_memory/memory_storage.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace streamkeeper {
+namespace {
+
+bool PositionLess(const Record& record, uint64_t position) { return record.position < position; }
+bool PositionGreater(uint64_t position, const Record& record) { return position < record.position; }
+
+// Keeps `records` sorted. The contract promises appends above every stored position, so the
+// common case is a push_back; a repeated position replaces the stored record, as a RocksDB Put
+// of the same key would.
+void InsertRecord(const Record& record, std::vector<Record>* records) {
+  if (records->empty() || records->back().position < record.position) {
+    records->push_back(record);
+    return;
+  }
+  auto it = std::lower_bound(records->begin(), records->end(), record.position, PositionLess);
+  if (it != records->end() && it->position == record.position) {
+    *it = record;
+  } else {
+    records->insert(it, record);
+  }
+}
+
+}  // namespace
+
+Status MemoryStorage::load(LoadedState* out) {
+  std::shared_lock lock(mu_);
+  out->streams.clear();
+  out->streams.reserve(metas_.size());
+  for (const auto& [path, meta] : metas_) {
+    LoadedStream stream;
+    stream.meta = meta;
+    auto producers = producers_.find({path, meta.generation});
+    if (producers != producers_.end()) stream.producers = producers->second;
+    out->streams.push_back(std::move(stream));
+  }
+  out->generation_counter = generation_counter_;
+  return Status::Ok();
+}
+
+Status MemoryStorage::write(const WriteBatch& batch) {
+  std::unique_lock lock(mu_);
+  for (const StreamChange& change : batch.changes) {
+    if (change.kind == StreamChange::Kind::kErase) {
+      ApplyErase(change);
+    } else {
+      ApplyPut(change);
+    }
+  }
+  generation_counter_ = batch.generation_counter;
+  return Status::Ok();
+}
+
+void MemoryStorage::ApplyPut(const StreamChange& change) {
+  const StreamMeta& meta = change.meta;
+  metas_[meta.path] = meta;
+  GenerationKey key{meta.path, meta.generation};
+  if (!change.producers.empty()) {
+    ProducerMap& producers = producers_[key];
+    for (const auto& [id, state] : change.producers) producers[id] = state;
+  }
+  if (!change.records.empty()) {
+    std::vector<Record>& records = records_[key];
+    for (const Record& record : change.records) InsertRecord(record, &records);
+  }
+}
+
+void MemoryStorage::ApplyErase(const StreamChange& change) {
+  GenerationKey key{change.meta.path, change.meta.generation};
+  metas_.erase(change.meta.path);
+  producers_.erase(key);
+  records_.erase(key);
+}
+
+Status MemoryStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,
+                                   uint64_t end, size_t max_bytes, std::vector<Record>* out) {
+  if (from >= end) return Status::Ok();
+  std::shared_lock lock(mu_);
+  auto found = records_.find({path, generation});
+  if (found == records_.end()) return Status::Ok();
+  const std::vector<Record>& records = found->second;
+
+  // The record containing `from` is the last one starting at or before it.
+  auto it = std::upper_bound(records.begin(), records.end(), from, PositionGreater);
+  if (it != records.begin()) --it;
+
+  size_t total = 0;
+  for (; it != records.end() && it->position < end; ++it) {
+    out->push_back(*it);
+    total += it->value.size();
+    if (total >= max_bytes) break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace streamkeeper

@@ -1,0 +1,49 @@
+#include "storage_rocksdb/live_generations.h"
+
+#include <mutex>
+#include <unordered_set>
+
+namespace streamkeeper {
+
+void LiveGenerations::Reset(const LoadedState& state) {
+  std::unique_lock lock(mu_);
+  generation_.clear();
+  for (const LoadedStream& stream : state.streams) {
+    generation_[stream.meta.path] = stream.meta.generation;
+  }
+  loaded_ = true;
+}
+
+void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
+  std::unique_lock lock(mu_);
+  for (const StreamChange& change : batch.changes) {
+    if (change.kind == StreamChange::Kind::kPut) {
+      generation_[change.meta.path] = change.meta.generation;
+    }
+  }
+}
+
+void LiveGenerations::AfterWrite(const WriteBatch& batch) {
+  // Walk backwards so an erase followed by a put of the same path in one batch keeps the put.
+  std::unordered_set<std::string_view> put_later;
+  std::unique_lock lock(mu_);
+  for (auto it = batch.changes.rbegin(); it != batch.changes.rend(); ++it) {
+    const StreamMeta& meta = it->meta;
+    if (it->kind == StreamChange::Kind::kPut) {
+      put_later.insert(meta.path);
+      continue;
+    }
+    if (put_later.contains(meta.path)) continue;
+    auto found = generation_.find(meta.path);
+    if (found != generation_.end() && found->second == meta.generation) generation_.erase(found);
+  }
+}
+
+bool LiveGenerations::IsDead(std::string_view path, uint64_t generation) const {
+  std::shared_lock lock(mu_);
+  if (!loaded_) return false;
+  auto found = generation_.find(path);
+  return found == generation_.end() || found->second != generation;
+}
+
+}  // namespace streamkeeper

@@ -1,0 +1,343 @@
+#include "storage_rocksdb/rocksdb_storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <utility>
+
+#include "storage_rocksdb/generation_compaction_filter.h"
+#include "storage_rocksdb/key_codec.h"
+#include "storage_rocksdb/live_generations.h"
+#include "storage_rocksdb/meta_codec.h"
+
+namespace streamkeeper {
+
+namespace keys = rocksdb_keys;
+
+namespace {
+
+constexpr const char* kMetaFamily = "meta";
+constexpr const char* kProducersFamily = "producers";
+constexpr const char* kDataFamily = "data";
+
+// Small memtables for the small column families; the data family gets the configured size.
+constexpr size_t kSmallWriteBuffer = 8 << 20;
+
+std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+rocksdb::Slice ToSlice(std::string_view view) { return {view.data(), view.size()}; }
+
+Status FromRocks(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return Status::Ok();
+  return Status::IoError(std::string(what) + ": " + status.ToString());
+}
+
+bool LooksLikeLockFailure(const rocksdb::Status& status) {
+  std::string text = status.ToString();
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  return text.find("lock") != std::string::npos;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(std::shared_ptr<rocksdb::Cache> cache, bool bloom,
+                                           size_t write_buffer_bytes,
+                                           const rocksdb::CompactionFilter* filter) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  table.format_version = 5;
+  if (bloom) {
+    // Point lookups of stream metadata by path; whole-key bloom filters fit them.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+  }
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compaction_style = rocksdb::kCompactionStyleLevel;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.write_buffer_size = write_buffer_bytes;
+  cf.compaction_filter = filter;
+  return cf;
+}
+
+}  // namespace
+
+struct RocksDbStorage::Impl {
+  explicit Impl(RocksDbOptions opts)
+      : options(std::move(opts)),
+        data_filter(&live, GenerationCompactionFilter::KeyKind::kData),
+        producer_filter(&live, GenerationCompactionFilter::KeyKind::kProducer) {}
+
+  ~Impl() {
+    if (!db) return;
+    db->SyncWAL();  // best effort: a clean shutdown makes sync=false writes power-safe
+    for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    db->Close();
+  }
+
+  Status OpenDb();
+  Status CheckFormatVersion();
+  bool FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family);
+  Status LoadMetas(LoadedState* out, std::map<std::string, size_t>* index);
+  Status LoadProducers(const std::map<std::string, size_t>& index, LoadedState* out);
+  Status ValidateBatch(const WriteBatch& batch) const;
+
+  RocksDbOptions options;
+  // Declared before `db`: the filters must outlive the database that calls them.
+  LiveGenerations live;
+  GenerationCompactionFilter data_filter;
+  GenerationCompactionFilter producer_filter;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db closes
+  rocksdb::ColumnFamilyHandle* default_family = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* producers = nullptr;
+  rocksdb::ColumnFamilyHandle* data = nullptr;
+};
+
+Status RocksDbStorage::Impl::OpenDb() {
+  const std::string& path = options.path;
+  if (path.empty()) return Status::IoError("rocksdb storage: no data directory given");
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) {
+      return Status::IoError("cannot create data directory " + path + ": " + ec.message());
+    }
+  }
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = options.max_background_jobs;
+  db_options.manual_wal_flush = false;  // every write() reaches the OS before it returns
+  db_options.bytes_per_sync = 1 << 20;  // smooth SST writeback instead of bursts at fsync
+  db_options.wal_bytes_per_sync = 1 << 20;
+  db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs
+  db_options.keep_log_file_num = 4;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, kSmallWriteBuffer, nullptr)},
+      {kMetaFamily, FamilyOptions(cache, true, kSmallWriteBuffer, nullptr)},
+      {kProducersFamily, FamilyOptions(cache, false, kSmallWriteBuffer, &producer_filter)},
+      {kDataFamily, FamilyOptions(cache, false, options.write_buffer_bytes, &data_filter)},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  if (!status.ok()) {
+    if (LooksLikeLockFailure(status)) {
+      return Status::IoError("data directory " + path +
+                             " is locked: another process (another streamkeeper?) or this one "
+                             "already has it open: " +
+                             status.ToString());
+    }
+    return Status::IoError("cannot open RocksDB database in " + path + ": " + status.ToString());
+  }
+  db.reset(raw);
+  default_family = handles[0];
+  meta = handles[1];
+  producers = handles[2];
+  data = handles[3];
+  return CheckFormatVersion();
+}
+
+bool RocksDbStorage::Impl::FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+  it->SeekToFirst();
+  return !it->Valid();
+}
+
+Status RocksDbStorage::Impl::CheckFormatVersion() {
+  const std::string& path = options.path;
+  std::string version;
+  rocksdb::Status status =
+      db->Get(rocksdb::ReadOptions(), default_family, ToSlice(keys::kFormatVersionKey), &version);
+  if (status.ok()) {
+    if (version == keys::kFormatVersion) return Status::Ok();
+    return Status::IoError("data directory " + path + " has on-disk format version '" + version +
+                           "'; this build reads only version " + std::string(keys::kFormatVersion));
+  }
+  if (!status.IsNotFound()) return FromRocks(status, "reading format version in " + path);
+  if (!FamilyIsEmpty(meta) || !FamilyIsEmpty(producers) || !FamilyIsEmpty(data)) {
+    return Status::IoError("data directory " + path +
+                           " holds data but no format version: not a streamkeeper database");
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  status = db->Put(sync, default_family, ToSlice(keys::kFormatVersionKey),
+                   ToSlice(keys::kFormatVersion));
+  return FromRocks(status, "writing format version in " + path);
+}
+
+Status RocksDbStorage::Open(const RocksDbOptions& options, std::unique_ptr<Storage>* out) {
+  out->reset();
+  auto impl = std::make_unique<Impl>(options);
+  Status status = impl->OpenDb();
+  if (!status.ok()) return status;
+  out->reset(new RocksDbStorage(std::move(impl)));
+  return Status::Ok();
+}
+
+RocksDbStorage::RocksDbStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RocksDbStorage::~RocksDbStorage() = default;
+
+// --- load --------------------------------------------------------------------------------------
+
+Status RocksDbStorage::Impl::LoadMetas(LoadedState* out, std::map<std::string, size_t>* index) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), meta));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = View(it->key());
+    if (key == keys::kGenerationCounterKey) {
+      auto counter = keys::DecodeFixed64(View(it->value()));
+      if (!counter) return Status::IoError("corrupt generation counter in " + options.path);
+      out->generation_counter = *counter;
+      continue;
+    }
+    if (!key.empty() && key[0] == '\0') continue;  // a reserved key from a later version
+    LoadedStream stream;
+    if (!DecodeStreamMeta(View(it->value()), &stream.meta) || stream.meta.path != key) {
+      return Status::IoError("corrupt metadata for stream '" + std::string(key) + "' in " +
+                             options.path);
+    }
+    (*index)[stream.meta.path] = out->streams.size();
+    out->streams.push_back(std::move(stream));
+  }
+  return FromRocks(it->status(), "loading stream metadata from " + options.path);
+}
+
+Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& index,
+                                           LoadedState* out) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), producers));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto parts = keys::ParseProducerKey(View(it->key()));
+    if (!parts) return Status::IoError("corrupt producer key in " + options.path);
+    auto found = index.find(std::string(parts->path));
+    if (found == index.end()) continue;  // dead generation not yet compacted away
+    LoadedStream& stream = out->streams[found->second];
+    if (stream.meta.generation != parts->generation) continue;
+    ProducerState state;
+    if (!DecodeProducerState(View(it->value()), &state)) {
+      return Status::IoError("corrupt producer state in stream '" + stream.meta.path + "' in " +
+                             options.path);
+    }
+    stream.producers[std::string(parts->producer_id)] = state;
+  }
+  return FromRocks(it->status(), "loading producer state from " + options.path);
+}
+
+Status RocksDbStorage::load(LoadedState* out) {
+  LoadedState state;
+  std::map<std::string, size_t> index;
+  Status status = impl_->LoadMetas(&state, &index);
+  if (status.ok()) status = impl_->LoadProducers(index, &state);
+  if (!status.ok()) return status;
+  impl_->live.Reset(state);
+  *out = std::move(state);
+  return Status::Ok();
+}
+
+// --- write -------------------------------------------------------------------------------------
+
+Status RocksDbStorage::Impl::ValidateBatch(const WriteBatch& batch) const {
+  for (const StreamChange& change : batch.changes) {
+    if (change.meta.generation > keys::kMaxKeyNumber) {
+      return Status::BadRequest("generation exceeds 16 digits in stream " + change.meta.path);
+    }
+    for (const Record& record : change.records) {
+      if (record.position > keys::kMaxKeyNumber) {
+        return Status::BadRequest("position exceeds 16 digits in stream " + change.meta.path);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status RocksDbStorage::write(const WriteBatch& batch) {
+  Status valid = impl_->ValidateBatch(batch);
+  if (!valid.ok()) return valid;
+
+  rocksdb::WriteBatch wb;
+  for (const StreamChange& change : batch.changes) {
+    const StreamMeta& meta = change.meta;
+    if (change.kind == StreamChange::Kind::kErase) {
+      wb.Delete(impl_->meta, meta.path);
+      wb.DeleteRange(impl_->data, keys::DataGenerationBegin(meta.path, meta.generation),
+                     keys::DataGenerationEnd(meta.path, meta.generation));
+      wb.DeleteRange(impl_->producers, keys::ProducerGenerationBegin(meta.path, meta.generation),
+                     keys::ProducerGenerationEnd(meta.path, meta.generation));
+      continue;
+    }
+    wb.Put(impl_->meta, meta.path, EncodeStreamMeta(meta));
+    for (const auto& [id, state] : change.producers) {
+      wb.Put(impl_->producers, keys::ProducerKey(meta.path, meta.generation, id),
+             EncodeProducerState(state));
+    }
+    for (const Record& record : change.records) {
+      wb.Put(impl_->data, keys::DataKey(meta.path, meta.generation, record.position), record.value);
+    }
+  }
+  wb.Put(impl_->meta, ToSlice(keys::kGenerationCounterKey),
+         keys::EncodeFixed64(batch.generation_counter));
+
+  rocksdb::WriteOptions write_options;
+  write_options.sync = batch.sync;
+  impl_->live.BeforeWrite(batch);
+  rocksdb::Status status = impl_->db->Write(write_options, &wb);
+  if (!status.ok()) return FromRocks(status, "writing to " + impl_->options.path);
+  impl_->live.AfterWrite(batch);
+  return Status::Ok();
+}
+
+// --- read --------------------------------------------------------------------------------------
+
+Status RocksDbStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,
+                                    uint64_t end, size_t max_bytes, std::vector<Record>* out) {
+  if (from >= end || generation > keys::kMaxKeyNumber) return Status::Ok();
+  from = std::min(from, keys::kMaxKeyNumber);
+  std::string lower = keys::DataGenerationBegin(path, generation);
+  std::string upper = end <= keys::kMaxKeyNumber ? keys::DataKey(path, generation, end)
+                                                 : keys::DataGenerationEnd(path, generation);
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = true;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;  // positions < end, this generation only
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->data));
+
+  // The record containing `from` is the last one starting at or before it; when there is none,
+  // start at the first record of the generation.
+  it->SeekForPrev(keys::DataKey(path, generation, from));
+  if (!it->Valid() && it->status().ok()) it->Seek(lower_slice);
+
+  size_t total = 0;
+  for (; it->Valid(); it->Next()) {
+    auto parts = keys::ParseDataKey(View(it->key()));
+    if (!parts) return Status::IoError("corrupt record key in stream '" + path + "'");
+    out->push_back(Record{parts->position, it->value().ToString()});
+    total += it->value().size();
+    if (total >= max_bytes) break;
+  }
+  return FromRocks(it->status(), "reading stream '" + path + "'");
+}
+
+// --- maintenance -------------------------------------------------------------------------------
+
+Status RocksDbStorage::Compact() {
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* family : {impl_->meta, impl_->producers, impl_->data}) {
+    rocksdb::Status status = impl_->db->CompactRange(compact, family, nullptr, nullptr);
+    if (!status.ok()) return FromRocks(status, "compacting " + impl_->options.path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace streamkeeper

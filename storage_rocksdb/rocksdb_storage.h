@@ -1,0 +1,67 @@
+// RocksDbStorage: the durable Storage backend, one RocksDB database per data directory.
+//
+// The on-disk format (column families, key layouts, value encodings, format version, the
+// compaction filter, what `sync` means) is documented in storage_rocksdb/README.md. This header
+// includes no RocksDB header; the database lives behind a pimpl.
+//
+// Thread-safety: as the Storage contract requires, load() and read_records() may run
+// concurrently with each other and with write(); write() is called by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "streamkeeper/storage.h"
+
+namespace streamkeeper {
+
+struct RocksDbOptions {
+  std::string path;                      // data directory (created, with parents, if missing)
+  bool create_if_missing = true;         // false: Open fails unless a database exists
+  size_t block_cache_bytes = 64 << 20;   // one LRU cache shared by every column family
+  size_t write_buffer_bytes = 32 << 20;  // memtable size of the data column family
+  int max_background_jobs = 2;           // flush + compaction threads
+};
+
+class RocksDbStorage final : public Storage {
+ public:
+  // Opens (or creates) the database at options.path. On success stores a RocksDbStorage in
+  // *out and returns OK. On failure stores nullptr and returns kIoError with a message naming
+  // the directory and the cause: it cannot be created or opened, it is locked by another
+  // process (or already open in this one), or it holds an unknown format version or is not a
+  // Streamkeeper database.
+  static Status Open(const RocksDbOptions& options, std::unique_ptr<Storage>* out);
+
+  // Syncs the WAL (so sync=false writes survive a power loss after a clean shutdown) and
+  // closes the database, releasing its lock.
+  ~RocksDbStorage() override;
+
+  RocksDbStorage(const RocksDbStorage&) = delete;
+  RocksDbStorage& operator=(const RocksDbStorage&) = delete;
+
+  // kIoError if a stored value is corrupt or RocksDB fails. Also enables the compaction filter.
+  Status load(LoadedState* out) override;
+  // One RocksDB WriteBatch; WriteOptions::sync = batch.sync. kBadRequest (nothing written) if a
+  // generation or position exceeds 16 decimal digits; kIoError if RocksDB fails.
+  Status write(const WriteBatch& batch) override;
+  // kIoError if RocksDB fails (records appended before the failure stay in *out).
+  Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
+                      size_t max_bytes, std::vector<Record>* out) override;
+  const char* name() const override { return "rocksdb"; }
+
+  // Flushes memtables and compacts every column family fully, running the compaction filter
+  // over all data (dead generations are dropped once load() has run). For tools and tests;
+  // blocks until done.
+  Status Compact();
+
+ private:
+  struct Impl;
+  explicit RocksDbStorage(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace streamkeeper

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Idempotent set-up of a Debian 12 (bookworm) machine for building and testing
+# Streamkeeper. Run as root. Installs only what is missing: a machine that
+# already has everything makes no apt-get call and no network call.
+#
+#   tools/setup.sh
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "setup.sh: error: $*" >&2; exit 1; }
+note() { echo "setup.sh: $*"; }
+
+packages=(
+  librocksdb-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libcxxopts-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  ninja-build ccache cmake g++ pkg-config
+  curl ca-certificates
+)
+
+is_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+apt_updated=0
+apt_install() {
+  [[ $(id -u) -eq 0 ]] || die "must run as root to install: $*"
+  command -v apt-get >/dev/null || die "apt-get not found (this script targets Debian 12)"
+  if [[ $apt_updated -eq 0 ]]; then
+    note "apt-get update"
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt_updated=1
+  fi
+  note "installing: $*"
+  apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "$@" >/dev/null ||
+    die "apt-get install failed for: $*"
+}
+
+# --- Debian packages ---------------------------------------------------------
+missing=()
+for p in "${packages[@]}"; do
+  is_installed "$p" || missing+=("$p")
+done
+command -v node >/dev/null || missing+=(nodejs)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  apt_install "${missing[@]}"
+fi
+
+# npm: a nodesource `nodejs` bundles npm, and Debian's `npm` conflicts with
+# it, so install Debian's npm only when node comes from Debian's nodejs.
+if ! command -v npm >/dev/null; then
+  node_pkg_version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
+  if [[ -n "$node_pkg_version" && "$node_pkg_version" != *nodesource* ]]; then
+    apt_install npm
+  else
+    die "npm is not on PATH, and node ($(command -v node)) is not Debian's nodejs package; install the npm that matches it"
+  fi
+fi
+command -v node >/dev/null || die "node is still not on PATH after installing nodejs"
+command -v npm >/dev/null || die "npm is still not on PATH after installing npm"
+
+# The conformance suite's vitest 4 / vite need Node.js >= 20.19 (Debian 12's
+# own nodejs is 18): warn rather than fail, the C++ build does not need it.
+node_version=$(node -p 'process.versions.node')
+IFS=. read -r node_major node_minor _ <<<"$node_version"
+if (( node_major < 20 || (node_major == 20 && node_minor < 19) )); then
+  echo "setup.sh: warning: Node.js $node_version is too old for the conformance tests (need >= 20.19)" >&2
+fi
+
+# --- npm packages for tests/conformance --------------------------------------
+conf=$repo/tests/conformance
+if [[ -f "$conf/package-lock.json" ]]; then
+  if [[ ! -f "$conf/node_modules/.package-lock.json" ||
+        "$conf/package-lock.json" -nt "$conf/node_modules/.package-lock.json" ]]; then
+    note "npm ci in tests/conformance"
+    (cd "$conf" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      die "npm ci failed in $conf"
+  fi
+fi
+
+note "ok"
