@@ -8,6 +8,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <ctime>
+
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -18,6 +20,24 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 namespace {
+
+constexpr size_t kFirstReadBytes = 2048;
+
+// The IMF-fixdate of now, formatted at most once a second per thread.
+const std::string& HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached.assign(buf, n);
+    cached_second = now;
+  }
+  return cached;
+}
 
 template <class Message>
 void CopyHeaders(const HttpResponse& response, Message* message) {
@@ -44,12 +64,23 @@ void HttpSession::start() {
 // Request/response cycle
 
 void HttpSession::do_read() {
+  // Between requests a connection may sit idle for the idle timeout; once a request's first
+  // bytes arrive, the whole request must arrive within the request timeout.
+  if (buffer_.size() > 0) return read_request();
+  stream_.expires_after(context_->options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            if (ec) return self->on_read(ec, 0);
+                            self->buffer_.commit(bytes);
+                            self->read_request();
+                          });
+}
+
+void HttpSession::read_request() {
   parser_.emplace();
   parser_->body_limit(context_->options.max_body_bytes);
   parser_->header_limit(static_cast<uint32_t>(context_->options.max_header_bytes));
-  // The first request may take the idle timeout to arrive; after that each request must arrive
-  // whole within the request timeout.
-  stream_.expires_after(context_->options.idle_timeout);
+  stream_.expires_after(context_->options.request_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                      self->on_read(ec, bytes);
@@ -85,9 +116,8 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(message.body());
-  bool head = message.method() == http::verb::head;
-  context_->handler->handle(request, [self = shared_from_this(), head](HttpResponse response) {
-    if (head) response.body.clear();
+  head_request_ = message.method() == http::verb::head;
+  context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
     self->post([self, response = std::move(response)]() mutable {
       self->on_response(std::move(response));
     });
@@ -105,10 +135,14 @@ void HttpSession::send(HttpResponse response) {
   message->version(11);
   message->result(static_cast<unsigned>(response.status));
   CopyHeaders(response, message.get());
-  message->body() = std::move(response.body);
+  message->set(http::field::date, HttpDate());
   bool close_after = !keep_alive_ || response.close_connection || context_->stopping;
   message->keep_alive(!close_after);
-  message->prepare_payload();
+  // A HEAD response has no body and must not claim a zero length (RFC 9110 §8.6).
+  if (!head_request_) {
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+  }
   stream_.expires_after(context_->options.write_timeout);
   http::async_write(stream_, *message,
                     [self = shared_from_this(), message, close_after](beast::error_code ec, size_t) {
@@ -174,6 +208,7 @@ void HttpSession::start_sse(HttpResponse head) {
   message->version(11);
   message->result(static_cast<unsigned>(head.status));
   CopyHeaders(head, message.get());
+  message->set(http::field::date, HttpDate());
   message->keep_alive(false);  // the response ends with the connection
   message->chunked(true);
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);

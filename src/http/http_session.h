@@ -42,6 +42,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
+  void read_request();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void on_response(HttpResponse response);
   void send(HttpResponse response);
@@ -69,6 +70,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   SessionContext* context_;
   bool keep_alive_ = true;
+  bool head_request_ = false;
 
   // Live-read state; `token_` tells stale wakes and timers apart from current ones.
   boost::asio::steady_timer timer_;

@@ -403,6 +403,7 @@ HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const st
       HttpResponse not_modified = Empty(304);
       not_modified.set("ETag", etag);
       not_modified.set("Stream-Next-Offset", FormatOffset(read.next));
+      not_modified.set("Cache-Control", std::string(kCatchUpCacheControl));
       return not_modified;
     }
     response.set("ETag", std::move(etag));

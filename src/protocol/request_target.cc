@@ -41,6 +41,7 @@ Status ValidateStreamPath(std::string_view path) {
 
 Status ParseRequestTarget(std::string_view target, RequestTarget* out) {
   auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) parsed = boost::urls::parse_absolute_uri(target);  // RFC 9112 §3.2.2
   if (!parsed) return Status::BadRequest("malformed request target");
   out->path = parsed->path();
   for (auto param : parsed->params()) {

@@ -1,0 +1,391 @@
+#include "http_test_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace streamkeeper::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int RemainingMs(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+std::optional<std::string> HttpResult::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TestConnection
+
+TestConnection::TestConnection(uint16_t port, Millis timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+      int error = 0;
+      socklen_t length = sizeof error;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      rc = error == 0 ? 0 : -1;
+    }
+  }
+  if (rc != 0) {
+    ::close(fd);
+    return;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  fd_ = fd;
+}
+
+TestConnection::~TestConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool TestConnection::send(std::string_view bytes) {
+  auto deadline = Clock::now() + Millis(5000);
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, RemainingMs(deadline)) != 1) return false;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return false;
+  }
+  return true;
+}
+
+int TestConnection::fill(Clock::time_point deadline) {
+  if (peer_closed_) return -1;
+  for (;;) {
+    char chunk[16384];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<size_t>(n));
+      return static_cast<int>(n);
+    }
+    if (n == 0) {
+      peer_closed_ = true;
+      return -1;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      peer_closed_ = true;  // reset counts as closed
+      return -1;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, RemainingMs(deadline));
+    if (ready == 0) return 0;
+    if (ready < 0 && errno != EINTR) return -1;
+  }
+}
+
+bool TestConnection::read_until(std::string_view needle, Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (buffer_.find(needle) == std::string::npos) {
+    if (fill(deadline) <= 0) return buffer_.find(needle) != std::string::npos;
+  }
+  return true;
+}
+
+std::string TestConnection::read_until_close(Millis timeout, bool* closed) {
+  auto deadline = Clock::now() + timeout;
+  int n;
+  while ((n = fill(deadline)) > 0) {
+  }
+  *closed = n < 0;
+  std::string out = std::move(buffer_);
+  buffer_.clear();
+  return out;
+}
+
+HttpResult TestConnection::read_response(Millis timeout, bool head_request) {
+  HttpResult result;
+  auto deadline = Clock::now() + timeout;
+  // Head.
+  size_t head_end;
+  while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    int n = fill(deadline);
+    if (n == 0) {
+      result.error = "timeout waiting for response head";
+      return result;
+    }
+    if (n < 0) {
+      result.closed = true;
+      result.error = "connection closed before response head";
+      return result;
+    }
+  }
+  std::string head = buffer_.substr(0, head_end);
+  buffer_.erase(0, head_end + 4);
+  size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) {
+    result.error = "bad status line: " + status_line;
+    return result;
+  }
+  result.status = std::stoi(status_line.substr(9, 3));
+  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t end = head.find("\r\n", pos);
+    if (end == std::string::npos) end = head.size();
+    std::string line = head.substr(pos, end - pos);
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && value.back() == ' ') value.pop_back();
+      result.headers.emplace_back(line.substr(0, colon), value);
+    }
+    pos = end + 2;
+  }
+  // Body.
+  bool no_body = head_request || result.status == 204 || result.status == 304 ||
+                 (result.status >= 100 && result.status < 200);
+  if (no_body) {
+    result.complete = true;
+    return result;
+  }
+  auto encoding = result.header("Transfer-Encoding");
+  if (encoding && EqualsIgnoreCase(*encoding, "chunked")) {
+    result.chunked = true;
+    for (;;) {
+      size_t size_end;
+      while ((size_end = buffer_.find("\r\n")) == std::string::npos) {
+        int n = fill(deadline);
+        if (n <= 0) {
+          result.closed = n < 0;
+          result.error = n == 0 ? "timeout in chunked body" : "closed in chunked body";
+          return result;
+        }
+      }
+      size_t size = std::stoul(buffer_.substr(0, size_end), nullptr, 16);
+      if (size == 0) {
+        // No trailers expected: the terminator is "0\r\n\r\n".
+        while (buffer_.size() < size_end + 4) {
+          int n = fill(deadline);
+          if (n <= 0) {
+            result.closed = n < 0;
+            result.error = "incomplete last chunk";
+            return result;
+          }
+        }
+        buffer_.erase(0, size_end + 4);
+        result.complete = true;
+        return result;
+      }
+      while (buffer_.size() < size_end + 2 + size + 2) {
+        int n = fill(deadline);
+        if (n <= 0) {
+          result.closed = n < 0;
+          result.error = n == 0 ? "timeout in chunk" : "closed in chunk";
+          return result;
+        }
+      }
+      result.body.append(buffer_, size_end + 2, size);
+      buffer_.erase(0, size_end + 2 + size + 2);
+    }
+  }
+  if (auto length = result.header("Content-Length")) {
+    size_t want = std::stoul(*length);
+    while (buffer_.size() < want) {
+      int n = fill(deadline);
+      if (n <= 0) {
+        result.closed = n < 0;
+        result.error = n == 0 ? "timeout in body" : "closed in body";
+        result.body = buffer_;
+        return result;
+      }
+    }
+    result.body = buffer_.substr(0, want);
+    buffer_.erase(0, want);
+    result.complete = true;
+    return result;
+  }
+  bool closed = false;
+  result.body = read_until_close(Millis(RemainingMs(deadline)), &closed);
+  result.closed = closed;
+  result.complete = closed;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string BuildRequest(std::string_view method, std::string_view target, const Headers& headers,
+                         std::string_view body) {
+  std::string out;
+  out.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  bool has_length = false;
+  for (const auto& [name, value] : headers) {
+    if (EqualsIgnoreCase(name, "Content-Length")) has_length = true;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_length && (!body.empty() || method == "POST" || method == "PUT")) {
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  }
+  out.append("\r\n").append(body);
+  return out;
+}
+
+HttpResult Request(uint16_t port, std::string_view method, std::string_view target,
+                   const Headers& headers, std::string_view body, Millis timeout) {
+  TestConnection connection(port);
+  if (!connection.ok()) {
+    HttpResult result;
+    result.error = "connect failed";
+    return result;
+  }
+  if (!connection.send(BuildRequest(method, target, headers, body))) {
+    HttpResult result;
+    result.error = "send failed";
+    return result;
+  }
+  return connection.read_response(timeout, method == "HEAD");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerProcess
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0 && !exit_code_) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+bool ServerProcess::spawn(const std::string& binary, const std::vector<std::string>& args) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return false;
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return false;
+  std::vector<std::string> argv_storage;
+  argv_storage.push_back(binary);
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  out_fd_ = out_pipe[0];
+  err_fd_ = err_pipe[0];
+  SetNonBlocking(out_fd_);
+  SetNonBlocking(err_fd_);
+  pid_ = pid;
+  return true;
+}
+
+void ServerProcess::drain(Millis timeout) {
+  if (out_fd_ < 0 && err_fd_ < 0) {
+    ::usleep(static_cast<useconds_t>(timeout.count() * 1000));
+    return;
+  }
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  int ready = ::poll(fds, 2, static_cast<int>(timeout.count()));
+  if (ready <= 0) return;
+  char chunk[4096];
+  int* owned[2] = {&out_fd_, &err_fd_};
+  for (int i = 0; i < 2; ++i) {
+    if (*owned[i] < 0) continue;
+    ssize_t n;
+    while ((n = ::read(*owned[i], chunk, sizeof chunk)) > 0) {
+      (i == 0 ? stdout_ : stderr_).append(chunk, static_cast<size_t>(n));
+    }
+    if (n == 0) {  // end of file: the child closed its end
+      ::close(*owned[i]);
+      *owned[i] = -1;
+    }
+  }
+}
+
+uint16_t ServerProcess::wait_listening(Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  constexpr std::string_view kMarker = "listening on http://";
+  while (Clock::now() < deadline) {
+    size_t at = stdout_.find(kMarker);
+    if (at != std::string::npos) {
+      size_t space = stdout_.find(' ', at + kMarker.size());
+      if (space != std::string::npos) {
+        std::string host_port = stdout_.substr(at + kMarker.size(), space - at - kMarker.size());
+        size_t colon = host_port.rfind(':');
+        if (colon != std::string::npos) return static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1)));
+      }
+    }
+    int status = 0;
+    if (!exit_code_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (exit_code_) {
+      drain(Millis(0));
+      return 0;
+    }
+    drain(Millis(std::min(20, RemainingMs(deadline))));
+  }
+  return 0;
+}
+
+void ServerProcess::signal(int signo) {
+  if (pid_ > 0 && !exit_code_) ::kill(pid_, signo);
+}
+
+std::optional<int> ServerProcess::wait_exit(Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (exit_code_) return exit_code_;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      drain(Millis(0));
+      return exit_code_;
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    drain(Millis(std::min(20, RemainingMs(deadline))));
+  }
+}
+
+}  // namespace streamkeeper::testing

@@ -1,0 +1,105 @@
+// Test helpers for driving the real streamkeeper binary: a child-process wrapper and a tiny
+// blocking HTTP/1.1 client over POSIX sockets. Every wait is bounded; nothing here can hang a
+// test run. Connects only to 127.0.0.1.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace streamkeeper::testing {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using Millis = std::chrono::milliseconds;
+
+struct HttpResult {
+  int status = 0;  // 0: no parseable response arrived
+  Headers headers;
+  std::string body;          // de-chunked
+  bool chunked = false;
+  bool complete = false;     // the body ended as framed (length reached or last chunk seen)
+  bool closed = false;       // the server closed the connection
+  std::string error;         // transport failure, if any
+
+  // First header named `name` (case-insensitive), or nullopt.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+// One client connection to 127.0.0.1:port.
+class TestConnection {
+ public:
+  // Connects (bounded by `timeout`); check ok() afterwards.
+  TestConnection(uint16_t port, Millis timeout = Millis(2000));
+  ~TestConnection();
+  TestConnection(const TestConnection&) = delete;
+  TestConnection& operator=(const TestConnection&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  // Writes all of `bytes`; false on error (e.g. the server already closed).
+  bool send(std::string_view bytes);
+  // Reads one response; waits at most `timeout` in total.
+  HttpResult read_response(Millis timeout, bool head_request = false);
+  // Reads until the peer closes or `timeout` passes; returns what arrived. *closed says which.
+  std::string read_until_close(Millis timeout, bool* closed);
+  // Reads until `needle` has arrived (in raw bytes, including anything buffered) or timeout.
+  bool read_until(std::string_view needle, Millis timeout);
+  // Bytes read so far and not consumed by read_response().
+  const std::string& buffered() const { return buffer_; }
+
+ private:
+  // Appends what is available within `deadline`; 0 on timeout, -1 on close/error.
+  int fill(std::chrono::steady_clock::time_point deadline);
+
+  int fd_ = -1;
+  std::string buffer_;
+  bool peer_closed_ = false;
+};
+
+// Builds a request with Host and Content-Length (when a body is given or the method sends one).
+std::string BuildRequest(std::string_view method, std::string_view target, const Headers& headers,
+                         std::string_view body);
+
+// One request on a fresh connection.
+HttpResult Request(uint16_t port, std::string_view method, std::string_view target,
+                   const Headers& headers = {}, std::string_view body = {},
+                   Millis timeout = Millis(5000));
+
+// The streamkeeper binary as a child process, stdout and stderr captured.
+class ServerProcess {
+ public:
+  ServerProcess() = default;
+  ~ServerProcess();  // SIGKILLs and reaps the child if it still runs
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts `binary args...`. Returns false if exec failed.
+  bool spawn(const std::string& binary, const std::vector<std::string>& args);
+  // Waits for the "listening on http://127.0.0.1:PORT" line; returns the port or 0.
+  uint16_t wait_listening(Millis timeout);
+  // Sends a signal to the child.
+  void signal(int signo);
+  // Waits for the child to exit; returns its exit code (128+signal if killed), or nullopt on
+  // timeout. Output is drained while waiting.
+  std::optional<int> wait_exit(Millis timeout);
+  bool running() const { return pid_ > 0 && !exit_code_; }
+  // Everything the child wrote so far.
+  const std::string& out() const { return stdout_; }
+  const std::string& err() const { return stderr_; }
+
+ private:
+  void drain(Millis timeout);
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string stdout_;
+  std::string stderr_;
+  std::optional<int> exit_code_;
+};
+
+}  // namespace streamkeeper::testing

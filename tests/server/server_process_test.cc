@@ -1,0 +1,561 @@
+// The real streamkeeper binary, started as a child process on 127.0.0.1 with --port 0, driven
+// over plain sockets. Covers the transport's limits and timeouts, SSE reconnect, graceful
+// shutdown, RocksDB restart and start-up failures. Every wait is bounded; teardown kills the child.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../storage/temp_dir.h"
+#include "http_test_client.h"
+
+#ifndef STREAMKEEPER_BINARY
+#error "STREAMKEEPER_BINARY must name the server binary"
+#endif
+
+namespace streamkeeper::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Offset(uint64_t position) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llu_%016llu", 0ULL, static_cast<unsigned long long>(position));
+  return buf;
+}
+
+long long MillisSince(Clock::time_point start) {
+  return std::chrono::duration_cast<Millis>(Clock::now() - start).count();
+}
+
+struct SseEvent {
+  std::string type;
+  std::string data;
+};
+
+std::vector<SseEvent> ParseSse(const std::string& text) {
+  std::vector<SseEvent> events;
+  SseEvent current;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) break;
+    std::string line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty()) {
+      if (!current.type.empty()) events.push_back(current);
+      current = SseEvent{};
+    } else if (line.rfind("event: ", 0) == 0) {
+      current.type = line.substr(7);
+    } else if (line.rfind("data:", 0) == 0) {
+      current.data += line.substr(5);
+    }
+  }
+  return events;
+}
+
+void ExpectJsonErrorBody(const HttpResult& result, std::string_view code) {
+  EXPECT_EQ(result.header("Content-Type").value_or(""), "application/json");
+  EXPECT_EQ(result.body.rfind(R"({"error":{"code":")" + std::string(code) + "\"", 0), 0u)
+      << result.body;
+}
+
+class ServerProcessTest : public ::testing::Test {
+ protected:
+  // Starts a server with `extra` flags plus a test default for every flag `extra` leaves out
+  // (no flag is ever given twice). Waits for the port it reports.
+  std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra, uint16_t* port,
+                                       const std::string& data_dir = "") {
+    auto has = [&](const std::string& flag) {
+      for (const auto& arg : extra) {
+        if (arg == flag) return true;
+      }
+      return false;
+    };
+    std::vector<std::string> args = extra;
+    auto add_default = [&](const std::string& flag, const std::string& value) {
+      if (!has(flag)) {
+        args.push_back(flag);
+        args.push_back(value);
+      }
+    };
+    add_default("--host", "127.0.0.1");
+    add_default("--port", "0");
+    add_default("--storage", "memory");
+    add_default("--data-dir", data_dir.empty() ? dir_.path() + "/data" : data_dir);
+    add_default("--sync", "none");
+    add_default("--threads", "2");
+    auto server = std::make_unique<ServerProcess>();
+    if (!server->spawn(STREAMKEEPER_BINARY, args)) {
+      ADD_FAILURE() << "cannot spawn " << STREAMKEEPER_BINARY;
+      *port = 0;
+      return server;
+    }
+    *port = server->wait_listening(Millis(10000));
+    EXPECT_NE(*port, 0) << "server did not report its port; stdout:\n"
+                        << server->out() << "\nstderr:\n"
+                        << server->err();
+    return server;
+  }
+
+  // Runs the binary to completion (bounded) and returns its exit code.
+  std::optional<int> RunToExit(const std::vector<std::string>& args, ServerProcess* process,
+                               Millis timeout = Millis(10000)) {
+    if (!process->spawn(STREAMKEEPER_BINARY, args)) return std::nullopt;
+    auto code = process->wait_exit(timeout);
+    if (!code) ADD_FAILURE() << "process did not exit within " << timeout.count() << " ms";
+    return code;
+  }
+
+  TempDir dir_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+TEST_F(ServerProcessTest, BodyOverMaxBodyBytesIs413WithJsonError) {
+  uint16_t port = 0;
+  auto server = Start({"--max-body-bytes", "1024"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/limits", {{"Content-Type", "text/plain"}}).status, 201);
+
+  HttpResult at_limit = Request(port, "POST", "/v1/stream/limits",
+                                {{"Content-Type", "text/plain"}}, std::string(1024, 'a'));
+  EXPECT_EQ(at_limit.status, 204) << at_limit.error << at_limit.body;
+
+  HttpResult over = Request(port, "POST", "/v1/stream/limits", {{"Content-Type", "text/plain"}},
+                            std::string(4096, 'b'));
+  EXPECT_EQ(over.status, 413) << over.error;
+  ExpectJsonErrorBody(over, "PAYLOAD_TOO_LARGE");
+
+  // Declared length over the limit, body not sent at all: answered from the head alone.
+  TestConnection declared(port);
+  ASSERT_TRUE(declared.ok());
+  ASSERT_TRUE(declared.send("POST /v1/stream/limits HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n"));
+  HttpResult early = declared.read_response(Millis(3000));
+  EXPECT_EQ(early.status, 413) << early.error;
+
+  // Chunked body that grows past the limit.
+  TestConnection chunked(port);
+  ASSERT_TRUE(chunked.ok());
+  std::string request =
+      "POST /v1/stream/limits HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'c') + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(chunked.send(request));
+  HttpResult chunked_over = chunked.read_response(Millis(3000));
+  EXPECT_EQ(chunked_over.status, 413) << chunked_over.error;
+
+  // Nothing over the limit was stored.
+  HttpResult read = Request(port, "GET", "/v1/stream/limits?offset=-1");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, std::string(1024, 'a'));
+}
+
+TEST_F(ServerProcessTest, LargeBodyOverLimitStillGets413BeforeReset) {
+  // The client has written far more than the limit by the time it reads; the 413 must not be
+  // lost to a TCP reset caused by closing a socket with unread request bytes.
+  uint16_t port = 0;
+  auto server = Start({"--max-body-bytes", "1024"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/big", {{"Content-Type", "text/plain"}}).status, 201);
+  int got_413 = 0;
+  constexpr int kTries = 5;
+  for (int i = 0; i < kTries; ++i) {
+    TestConnection connection(port);
+    ASSERT_TRUE(connection.ok());
+    connection.send(BuildRequest("POST", "/v1/stream/big", {{"Content-Type", "text/plain"}},
+                                 std::string(2 << 20, 'z')));
+    HttpResult result = connection.read_response(Millis(3000));
+    if (result.status == 413) ++got_413;
+  }
+  EXPECT_EQ(got_413, kTries);
+}
+
+TEST_F(ServerProcessTest, HeadOverMaxHeaderBytesIs431) {
+  uint16_t port = 0;
+  auto server = Start({"--max-header-bytes", "2048"}, &port);
+  ASSERT_NE(port, 0);
+  HttpResult small = Request(port, "PUT", "/v1/stream/h", {{"X-Pad", std::string(512, 'p')}});
+  EXPECT_EQ(small.status, 201) << small.error;
+  HttpResult big = Request(port, "GET", "/v1/stream/h", {{"X-Pad", std::string(4096, 'p')}});
+  EXPECT_EQ(big.status, 431) << big.error;
+  ExpectJsonErrorBody(big, "HEADERS_TOO_LARGE");
+  // Many small headers add up too.
+  Headers many;
+  for (int i = 0; i < 100; ++i) many.emplace_back("X-H" + std::to_string(i), std::string(40, 'q'));
+  EXPECT_EQ(Request(port, "GET", "/v1/stream/h", many).status, 431);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts
+
+TEST_F(ServerProcessTest, HalfRequestHeadIsDisconnected) {
+  uint16_t port = 0;
+  auto server = Start({"--request-timeout-ms", "300", "--idle-timeout-ms", "300"}, &port);
+  ASSERT_NE(port, 0);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  auto start = Clock::now();
+  ASSERT_TRUE(connection.send("GET /v1/stream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  bool closed = false;
+  connection.read_until_close(Millis(3000), &closed);
+  EXPECT_TRUE(closed) << "a half-sent request head held the connection for 3 s";
+  EXPECT_LT(MillisSince(start), 2000);
+  EXPECT_GE(MillisSince(start), 250);
+}
+
+TEST_F(ServerProcessTest, TricklingHeadIsDisconnectedAfterRequestTimeout) {
+  // A slow client that keeps sending a byte at a time must not extend the deadline.
+  uint16_t port = 0;
+  auto server = Start({"--request-timeout-ms", "300", "--idle-timeout-ms", "300"}, &port);
+  ASSERT_NE(port, 0);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  auto start = Clock::now();
+  std::string head = "GET /v1/stream/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {
+    if (!connection.send(i < static_cast<int>(head.size()) ? head.substr(i, 1) : "a")) break;
+    connection.read_until_close(Millis(50), &closed);
+  }
+  if (!closed) connection.read_until_close(Millis(1000), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_LT(MillisSince(start), 1500);
+}
+
+TEST_F(ServerProcessTest, RequestTimeoutBoundsHalfHeadEvenWithLongIdleTimeout) {
+  // --request-timeout-ms is "time allowed to receive one whole request"; --idle-timeout-ms is for
+  // keep-alive connections with no request. A client that has started a request must be held to
+  // the request timeout, not the (much longer) idle timeout.
+  uint16_t port = 0;
+  auto server = Start({"--request-timeout-ms", "300", "--idle-timeout-ms", "20000"}, &port);
+  ASSERT_NE(port, 0);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  auto start = Clock::now();
+  ASSERT_TRUE(connection.send("GET /v1/stream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  bool closed = false;
+  connection.read_until_close(Millis(2000), &closed);
+  EXPECT_TRUE(closed) << "half a request head is still connected after "
+                      << MillisSince(start) << " ms with --request-timeout-ms 300";
+}
+
+TEST_F(ServerProcessTest, IdleKeepAliveConnectionIsClosed) {
+  uint16_t port = 0;
+  auto server = Start({"--request-timeout-ms", "1000", "--idle-timeout-ms", "300"}, &port);
+  ASSERT_NE(port, 0);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send(BuildRequest("PUT", "/v1/stream/idle", {}, "")));
+  HttpResult created = connection.read_response(Millis(3000));
+  EXPECT_EQ(created.status, 201);
+  auto start = Clock::now();
+  bool closed = false;
+  connection.read_until_close(Millis(3000), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_LT(MillisSince(start), 2000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSE reconnect
+
+TEST_F(ServerProcessTest, SseEndsAfterReconnectIntervalWithCurrentOffset) {
+  uint16_t port = 0;
+  auto server = Start({"--sse-reconnect-ms", "800"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/sse", {{"Content-Type", "text/plain"}}, "abc").status,
+            201);
+  TestConnection sse(port);
+  ASSERT_TRUE(sse.ok());
+  auto start = Clock::now();
+  ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/sse?offset=-1&live=sse", {}, "")));
+  ASSERT_TRUE(sse.read_until("upToDate", Millis(3000))) << sse.buffered();
+  // Data appended while the response is open is delivered before the reconnect.
+  ASSERT_EQ(Request(port, "POST", "/v1/stream/sse", {{"Content-Type", "text/plain"}}, "defg").status,
+            204);
+  HttpResult response = sse.read_response(Millis(5000));
+  long long elapsed = MillisSince(start);
+  EXPECT_EQ(response.status, 200) << response.error;
+  EXPECT_TRUE(response.chunked);
+  EXPECT_TRUE(response.complete) << "no chunked terminator: " << response.error;
+  EXPECT_FALSE(response.header("Content-Length").has_value());
+  EXPECT_EQ(response.header("Content-Type").value_or(""), "text/event-stream");
+  EXPECT_GE(elapsed, 700);
+  EXPECT_LT(elapsed, 3000);
+  auto events = ParseSse(response.body);
+  ASSERT_FALSE(events.empty()) << response.body;
+  std::string data;
+  for (const auto& event : events) {
+    if (event.type == "data") data += event.data;
+  }
+  EXPECT_EQ(data, "abcdefg");
+  EXPECT_EQ(events.back().type, "control");
+  EXPECT_NE(events.back().data.find("\"streamNextOffset\":\"" + Offset(7) + "\""),
+            std::string::npos)
+      << events.back().data;
+  EXPECT_NE(events.back().data.find("streamCursor"), std::string::npos);
+  bool closed = false;
+  sse.read_until_close(Millis(1000), &closed);
+  EXPECT_TRUE(closed) << "connection stays open after the SSE response ended";
+}
+
+TEST_F(ServerProcessTest, SseOnClosedStreamEndsAtOnce) {
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/sse-closed",
+                    {{"Content-Type", "application/octet-stream"}, {"Stream-Closed", "true"}},
+                    std::string("\x00\x01\x02", 3))
+                .status,
+            201);
+  auto start = Clock::now();
+  HttpResult response = Request(port, "GET", "/v1/stream/sse-closed?offset=-1&live=sse");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_TRUE(response.complete);
+  EXPECT_LT(MillisSince(start), 2000);
+  EXPECT_EQ(response.header("stream-sse-data-encoding").value_or(""), "base64");
+  auto events = ParseSse(response.body);
+  ASSERT_EQ(events.size(), 2u) << response.body;
+  EXPECT_EQ(events[0].data, "AAEC");
+  EXPECT_NE(events[1].data.find("\"streamClosed\":true"), std::string::npos);
+  EXPECT_EQ(events[1].data.find("streamCursor"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long-poll over the wire
+
+TEST_F(ServerProcessTest, LongPollTimesOutWith204) {
+  uint16_t port = 0;
+  auto server = Start({"--long-poll-timeout-ms", "300"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/lp").status, 201);
+  auto start = Clock::now();
+  HttpResult response = Request(port, "GET", "/v1/stream/lp?offset=now&live=long-poll");
+  EXPECT_EQ(response.status, 204) << response.error;
+  EXPECT_GE(MillisSince(start), 250);
+  EXPECT_LT(MillisSince(start), 2000);
+  EXPECT_TRUE(response.header("Stream-Cursor").has_value());
+  EXPECT_EQ(response.header("Stream-Up-To-Date").value_or(""), "true");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection reuse
+
+TEST_F(ServerProcessTest, PipelinedRequestsAreAnsweredInOrder) {
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/pipe", {{"Content-Type", "text/plain"}}, "ab").status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send(
+      BuildRequest("POST", "/v1/stream/pipe", {{"Content-Type", "text/plain"}}, "cd") +
+      BuildRequest("GET", "/v1/stream/pipe?offset=-1", {}, "") +
+      BuildRequest("GET", "/v1/stream/missing", {}, "")));
+  HttpResult append = connection.read_response(Millis(3000));
+  EXPECT_EQ(append.status, 204) << append.error;
+  HttpResult read = connection.read_response(Millis(3000));
+  EXPECT_EQ(read.status, 200) << read.error;
+  EXPECT_EQ(read.body, "abcd");
+  HttpResult missing = connection.read_response(Millis(3000));
+  EXPECT_EQ(missing.status, 404) << missing.error;
+}
+
+TEST_F(ServerProcessTest, ResponsesCarryDateHeader) {
+  // RFC 9110 6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx and 4xx responses.
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  HttpResult created = Request(port, "PUT", "/v1/stream/dated");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_TRUE(created.header("Date").has_value()) << "no Date on 201";
+  HttpResult missing = Request(port, "GET", "/v1/stream/undated");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(missing.header("Date").has_value()) << "no Date on 404";
+}
+
+TEST_F(ServerProcessTest, HeadResponseDoesNotClaimAZeroLengthBody) {
+  // RFC 9110 8.6: a HEAD response may omit Content-Length, but must not send one unless it equals
+  // the length a GET would have returned. GET of this stream returns 5 bytes.
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/head", {{"Content-Type", "text/plain"}}, "hello").status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send(BuildRequest("HEAD", "/v1/stream/head", {}, "") +
+                              BuildRequest("GET", "/v1/stream/head", {}, "")));
+  HttpResult head = connection.read_response(Millis(3000), /*head_request=*/true);
+  EXPECT_EQ(head.status, 200);
+  auto length = head.header("Content-Length");
+  if (length) {
+    EXPECT_EQ(*length, "5") << "HEAD claims a different body length than GET";
+  }
+  // The HEAD response carried no body: the next response follows directly.
+  HttpResult get = connection.read_response(Millis(3000));
+  EXPECT_EQ(get.status, 200) << get.error;
+  EXPECT_EQ(get.body, "hello");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shutdown and restart
+
+TEST_F(ServerProcessTest, SigtermEndsLiveReadersAndExitsZero) {
+  uint16_t port = 0;
+  auto server = Start({"--long-poll-timeout-ms", "20000", "--sse-reconnect-ms", "20000"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/live", {{"Content-Type", "text/plain"}}, "x").status,
+            201);
+  TestConnection long_poll(port);
+  TestConnection sse(port);
+  ASSERT_TRUE(long_poll.ok() && sse.ok());
+  ASSERT_TRUE(long_poll.send(BuildRequest("GET", "/v1/stream/live?offset=now&live=long-poll", {}, "")));
+  ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/live?offset=now&live=sse", {}, "")));
+  ASSERT_TRUE(sse.read_until("upToDate", Millis(3000)));
+  std::this_thread::sleep_for(Millis(200));  // let the long-poll park
+
+  auto start = Clock::now();
+  server->signal(SIGTERM);
+  HttpResult poll_result = long_poll.read_response(Millis(3000));
+  EXPECT_LT(MillisSince(start), 2500);
+  EXPECT_NE(poll_result.status, 0) << "long-poll got no response: " << poll_result.error;
+  EXPECT_EQ(poll_result.status, 204);
+  HttpResult sse_result = sse.read_response(Millis(3000));
+  EXPECT_EQ(sse_result.status, 200);
+  EXPECT_TRUE(sse_result.complete) << "SSE response not terminated: " << sse_result.error;
+  EXPECT_LT(MillisSince(start), 2500);
+  auto code = server->wait_exit(Millis(5000));
+  ASSERT_TRUE(code.has_value()) << "server still running 5 s after SIGTERM";
+  EXPECT_EQ(*code, 0) << server->err();
+  EXPECT_LT(MillisSince(start), 5000);
+  EXPECT_NE(server->out().find("stopped"), std::string::npos) << server->out();
+}
+
+TEST_F(ServerProcessTest, RocksDbRestartKeepsBytesAndOffsets) {
+  std::string data_dir = dir_.path() + "/rocks";
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  const Headers octet = {{"Content-Type", "application/octet-stream"}};
+  std::string tail;
+  {
+    uint16_t port = 0;
+    auto server = Start({"--storage", "rocksdb", "--sync", "always"}, &port, data_dir);
+    ASSERT_NE(port, 0);
+    ASSERT_EQ(Request(port, "PUT", "/v1/stream/durable", octet, bytes.substr(0, 100)).status, 201);
+    HttpResult append = Request(port, "POST", "/v1/stream/durable", octet, bytes.substr(100));
+    ASSERT_EQ(append.status, 204);
+    tail = append.header("Stream-Next-Offset").value_or("");
+    EXPECT_EQ(tail, Offset(256));
+    ASSERT_EQ(Request(port, "PUT", "/v1/stream/json", {{"Content-Type", "application/json"}},
+                      R"([1,2,3])")
+                  .status,
+              201);
+    server->signal(SIGTERM);
+    auto code = server->wait_exit(Millis(5000));
+    ASSERT_TRUE(code.has_value());
+    EXPECT_EQ(*code, 0) << server->err();
+  }
+  uint16_t port = 0;
+  auto server = Start({"--storage", "rocksdb", "--sync", "always"}, &port, data_dir);
+  ASSERT_NE(port, 0);
+  HttpResult read = Request(port, "GET", "/v1/stream/durable?offset=-1");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, bytes);
+  EXPECT_EQ(read.header("Stream-Next-Offset").value_or(""), tail);
+  EXPECT_EQ(read.header("Content-Type").value_or(""), "application/octet-stream");
+  HttpResult append = Request(port, "POST", "/v1/stream/durable", octet, "more");
+  EXPECT_EQ(append.status, 204);
+  EXPECT_EQ(append.header("Stream-Next-Offset").value_or(""), Offset(260));
+  HttpResult after = Request(port, "GET", "/v1/stream/durable?offset=" + tail);
+  EXPECT_EQ(after.body, "more");
+  HttpResult json = Request(port, "GET", "/v1/stream/json?offset=-1");
+  EXPECT_EQ(json.body, "[1,2,3]");
+  EXPECT_EQ(json.header("Stream-Next-Offset").value_or(""), Offset(3));
+}
+
+TEST_F(ServerProcessTest, SecondServerOnSameDataDirFailsClearly) {
+  std::string data_dir = dir_.path() + "/locked";
+  uint16_t port = 0;
+  auto first = Start({"--storage", "rocksdb"}, &port, data_dir);
+  ASSERT_NE(port, 0);
+  ServerProcess second;
+  auto code = RunToExit({"--host", "127.0.0.1", "--port", "0", "--storage", "rocksdb",
+                         "--data-dir", data_dir, "--threads", "1"},
+                        &second);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_EQ(second.out().find("listening"), std::string::npos) << second.out();
+  EXPECT_NE(second.err().find("cannot open storage"), std::string::npos) << second.err();
+  EXPECT_NE(second.err().find("lock"), std::string::npos)
+      << "the message should say the directory is locked (in use): " << second.err();
+  // The first server is unaffected.
+  EXPECT_EQ(Request(port, "PUT", "/v1/stream/still-here").status, 201);
+}
+
+TEST_F(ServerProcessTest, TakenPortFailsClearly) {
+  uint16_t port = 0;
+  auto first = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ServerProcess second;
+  auto code = RunToExit({"--host", "127.0.0.1", "--port", std::to_string(port), "--storage",
+                         "memory", "--threads", "1"},
+                        &second);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(second.err().find("cannot listen on 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << second.err();
+  EXPECT_NE(second.err().find("in use"), std::string::npos) << second.err();
+  EXPECT_EQ(Request(port, "PUT", "/v1/stream/first-still-serves").status, 201);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+TEST_F(ServerProcessTest, HelpExitsZeroAndDocumentsEveryFlag) {
+  ServerProcess help;
+  auto code = RunToExit({"--help"}, &help);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  for (const char* flag :
+       {"--host", "--port", "--data-dir", "--storage", "--sync", "--long-poll-timeout-ms",
+        "--max-body-bytes", "--max-header-bytes", "--max-read-bytes", "--threads",
+        "--request-timeout-ms", "--idle-timeout-ms", "--sse-reconnect-ms", "--help"}) {
+    EXPECT_NE(help.out().find(flag), std::string::npos) << flag << " is not in --help:\n"
+                                                        << help.out();
+  }
+}
+
+TEST_F(ServerProcessTest, InvalidFlagsExitNonZeroWithMessage) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--storage", "floppy"},
+      {"--sync", "sometimes"},
+      {"--long-poll-timeout-ms", "0"},
+      {"--max-read-bytes", "0"},
+      {"--port", "notaport"},
+      {"--no-such-flag"},
+      {"--host", "not an address", "--port", "0", "--storage", "memory"},
+  };
+  for (const auto& args : cases) {
+    ServerProcess process;
+    auto code = RunToExit(args, &process);
+    ASSERT_TRUE(code.has_value());
+    EXPECT_NE(*code, 0) << args[0];
+    EXPECT_NE(process.err().find("streamkeeper:"), std::string::npos) << args[0] << ": "
+                                                                      << process.err();
+  }
+}
+
+}  // namespace
+}  // namespace streamkeeper::testing
