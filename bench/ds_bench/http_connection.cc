@@ -1,12 +1,11 @@
 #include "http_connection.h"
 
-#include <limits>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
+#include <optional>
 
 namespace dsbench {
 namespace {

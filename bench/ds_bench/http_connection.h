@@ -3,15 +3,14 @@
 #ifndef DS_BENCH_HTTP_CONNECTION_H_
 #define DS_BENCH_HTTP_CONNECTION_H_
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "target.h"
 

@@ -1,11 +1,10 @@
 #include "io_pool.h"
 
-#include <iostream>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <iostream>
 
 namespace dsbench {
 
@@ -52,8 +51,8 @@ asio::awaitable<void> ReportProgress(std::string name, std::function<std::string
     co_await SleepUntil(next);
     if (stop->load()) break;
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
-    std::cerr << "[" << name << "] t=" << static_cast<int>(elapsed.count() + 0.5) << "s "
-              << line() << std::endl;
+    std::cerr << "[" << name << "] t=" << static_cast<int>(elapsed.count() + 0.5) << "s " << line()
+              << std::endl;
   }
 }
 

@@ -67,8 +67,8 @@ asio::awaitable<void> FollowBySse(LiveReaderSpec spec, LiveReadStats& stats) {
   bool closed = false;
   const auto idle_limit = spec.options.long_poll_timeout + spec.options.timeout;
   while (!spec.stop->load() && !closed) {
-    const int status = co_await client.Open(ReadTarget(spec.path, offset, "sse"),
-                                            spec.options.timeout);
+    const int status =
+        co_await client.Open(ReadTarget(spec.path, offset, "sse"), spec.options.timeout);
     if (status != 200) {
       stats.errors++;
       co_await SleepFor(kRetryPause);

@@ -4,10 +4,9 @@
 #define DS_BENCH_LIVE_READERS_H_
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "histogram.h"
 #include "options.h"

@@ -4,12 +4,11 @@
 
 #include <chrono>
 #include <ctime>
+#include <cxxopts.hpp>
 #include <exception>
 #include <functional>
 #include <iostream>
 #include <map>
-
-#include <cxxopts.hpp>
 
 #include "options.h"
 #include "report.h"
@@ -109,7 +108,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     options.timeout = std::chrono::milliseconds(parsed["timeout-ms"].as<long>());
-    options.long_poll_timeout = std::chrono::milliseconds(parsed["long-poll-timeout-ms"].as<long>());
+    options.long_poll_timeout =
+        std::chrono::milliseconds(parsed["long-poll-timeout-ms"].as<long>());
   } catch (const std::exception& e) {
     std::cerr << "ds-bench: " << e.what() << "\n";
     return 2;

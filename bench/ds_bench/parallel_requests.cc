@@ -1,11 +1,10 @@
 #include "parallel_requests.h"
 
 #include <algorithm>
-#include <mutex>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <mutex>
 
 #include "histogram.h"
 #include "io_pool.h"
@@ -51,10 +50,10 @@ asio::awaitable<void> Worker(Batch& batch) {
     batch.failed++;
     std::lock_guard lock(batch.error_mutex);
     if (batch.first_error.empty()) {
-      batch.first_error = response.status == 0 ? response.error
-                                               : "HTTP " + std::to_string(response.status) +
-                                                     " for " + request.method + " " +
-                                                     request.target;
+      batch.first_error = response.status == 0
+                              ? response.error
+                              : "HTTP " + std::to_string(response.status) + " for " +
+                                    request.method + " " + request.target;
     }
   }
   batch.running--;

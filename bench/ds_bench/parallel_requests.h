@@ -4,11 +4,10 @@
 #define DS_BENCH_PARALLEL_REQUESTS_H_
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "http_connection.h"
 
@@ -20,7 +19,7 @@ struct ParallelOutcome {
   uint64_t ok = 0;      // 2xx responses
   uint64_t failed = 0;  // non-2xx and IO errors
   std::string first_error;
-  double seconds = 0;   // wall time for the whole batch
+  double seconds = 0;  // wall time for the whole batch
 };
 
 // Sends make_request(i) for every i in [0, count) over `workers` keep-alive

@@ -1,10 +1,9 @@
 #include "report.h"
 
+#include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
-
-#include <boost/json.hpp>
 
 #include "histogram.h"
 
@@ -44,8 +43,10 @@ void ScenarioResult::AddParam(std::string name, double value) {
 }
 
 void ScenarioResult::AddLatency(const std::string& prefix, const Histogram& histogram) {
-  Add(prefix + "_p50_us", static_cast<double>(histogram.ValueAtQuantile(0.50)), "us", Better::kLower);
-  Add(prefix + "_p99_us", static_cast<double>(histogram.ValueAtQuantile(0.99)), "us", Better::kLower);
+  Add(prefix + "_p50_us", static_cast<double>(histogram.ValueAtQuantile(0.50)), "us",
+      Better::kLower);
+  Add(prefix + "_p99_us", static_cast<double>(histogram.ValueAtQuantile(0.99)), "us",
+      Better::kLower);
   Add(prefix + "_p999_us", static_cast<double>(histogram.ValueAtQuantile(0.999)), "us",
       Better::kLower);
   Add(prefix + "_max_us", static_cast<double>(histogram.Max()), "us", Better::kLower);
@@ -59,8 +60,9 @@ void PrintTable(const ScenarioResult& result, std::ostream& out) {
   for (const auto& [name, value] : result.params) out << "   " << name << "=" << value << "\n";
   std::size_t width = 6;
   for (const auto& m : result.metrics) width = std::max(width, m.name.size());
-  out << "   " << std::left << std::setw(static_cast<int>(width)) << "metric" << "  " << std::right
-      << std::setw(14) << "value" << "  unit\n";
+  out << "   " << std::left << std::setw(static_cast<int>(width)) << "metric"
+      << "  " << std::right << std::setw(14) << "value"
+      << "  unit\n";
   for (const auto& m : result.metrics) {
     out << "   " << std::left << std::setw(static_cast<int>(width)) << m.name << "  " << std::right
         << std::setw(14) << FormatValue(m.value) << "  " << m.unit << "\n";
@@ -76,8 +78,10 @@ bool WriteJson(const ScenarioResult& result, const std::string& path, std::strin
     metrics.push_back(boost::json::object{
         {"name", m.name}, {"value", m.value}, {"unit", m.unit}, {"better", BetterName(m.better)}});
   }
-  const boost::json::object doc{{"label", result.label},   {"scenario", result.scenario},
-                                {"url", result.url},       {"params", std::move(params)},
+  const boost::json::object doc{{"label", result.label},
+                                {"scenario", result.scenario},
+                                {"url", result.url},
+                                {"params", std::move(params)},
                                 {"metrics", std::move(metrics)}};
   std::ofstream file(path, std::ios::trunc);
   file << boost::json::serialize(doc) << "\n";

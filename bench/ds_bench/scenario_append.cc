@@ -1,12 +1,11 @@
 // append: C keep-alive connections POST B-byte bodies round-robin over S
 // streams for D seconds after a warm-up; optionally as idempotent producers.
 #include <atomic>
-#include <mutex>
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <mutex>
+#include <stdexcept>
 
 #include "histogram.h"
 #include "http_connection.h"
@@ -42,8 +41,8 @@ struct AppendState {
     if (measuring.load()) errors.fetch_add(1);
     std::lock_guard lock(error_mutex);
     if (first_error.empty()) {
-      first_error = response.status == 0 ? response.error
-                                         : "HTTP " + std::to_string(response.status);
+      first_error =
+          response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
     }
   }
 };
@@ -55,8 +54,8 @@ asio::awaitable<void> AppendLoop(const RunContext& context, AppendState& state, 
   const std::string producer_base = context.prefix + "-c" + std::to_string(index) + "-s";
   for (uint64_t k = 0; !state.stop.load(); ++k) {
     const size_t s = (index + k) % stream_count;
-    HttpRequest request = AppendRequest(state.paths[s], kOctetStream, state.body,
-                                        context.options.timeout);
+    HttpRequest request =
+        AppendRequest(state.paths[s], kOctetStream, state.body, context.options.timeout);
     if (context.options.producer) {
       request.headers = {{"Producer-Id", producer_base + std::to_string(s)},
                          {"Producer-Epoch", "0"},
@@ -90,7 +89,8 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, AppendSta
       context.target, state.paths.size(), options.connections,
       [&](uint64_t i) { return CreateRequest(state.paths[i], kOctetStream, options.timeout); },
       nullptr, nullptr);
-  if (created.failed > 0) throw std::runtime_error("creating streams failed: " + created.first_error);
+  if (created.failed > 0)
+    throw std::runtime_error("creating streams failed: " + created.first_error);
 
   auto executor = co_await asio::this_coro::executor;
   asio::co_spawn(executor,

@@ -1,11 +1,10 @@
 // catchup: write about --size-mb MiB to one stream in 1 MiB appends, then time
 // one reader fetching it all from offset -1, following Stream-Next-Offset
 // until Stream-Up-To-Date.
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <stdexcept>
 
 #include "http_connection.h"
 #include "io_pool.h"
@@ -44,8 +43,8 @@ asio::awaitable<ReadOutcome> ReadAll(const RunContext& context, const std::strin
   std::string offset = "-1";
   const auto start = Clock::now();
   // A server may return the whole stream in one response: allow a slow one.
-  const auto timeout = std::max<std::chrono::milliseconds>(context.options.timeout,
-                                                           std::chrono::minutes(5));
+  const auto timeout =
+      std::max<std::chrono::milliseconds>(context.options.timeout, std::chrono::minutes(5));
   while (true) {
     HttpRequest request;
     request.method = "GET";
@@ -61,7 +60,8 @@ asio::awaitable<ReadOutcome> ReadAll(const RunContext& context, const std::strin
     outcome.bytes += response.body_bytes;
     progress += response.body_bytes;
     if (response.up_to_date) break;
-    if (response.next_offset.empty() || (response.next_offset == offset && response.body_bytes == 0)) {
+    if (response.next_offset.empty() ||
+        (response.next_offset == offset && response.body_bytes == 0)) {
       outcome.error = "read made no progress at offset " + offset;
       break;
     }
@@ -77,9 +77,9 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, CatchupSt
   HttpConnection setup(co_await asio::this_coro::executor, context.target);
   const auto created = co_await setup.Send(CreateRequest(path, kOctetStream, options.timeout));
   if (!created.Ok()) {
-    throw std::runtime_error("cannot create " + path + ": " +
-                             (created.status ? "HTTP " + std::to_string(created.status)
-                                             : created.error));
+    throw std::runtime_error(
+        "cannot create " + path + ": " +
+        (created.status ? "HTTP " + std::to_string(created.status) : created.error));
   }
 
   asio::co_spawn(co_await asio::this_coro::executor,

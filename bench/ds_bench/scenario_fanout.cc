@@ -1,11 +1,10 @@
 // fanout: K SSE subscribers on one stream and one writer at a modest rate.
 // Reports delivery latency across all subscribers and, given --server-pid,
 // how much the server's resident memory grew per idle subscriber.
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <stdexcept>
 
 #include "http_connection.h"
 #include "io_pool.h"
@@ -57,9 +56,9 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, FanoutSta
   HttpConnection setup(co_await asio::this_coro::executor, context.target);
   const auto created = co_await setup.Send(CreateRequest(path, kTextPlain, options.timeout));
   if (!created.Ok()) {
-    throw std::runtime_error("cannot create " + path + ": " +
-                             (created.status ? "HTTP " + std::to_string(created.status)
-                                             : created.error));
+    throw std::runtime_error(
+        "cannot create " + path + ": " +
+        (created.status ? "HTTP " + std::to_string(created.status) : created.error));
   }
   const std::string start_offset = created.next_offset.empty() ? "-1" : created.next_offset;
   auto executor = co_await asio::this_coro::executor;
@@ -93,10 +92,11 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, FanoutSta
   state.sse.window_start_ns = window_start;
   state.sse.window_end_ns = window_start + std::chrono::nanoseconds(measured).count();
   state.writer.window_start_ns = window_start;
-  asio::co_spawn(executor,
-                 WriteAtFixedRate(context.target, options, path, rate, Clock::now() + measured,
-                                  state.writer),
-                 asio::detached);
+  state.writer.window_end_ns = state.sse.window_end_ns.load();
+  asio::co_spawn(
+      executor,
+      WriteAtFixedRate(context.target, options, path, rate, Clock::now() + measured, state.writer),
+      asio::detached);
   co_await WaitUntil([&] { return state.writer.done.load(); }, measured + options.timeout * 2);
   const uint64_t expected = state.writer.ok_in_window.load() * static_cast<uint64_t>(connected);
   co_await WaitUntil([&] { return state.sse.delivered.load() >= expected; },
@@ -112,6 +112,8 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, FanoutSta
   result.Add("connect_seconds", connect_seconds, "s", Better::kLower);
   result.Add("appends", static_cast<double>(state.writer.ok_in_window.load()), "",
              Better::kNeither);
+  result.Add("achieved_rate", state.writer.ok_in_window.load() / options.duration_s, "1/s",
+             Better::kHigher);
   result.Add("delivered_fraction",
              expected == 0 ? 0.0 : static_cast<double>(state.sse.delivered.load()) / expected, "",
              Better::kHigher);

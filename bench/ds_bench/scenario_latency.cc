@@ -1,11 +1,10 @@
 // latency: a writer appends timestamped bodies at a fixed rate to one text
 // stream; long-poll readers and SSE readers follow it, and each measures the
 // time from an append being sent to its bytes arriving.
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <stdexcept>
 
 #include "http_connection.h"
 #include "io_pool.h"
@@ -36,9 +35,9 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, LatencySt
   HttpConnection setup(co_await asio::this_coro::executor, context.target);
   const auto created = co_await setup.Send(CreateRequest(path, kTextPlain, options.timeout));
   if (!created.Ok()) {
-    throw std::runtime_error("cannot create " + path + ": " +
-                             (created.status ? "HTTP " + std::to_string(created.status)
-                                             : created.error));
+    throw std::runtime_error(
+        "cannot create " + path + ": " +
+        (created.status ? "HTTP " + std::to_string(created.status) : created.error));
   }
   const std::string start_offset = created.next_offset.empty() ? "-1" : created.next_offset;
 
@@ -66,19 +65,19 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, LatencySt
     stats->window_end_ns = window_end;
   }
   state.writer.window_start_ns = window_start;
-  asio::co_spawn(executor,
-                 ReportProgress(
-                     "latency",
-                     [&] {
-                       return "appends=" + std::to_string(state.writer.ok.load()) +
-                              " long-poll=" + std::to_string(state.long_poll.delivered.load()) +
-                              " sse=" + std::to_string(state.sse.delivered.load()) +
-                              " errors=" +
-                              std::to_string(state.writer.errors + state.long_poll.errors +
-                                             state.sse.errors);
-                     },
-                     &state.progress_stop),
-                 asio::detached);
+  state.writer.window_end_ns = window_end;
+  asio::co_spawn(
+      executor,
+      ReportProgress(
+          "latency",
+          [&] {
+            return "appends=" + std::to_string(state.writer.ok.load()) +
+                   " long-poll=" + std::to_string(state.long_poll.delivered.load()) +
+                   " sse=" + std::to_string(state.sse.delivered.load()) + " errors=" +
+                   std::to_string(state.writer.errors + state.long_poll.errors + state.sse.errors);
+          },
+          &state.progress_stop),
+      asio::detached);
   asio::co_spawn(executor,
                  WriteAtFixedRate(context.target, options, path, rate, start + warmup + measured,
                                   state.writer),
@@ -104,6 +103,8 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, LatencySt
   result.AddParam("body_bytes", options.body_bytes);
   result.Add("appends", static_cast<double>(state.writer.ok_in_window.load()), "",
              Better::kNeither);
+  result.Add("achieved_rate", state.writer.ok_in_window.load() / options.duration_s, "1/s",
+             Better::kHigher);
   result.AddLatency("long_poll_latency", state.long_poll.latency);
   result.AddLatency("sse_latency", state.sse.latency);
   result.Add("errors",

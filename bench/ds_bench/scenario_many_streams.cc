@@ -1,10 +1,9 @@
 // many-streams: create --count streams with PUT over C connections, then
 // append once to each.
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <stdexcept>
 
 #include "histogram.h"
 #include "io_pool.h"

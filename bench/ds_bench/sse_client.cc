@@ -1,13 +1,12 @@
 #include "sse_client.h"
 
 #include <array>
-#include <limits>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
+#include <optional>
 
 namespace dsbench {
 namespace {

@@ -3,13 +3,12 @@
 #ifndef DS_BENCH_SSE_CLIENT_H_
 #define DS_BENCH_SSE_CLIENT_H_
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "sse_parser.h"
 #include "target.h"

@@ -2,19 +2,18 @@
 #ifndef DS_BENCH_TARGET_H_
 #define DS_BENCH_TARGET_H_
 
+#include <boost/asio/ip/tcp.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
-
 namespace dsbench {
 
 struct Target {
-  std::string host;       // as given in the URL, used for the Host header
-  std::string port;       // decimal
+  std::string host;         // as given in the URL, used for the Host header
+  std::string port;         // decimal
   std::string host_header;  // "host:port", IPv6 in brackets
-  std::string base_path;  // URL path without a trailing slash, often empty
+  std::string base_path;    // URL path without a trailing slash, often empty
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // all loopback
 
   // "<base_path>/v1/stream/<name>"

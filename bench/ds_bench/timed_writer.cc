@@ -16,7 +16,7 @@ boost::asio::awaitable<void> WriteAtFixedRate(const Target& target, const BenchO
   const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / rate));
   auto next = std::chrono::steady_clock::now();
-  while (next < until) {
+  while (next < until && std::chrono::steady_clock::now() < until) {
     co_await SleepUntil(next);
     next += period;
     const int64_t sent = SteadyNanos();
@@ -25,7 +25,9 @@ boost::asio::awaitable<void> WriteAtFixedRate(const Target& target, const BenchO
     const HttpResponse response = co_await connection.Send(request);
     if (response.Ok()) {
       stats.ok++;
-      if (sent >= stats.window_start_ns.load()) stats.ok_in_window++;
+      if (sent >= stats.window_start_ns.load() && sent < stats.window_end_ns.load()) {
+        stats.ok_in_window++;
+      }
     } else {
       stats.errors++;
     }
