@@ -1,0 +1,65 @@
+#include "data_dir.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "read_only_storage.h"
+#include "storage_rocksdb/rocksdb_storage.h"
+
+namespace ds_admin {
+
+using streamkeeper::LoadedState;
+using streamkeeper::Status;
+using streamkeeper::Storage;
+using streamkeeper::StreamManager;
+
+Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
+  out->reset();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::IoError("data directory " + dir + " does not exist or is not a directory");
+  }
+  streamkeeper::RocksDbOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
+  return streamkeeper::RocksDbStorage::Open(options, out);
+}
+
+Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out, LoadedState* state) {
+  Status s = OpenStorage(dir, out);
+  if (!s.ok()) return s;
+  s = (*out)->load(state);
+  if (!s.ok()) out->reset();
+  return s;
+}
+
+Status OpenManager(const std::string& dir, Access access, std::unique_ptr<StreamManager>* out) {
+  out->reset();
+  std::unique_ptr<Storage> storage;
+  Status s = OpenStorage(dir, &storage);
+  if (!s.ok()) return s;
+  if (access == Access::kReadOnly) {
+    storage = std::make_unique<ReadOnlyStorage>(std::move(storage));
+  }
+  streamkeeper::ManagerOptions options;
+  options.sweep_interval = std::chrono::milliseconds(0);  // never expire anything on our own
+  *out = StreamManager::Open(std::move(storage), std::move(options), &s);
+  return s;
+}
+
+uint64_t DirectorySize(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t total = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;
+    if (!it->is_regular_file(file_ec) || file_ec) continue;
+    uint64_t size = it->file_size(file_ec);
+    if (!file_ec) total += size;
+  }
+  return total;
+}
+
+}  // namespace ds_admin

@@ -1,0 +1,38 @@
+// DataDir: opening a Streamkeeper RocksDB data directory the way ds-admin needs it.
+//
+// Nothing here creates a directory or a database: a missing or foreign directory is an error.
+// A directory held by a running server fails with RocksDbStorage's "locked" message.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "streamkeeper/status.h"
+#include "streamkeeper/storage.h"
+#include "streamkeeper/stream_manager.h"
+
+namespace ds_admin {
+
+// Opens the storage at `dir`. On failure stores nullptr and returns kIoError naming `dir`.
+streamkeeper::Status OpenStorage(const std::string& dir,
+                                 std::unique_ptr<streamkeeper::Storage>* out);
+
+// Opens the storage at `dir` and loads every stream into *state.
+streamkeeper::Status OpenAndLoad(const std::string& dir,
+                                 std::unique_ptr<streamkeeper::Storage>* out,
+                                 streamkeeper::LoadedState* state);
+
+enum class Access {
+  kReadOnly,  // writes are refused: reads neither touch sliding TTLs on disk nor expire streams
+  kReadWrite,
+};
+
+// Opens a StreamManager over the storage at `dir`, with the expiry sweeper disabled.
+streamkeeper::Status OpenManager(const std::string& dir, Access access,
+                                 std::unique_ptr<streamkeeper::StreamManager>* out);
+
+// The sum of the sizes of every regular file under `dir` (0 if it cannot be read).
+uint64_t DirectorySize(const std::string& dir);
+
+}  // namespace ds_admin

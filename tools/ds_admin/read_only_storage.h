@@ -1,0 +1,38 @@
+// ReadOnlyStorage: a Storage decorator that refuses every write.
+//
+// The StreamManager writes even when only read from: it persists sliding-TTL access times at
+// shutdown and expires a stream it finds expired. An inspecting command must leave the data
+// directory as the server left it, so it puts its storage behind this guard. The manager's
+// GroupCommitter treats the refusal as a failed commit and acknowledges nothing; reads go on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "streamkeeper/storage.h"
+
+namespace ds_admin {
+
+class ReadOnlyStorage final : public streamkeeper::Storage {
+ public:
+  explicit ReadOnlyStorage(std::unique_ptr<streamkeeper::Storage> inner)
+      : inner_(std::move(inner)) {}
+  ReadOnlyStorage(const ReadOnlyStorage&) = delete;
+  ReadOnlyStorage& operator=(const ReadOnlyStorage&) = delete;
+
+  streamkeeper::Status load(streamkeeper::LoadedState* out) override { return inner_->load(out); }
+  // Always kIoError; nothing is written.
+  streamkeeper::Status write(const streamkeeper::WriteBatch& batch) override;
+  streamkeeper::Status read_records(const std::string& path, uint64_t generation, uint64_t from,
+                                    uint64_t end, size_t max_bytes,
+                                    std::vector<streamkeeper::Record>* out) override {
+    return inner_->read_records(path, generation, from, end, max_bytes, out);
+  }
+  const char* name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<streamkeeper::Storage> inner_;
+};
+
+}  // namespace ds_admin
