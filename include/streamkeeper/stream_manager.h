@@ -128,7 +128,11 @@ class StreamManager {
   Status create(const std::string& path, CreateOptions options, CreateResult* result);
 
   // Appends `data` (bytes; for JSON streams a JSON value, arrays flattened one level).
-  // Rule order: producer fencing/dedup, closed, content type, Stream-Seq, producer seq.
+  // Rule order: producer epoch fencing (kStaleEpoch), producer de-duplication (a seq at or
+  // below the last accepted one is acknowledged with duplicate=true and writes nothing, even
+  // after a close), closed (kClosed), producer sequencing (kBadRequest for a new epoch not at
+  // seq 0, kProducerSeqGap), then for non-empty data the content type (kContentTypeMismatch)
+  // and Stream-Seq (kSeqConflict). Empty data with close=true closes (idempotently).
   void append_async(const std::string& path, std::string data, AppendOptions options,
                     AppendCallback done);
   AppendResult append(const std::string& path, std::string data, AppendOptions options);

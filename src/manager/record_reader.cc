@@ -14,9 +14,12 @@ Status RecordReader::read(const ReadView& view, uint64_t from, size_t max_bytes,
 Status RecordReader::read_level(const ReadView& view, uint64_t from, uint64_t end,
                                 size_t max_bytes, ReadUnits* out) {
   if (view.parent && from < view.fork_position) {
-    Status s = read_level(*view.parent, from, std::min(end, view.fork_position), max_bytes, out);
-    if (!s.ok() || out->payload_bytes >= max_bytes) return s;
-    from = std::max(from, view.fork_position);
+    // Storage may stop before max_bytes of payload (it counts whole stored values), so the
+    // parent's range is done only when the read reached its end.
+    uint64_t parent_end = std::min(end, view.fork_position);
+    Status s = read_level(*view.parent, from, parent_end, max_bytes, out);
+    if (!s.ok() || out->payload_bytes >= max_bytes || out->next < parent_end) return s;
+    from = parent_end;
   }
   if (from >= end) return Status::Ok();
   std::vector<Record> records;

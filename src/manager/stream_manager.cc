@@ -6,6 +6,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "manager/content_type.h"
 #include "manager/group_committer.h"
@@ -418,9 +419,11 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
       });
       return;
     }
-    if (remove_locked(existing, &changes, &wakes)) {
-      lock.unlock();
-      submit_waking(std::move(changes), std::move(wakes), nullptr);
+    // The expired stream goes now, whether or not the new create below succeeds.
+    bool soft = remove_locked(existing, &changes, &wakes);
+    lock.unlock();
+    submit_waking(std::exchange(changes, {}), std::exchange(wakes, {}), nullptr);
+    if (soft) {
       map_lock.unlock();
       return done(Status::Gone("stream is deleted and still referenced by forks"), {});
     }
@@ -529,6 +532,7 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
   StreamMeta& meta = entry->meta;
   result.tail = meta.tail;
   result.closed = meta.closed;
+  entry->last_access_ms = now();  // every write slides the TTL, even one that is refused
 
   // 1. Producer fencing and de-duplication come first: a retry must be answered as a retry.
   ProducerState next_producer;

@@ -1,0 +1,208 @@
+// StreamManager contract: live reads (wait_async, cancel_wait, read_live).
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "manager_test_fixture.h"
+
+namespace streamkeeper::manager_test {
+namespace {
+
+using std::chrono::milliseconds;
+
+TYPED_TEST(StreamManagerContractTest, WaitReturnsZeroWhenDataIsAlreadyThere) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  std::atomic<int> woken{0};
+  EXPECT_EQ(this->manager().wait_async("/s", 0, [&woken] { ++woken; }), 0u);
+  EXPECT_EQ(this->manager().wait_async("/s", 2, [&woken] { ++woken; }), 0u);
+  uint64_t at_tail = this->manager().wait_async("/s", 3, [&woken] { ++woken; });
+  EXPECT_NE(at_tail, 0u) << "nothing past the tail yet: parked";
+  EXPECT_TRUE(this->manager().cancel_wait("/s", at_tail));
+  EXPECT_EQ(woken.load(), 0) << "a zero result never calls the callback";
+}
+
+TYPED_TEST(StreamManagerContractTest, WaitReturnsZeroOnClosedStream) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  ASSERT_TRUE(this->manager().close("/s").status.ok());
+  EXPECT_EQ(this->manager().wait_async("/s", 3, [] { ADD_FAILURE() << "woken"; }), 0u);
+}
+
+// The wake runs once the append is durable: a read inside the callback already sees the data.
+TYPED_TEST(StreamManagerContractTest, AppendWakesParkedWaiterAfterItIsDurable) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  std::promise<ReadResult> seen;
+  StreamManager* manager = &this->manager();
+  uint64_t handle = manager->wait_async("/s", 3, [&seen, manager] {
+    seen.set_value(manager->read("/s", 3));
+  });
+  ASSERT_NE(handle, 0u);
+  this->MustAppend("/s", "def");
+  auto future = seen.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ReadResult read = future.get();
+  ASSERT_TRUE(read.status.ok());
+  EXPECT_EQ(read.data, "def");
+  EXPECT_EQ(read.next, 6u);
+  EXPECT_FALSE(this->manager().cancel_wait("/s", handle)) << "a woken waiter is no longer parked";
+}
+
+TYPED_TEST(StreamManagerContractTest, EveryParkedWaiterIsWokenOnce) {
+  this->MustCreate("/s");
+  std::atomic<int> woken{0};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_NE(this->manager().wait_async("/s", 0, [&woken] { ++woken; }), 0u);
+  }
+  this->MustAppend("/s", "a");
+  this->MustAppend("/s", "b");
+  EXPECT_EQ(woken.load(), 5);
+}
+
+TYPED_TEST(StreamManagerContractTest, CloseWakesParkedWaiter) {
+  this->MustCreate("/s");
+  std::promise<ReadResult> seen;
+  StreamManager* manager = &this->manager();
+  ASSERT_NE(manager->wait_async("/s", 0, [&seen, manager] { seen.set_value(manager->read("/s", 0)); }),
+            0u);
+  ASSERT_TRUE(manager->close("/s").status.ok());
+  auto future = seen.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ReadResult read = future.get();
+  ASSERT_TRUE(read.status.ok());
+  EXPECT_TRUE(read.closed) << "the close is visible when the waiter wakes";
+  EXPECT_TRUE(read.data.empty());
+}
+
+TYPED_TEST(StreamManagerContractTest, AppendAndCloseWakesWithDataAndClosure) {
+  this->MustCreate("/s");
+  std::promise<ReadResult> seen;
+  StreamManager* manager = &this->manager();
+  ASSERT_NE(manager->wait_async("/s", 0, [&seen, manager] { seen.set_value(manager->read("/s", 0)); }),
+            0u);
+  ASSERT_TRUE(this->Append("/s", "last", Closing(Bytes())).status.ok());
+  auto future = seen.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ReadResult read = future.get();
+  EXPECT_EQ(read.data, "last");
+  EXPECT_TRUE(read.closed);
+}
+
+TYPED_TEST(StreamManagerContractTest, RemoveWakesParkedWaiter) {
+  this->MustCreate("/s");
+  std::promise<StatusCode> seen;
+  StreamManager* manager = &this->manager();
+  ASSERT_NE(manager->wait_async("/s", 0,
+                                [&seen, manager] {
+                                  seen.set_value(manager->read("/s", 0).status.code());
+                                }),
+            0u);
+  ASSERT_TRUE(manager->remove("/s").ok());
+  auto future = seen.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(future.get(), StatusCode::kNotFound);
+}
+
+TYPED_TEST(StreamManagerContractTest, SoftDeleteWakesParkedWaiter) {
+  this->MustCreate("/s");
+  this->MustCreate("/fork", ForkOf("/s"));
+  std::atomic<int> woken{0};
+  ASSERT_NE(this->manager().wait_async("/s", 0, [&woken] { ++woken; }), 0u);
+  ASSERT_TRUE(this->manager().remove("/s").ok());
+  EXPECT_EQ(woken.load(), 1);
+}
+
+TYPED_TEST(StreamManagerContractTest, CancelledWaiterIsNeverCalled) {
+  this->MustCreate("/s");
+  std::atomic<int> woken{0};
+  uint64_t handle = this->manager().wait_async("/s", 0, [&woken] { ++woken; });
+  ASSERT_NE(handle, 0u);
+  EXPECT_TRUE(this->manager().cancel_wait("/s", handle));
+  EXPECT_FALSE(this->manager().cancel_wait("/s", handle)) << "only once";
+  this->MustAppend("/s", "abc");
+  ASSERT_TRUE(this->manager().close("/s").status.ok());
+  ASSERT_TRUE(this->manager().remove("/s").ok());
+  EXPECT_EQ(woken.load(), 0);
+  EXPECT_FALSE(this->manager().cancel_wait("/missing", handle));
+}
+
+TYPED_TEST(StreamManagerContractTest, ShutdownWakesParkedWaiters) {
+  this->MustCreate("/s");
+  std::atomic<int> woken{0};
+  ASSERT_NE(this->manager().wait_async("/s", 0, [&woken] { ++woken; }), 0u);
+  this->manager().shutdown();
+  EXPECT_EQ(woken.load(), 1);
+}
+
+TYPED_TEST(StreamManagerContractTest, ReadLiveReturnsDataFromAnotherThread) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  std::thread writer([this] {
+    std::this_thread::sleep_for(milliseconds(20));
+    this->MustAppend("/s", "def");
+  });
+  ReadResult read = this->manager().read_live("/s", 3, std::chrono::seconds(10));
+  writer.join();
+  ASSERT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "def");
+  EXPECT_EQ(read.next, 6u);
+  EXPECT_TRUE(read.up_to_date);
+}
+
+TYPED_TEST(StreamManagerContractTest, ReadLiveAtNowReturnsTheNextAppend) {
+  this->MustCreate("/j", TypeOnly(kJson));
+  this->MustAppend("/j", "[1,2]", Json());
+  std::thread writer([this] {
+    std::this_thread::sleep_for(milliseconds(20));
+    this->MustAppend("/j", R"({"x":3})", Json());
+  });
+  ReadResult read = this->manager().read_live("/j", std::nullopt, std::chrono::seconds(10));
+  writer.join();
+  ASSERT_TRUE(read.status.ok());
+  EXPECT_EQ(read.data, R"([{"x":3}])");
+  EXPECT_EQ(read.next, 3u);
+}
+
+TYPED_TEST(StreamManagerContractTest, ReadLiveReturnsAtOnceWhenDataExists) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  auto start = std::chrono::steady_clock::now();
+  ReadResult read = this->manager().read_live("/s", 1, std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(read.data, "bc");
+}
+
+TYPED_TEST(StreamManagerContractTest, ReadLiveTimesOutUpToDate) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "abc");
+  auto start = std::chrono::steady_clock::now();
+  ReadResult read = this->manager().read_live("/s", 3, milliseconds(50));
+  auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(read.status.ok());
+  EXPECT_TRUE(read.data.empty());
+  EXPECT_TRUE(read.up_to_date);
+  EXPECT_FALSE(read.closed);
+  EXPECT_EQ(read.next, 3u);
+  EXPECT_GE(waited, milliseconds(45));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+TYPED_TEST(StreamManagerContractTest, ReadLiveEndsOnClose) {
+  this->MustCreate("/s");
+  std::thread closer([this] {
+    std::this_thread::sleep_for(milliseconds(20));
+    ASSERT_TRUE(this->manager().close("/s").status.ok());
+  });
+  ReadResult read = this->manager().read_live("/s", 0, std::chrono::seconds(10));
+  closer.join();
+  ASSERT_TRUE(read.status.ok());
+  EXPECT_TRUE(read.closed);
+  EXPECT_TRUE(read.up_to_date);
+}
+
+}  // namespace
+}  // namespace streamkeeper::manager_test
