@@ -36,6 +36,10 @@ Status MemoryStorage::load(LoadedState* out) {
     stream.meta = meta;
     auto producers = producers_.find({path, meta.generation});
     if (producers != producers_.end()) stream.producers = producers->second;
+    auto records = records_.find({path, meta.generation});
+    if (records != records_.end() && !records->second.empty()) {
+      stream.last_record = records->second.back();
+    }
     out->streams.push_back(std::move(stream));
   }
   out->generation_counter = generation_counter_;
@@ -57,7 +61,7 @@ Status MemoryStorage::write(const WriteBatch& batch) {
 
 void MemoryStorage::ApplyPut(const StreamChange& change) {
   const StreamMeta& meta = change.meta;
-  metas_[meta.path] = meta;
+  if (change.write_meta || !metas_.count(meta.path)) metas_[meta.path] = meta;
   GenerationKey key{meta.path, meta.generation};
   if (!change.producers.empty()) {
     ProducerMap& producers = producers_[key];

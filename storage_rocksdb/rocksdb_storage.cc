@@ -4,6 +4,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+
+#include "storage_rocksdb/data_key_prefix.h"
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -37,6 +39,16 @@ rocksdb::Slice ToSlice(std::string_view view) { return {view.data(), view.size()
 Status FromRocks(const rocksdb::Status& status, std::string_view what) {
   if (status.ok()) return Status::Ok();
   return Status::IoError(std::string(what) + ": " + status.ToString());
+}
+
+// The first key of a generation's DeleteRange: "<path>\0<generation>_", just below its first
+// data key. It must lie outside the data family's insert-hint domain (data_key_prefix.h): RocksDB
+// shares one hint map between the point and the range-tombstone memtables, and a hint taken from
+// one list and used in the other corrupts the insert.
+std::string DataRangeDeletionBegin(std::string_view path, uint64_t generation) {
+  std::string begin = keys::DataGenerationBegin(path, generation);
+  begin.resize(begin.size() - 16);
+  return begin;
 }
 
 bool LooksLikeLockFailure(const rocksdb::Status& status) {
@@ -85,6 +97,7 @@ struct RocksDbStorage::Impl {
   bool FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family);
   Status LoadMetas(LoadedState* out, std::map<std::string, size_t>* index);
   Status LoadProducers(const std::map<std::string, size_t>& index, LoadedState* out);
+  Status LoadLastRecords(LoadedState* out);
   Status ValidateBatch(const WriteBatch& batch) const;
 
   RocksDbOptions options;
@@ -116,6 +129,9 @@ Status RocksDbStorage::Impl::OpenDb() {
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = options.max_background_jobs;
+  // One thread (the GroupCommitter) writes, so concurrent memtable writes buy nothing; turning
+  // them off enables the data family's insert hints (data_key_prefix.h).
+  db_options.allow_concurrent_memtable_write = false;
   db_options.manual_wal_flush = false;  // every write() reaches the OS before it returns
   db_options.bytes_per_sync = 1 << 20;  // smooth SST writeback instead of bursts at fsync
   db_options.wal_bytes_per_sync = 1 << 20;
@@ -128,6 +144,8 @@ Status RocksDbStorage::Impl::OpenDb() {
       {kProducersFamily, FamilyOptions(cache, false, kSmallWriteBuffer, &producer_filter)},
       {kDataFamily, FamilyOptions(cache, false, options.write_buffer_bytes, &data_filter)},
   };
+  families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
+      DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!status.ok()) {
@@ -232,11 +250,32 @@ Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& 
   return FromRocks(it->status(), "loading producer state from " + options.path);
 }
 
+Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
+  for (LoadedStream& stream : out->streams) {
+    const StreamMeta& meta = stream.meta;
+    std::string lower = keys::DataGenerationBegin(meta.path, meta.generation);
+    std::string upper = keys::DataGenerationEnd(meta.path, meta.generation);
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_lower_bound = &lower_slice;
+    read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
+    it->SeekToLast();
+    if (!it->status().ok()) return FromRocks(it->status(), "loading records from " + options.path);
+    if (!it->Valid()) continue;
+    auto parts = keys::ParseDataKey(View(it->key()));
+    if (!parts) return Status::IoError("corrupt data key in " + options.path);
+    stream.last_record = Record{parts->position, it->value().ToString()};
+  }
+  return Status::Ok();
+}
+
 Status RocksDbStorage::load(LoadedState* out) {
   LoadedState state;
   std::map<std::string, size_t> index;
   Status status = impl_->LoadMetas(&state, &index);
   if (status.ok()) status = impl_->LoadProducers(index, &state);
+  if (status.ok()) status = impl_->LoadLastRecords(&state);
   if (!status.ok()) return status;
   impl_->live.Reset(state);
   *out = std::move(state);
@@ -268,13 +307,13 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
     const StreamMeta& meta = change.meta;
     if (change.kind == StreamChange::Kind::kErase) {
       wb.Delete(impl_->meta, meta.path);
-      wb.DeleteRange(impl_->data, keys::DataGenerationBegin(meta.path, meta.generation),
+      wb.DeleteRange(impl_->data, DataRangeDeletionBegin(meta.path, meta.generation),
                      keys::DataGenerationEnd(meta.path, meta.generation));
       wb.DeleteRange(impl_->producers, keys::ProducerGenerationBegin(meta.path, meta.generation),
                      keys::ProducerGenerationEnd(meta.path, meta.generation));
       continue;
     }
-    wb.Put(impl_->meta, meta.path, EncodeStreamMeta(meta));
+    if (change.write_meta) wb.Put(impl_->meta, meta.path, EncodeStreamMeta(meta));
     for (const auto& [id, state] : change.producers) {
       wb.Put(impl_->producers, keys::ProducerKey(meta.path, meta.generation, id),
              EncodeProducerState(state));

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct StreamChange {
   StreamMeta meta;
   ProducerMap producers;        // kPut: producer entries to upsert (others untouched)
   std::vector<Record> records;  // kPut: new records, positions above every stored one
+  // kPut: false when only records/producers changed and `meta` differs from the stored one only
+  // in tail and last access. The backend then skips rewriting the meta (halving the keys a plain
+  // append writes); load() reports each stream's last record so the tail can be recovered.
+  bool write_meta = true;
 };
 
 struct WriteBatch {
@@ -45,8 +50,9 @@ struct WriteBatch {
 };
 
 struct LoadedStream {
-  StreamMeta meta;
+  StreamMeta meta;  // as last written with write_meta; its tail may trail the records
   ProducerMap producers;
+  std::optional<Record> last_record;  // the stream's own record with the highest position
 };
 
 struct LoadedState {
@@ -58,7 +64,7 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Returns every stored stream with its producers, and the generation counter.
+  // Returns every stored stream with its producers and last record, and the generation counter.
   // Called once, before any write.
   virtual Status load(LoadedState* out) = 0;
 

@@ -8,8 +8,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <ctime>
 
+#include "http/response_head.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -42,6 +44,7 @@ const std::string& HttpDate() {
 template <class Message>
 void CopyHeaders(const HttpResponse& response, Message* message) {
   for (const auto& [name, value] : response.headers) message->set(name, value);
+  for (const auto& [name, value] : kCommonResponseHeaders) message->set(name, value);
 }
 
 }  // namespace
@@ -131,23 +134,20 @@ void HttpSession::on_response(HttpResponse response) {
 }
 
 void HttpSession::send(HttpResponse response) {
-  auto message = std::make_shared<http::response<http::string_body>>();
-  message->version(11);
-  message->result(static_cast<unsigned>(response.status));
-  CopyHeaders(response, message.get());
-  message->set(http::field::date, HttpDate());
   bool close_after = !keep_alive_ || response.close_connection || context_->stopping;
-  message->keep_alive(!close_after);
-  // A HEAD response has no body and must not claim a zero length (RFC 9110 §8.6).
-  if (!head_request_) {
-    message->body() = std::move(response.body);
-    message->prepare_payload();
-  }
+  struct Wire {
+    std::string head;
+    std::string body;
+  };
+  auto wire = std::make_shared<Wire>();
+  wire->head = RenderResponseHead(response, head_request_, close_after, HttpDate());
+  if (!head_request_) wire->body = std::move(response.body);
+  std::array<net::const_buffer, 2> buffers{net::buffer(wire->head), net::buffer(wire->body)};
   stream_.expires_after(context_->options.write_timeout);
-  http::async_write(stream_, *message,
-                    [self = shared_from_this(), message, close_after](beast::error_code ec, size_t) {
-                      self->on_write(ec, close_after);
-                    });
+  net::async_write(stream_, buffers,
+                   [self = shared_from_this(), wire, close_after](beast::error_code ec, size_t) {
+                     self->on_write(ec, close_after);
+                   });
 }
 
 void HttpSession::on_write(beast::error_code ec, bool close_after) {

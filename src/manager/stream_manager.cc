@@ -13,6 +13,7 @@
 #include "manager/json_messages.h"
 #include "manager/record_reader.h"
 #include "manager/stream_entry.h"
+#include "manager/tail_recovery.h"
 
 namespace streamkeeper {
 namespace {
@@ -144,13 +145,14 @@ Status StreamManager::Impl::load() {
   if (!s.ok()) return s;
   uint64_t max_generation = state.generation_counter;
   for (auto& loaded : state.streams) {
+    RecoverTail(&loaded);
     auto entry = std::make_shared<StreamEntry>();
     entry->meta = std::move(loaded.meta);
     entry->producers = std::move(loaded.producers);
     entry->durable = true;
-    entry->durable_tail = entry->meta.tail;
     entry->durable_closed = entry->meta.closed;
     entry->is_json = IsJsonContentType(entry->meta.content_type);
+    entry->durable_tail = entry->meta.tail;
     entry->last_access_ms = entry->meta.last_access_ms;
     entry->persisted_last_access_ms = entry->meta.last_access_ms;
     max_generation = std::max(max_generation, entry->meta.generation);
@@ -627,9 +629,11 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     result.producer_seq = next_producer.last_seq;
   }
   change.meta = meta;
+  // Only the tail moved (recoverable from the records): skip rewriting the meta.
+  change.write_meta = options.stream_seq.has_value() || options.close;
   result.tail = meta.tail;
   result.closed = meta.closed;
-  entry->persisted_last_access_ms = now_ms;
+  if (change.write_meta) entry->persisted_last_access_ms = now_ms;
 
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
   // order and durable_tail never runs ahead of what is written.

@@ -23,7 +23,11 @@ std::optional<std::string_view> HttpRequest::header(std::string_view name) const
 }
 
 std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
-  return FindHeader(headers, name);
+  if (auto value = FindHeader(headers, name)) return value;
+  for (const auto& [key, value] : kCommonResponseHeaders) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace streamkeeper

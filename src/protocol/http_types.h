@@ -6,6 +6,7 @@
 // layer for every payload it sends.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,19 @@
 namespace streamkeeper {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Headers every response carries (nosniff, CORP, CORS). They are not in HttpResponse::headers:
+// the transport writes them from this constant block, and HttpResponse::header() finds them.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4>
+    kCommonResponseHeaders{{
+        {"X-Content-Type-Options", "nosniff"},
+        {"Cross-Origin-Resource-Policy", "cross-origin"},
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Expose-Headers",
+         "Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, Producer-Epoch, "
+         "Producer-Seq, Producer-Expected-Seq, Producer-Received-Seq, ETag, Content-Type, "
+         "Location, stream-sse-data-encoding"},
+    }};
 
 struct HttpRequest {
   std::string method;  // upper case, e.g. "GET"
@@ -56,6 +70,7 @@ struct HttpResponse {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
+  // The value of header `name` (case-insensitive), including the common headers.
   std::optional<std::string_view> header(std::string_view name) const;
 };
 

@@ -60,7 +60,6 @@ HttpResponse ErrorOf(const Status& status) {
 HttpResponse Empty(int status) {
   HttpResponse response;
   response.status = status;
-  ProtocolHandler::AddCommonHeaders(&response);
   return response;
 }
 
@@ -98,16 +97,6 @@ bool EtagMatches(std::optional<std::string_view> if_none_match, const std::strin
 
 ProtocolHandler::ProtocolHandler(StreamManager* manager, ProtocolOptions options)
     : manager_(manager), options_(std::move(options)) {}
-
-void ProtocolHandler::AddCommonHeaders(HttpResponse* response) {
-  response->set("X-Content-Type-Options", "nosniff");
-  response->set("Cross-Origin-Resource-Policy", "cross-origin");
-  response->set("Access-Control-Allow-Origin", "*");
-  response->set("Access-Control-Expose-Headers",
-                "Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, "
-                "Producer-Epoch, Producer-Seq, Producer-Expected-Seq, Producer-Received-Seq, "
-                "ETag, Content-Type, Location, stream-sse-data-encoding");
-}
 
 HttpResponse ProtocolHandler::Error(int status, std::string_view code, std::string_view message) {
   HttpResponse response = Empty(status);

@@ -51,9 +51,6 @@ class ProtocolHandler {
   // An error response with the JSON error body and the headers every response carries.
   static HttpResponse Error(int status, std::string_view code, std::string_view message);
 
-  // Adds the headers every response carries (nosniff, CORP, CORS).
-  static void AddCommonHeaders(HttpResponse* response);
-
   const ProtocolOptions& options() const { return options_; }
 
  private:

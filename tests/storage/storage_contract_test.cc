@@ -174,6 +174,33 @@ TYPED_TEST(StorageContractTest, PutUpsertsMetaAndMergesProducers) {
   EXPECT_EQ(state.streams[0].producers, expected);
 }
 
+TYPED_TEST(StorageContractTest, RecordsOnlyChangeKeepsStoredMetaAndLoadReportsLastRecord) {
+  StreamMeta created = Meta("/s", 1);
+  created.last_stream_seq = "a";
+  this->Write({Put(created)});
+  StreamMeta appended = created;
+  appended.tail = 5;
+  appended.last_access_ms += 1000;
+  StreamChange records_only = Put(appended, {{0, "abc"}, {3, "de"}});
+  records_only.write_meta = false;
+  this->Write({records_only});
+
+  LoadedState state = this->Load();
+  ASSERT_EQ(state.streams.size(), 1u);
+  EXPECT_EQ(state.streams[0].meta, created);  // not rewritten
+  ASSERT_TRUE(state.streams[0].last_record.has_value());
+  EXPECT_EQ(state.streams[0].last_record->position, 3u);
+  EXPECT_EQ(state.streams[0].last_record->value, "de");
+}
+
+TYPED_TEST(StorageContractTest, LastRecordIsOfTheCurrentGenerationOnly) {
+  this->Write({Put(Meta("/s", 1), {{0, "old-data"}})});
+  this->Write({Erase("/s", 1), Put(Meta("/s", 2))});
+  LoadedState state = this->Load();
+  ASSERT_EQ(state.streams.size(), 1u);
+  EXPECT_FALSE(state.streams[0].last_record.has_value());
+}
+
 TYPED_TEST(StorageContractTest, ReadsRecordsInPositionOrder) {
   this->WriteFourRecords();
   std::vector<Record> records = this->Read("/s", 1, 0);

@@ -4,6 +4,7 @@
 #include <system_error>
 #include <utility>
 
+#include "manager/tail_recovery.h"
 #include "read_only_storage.h"
 #include "storage_rocksdb/rocksdb_storage.h"
 
@@ -31,7 +32,11 @@ Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out, Loaded
   Status s = OpenStorage(dir, out);
   if (!s.ok()) return s;
   s = (*out)->load(state);
-  if (!s.ok()) out->reset();
+  if (!s.ok()) {
+    out->reset();
+    return s;
+  }
+  for (auto& stream : state->streams) streamkeeper::RecoverTail(&stream);
   return s;
 }
 
