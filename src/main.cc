@@ -167,6 +167,8 @@ int main(int argc, char** argv) {
     signal_thread.join();
   }
   manager->shutdown();
-  std::cout << "streamkeeper: stopped" << std::endl;
+  ManagerStats stats = manager->stats();
+  std::cout << "streamkeeper: stopped (" << stats.streams << " streams; " << stats.write_batches
+            << " write batches, " << stats.syncs << " syncs this run)" << std::endl;
   return 0;
 }

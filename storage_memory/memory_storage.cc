@@ -61,7 +61,7 @@ Status MemoryStorage::write(const WriteBatch& batch) {
 
 void MemoryStorage::ApplyPut(const StreamChange& change) {
   const StreamMeta& meta = change.meta;
-  if (change.write_meta || !metas_.count(meta.path)) metas_[meta.path] = meta;
+  if (change.write_meta) metas_[meta.path] = meta;
   GenerationKey key{meta.path, meta.generation};
   if (!change.producers.empty()) {
     ProducerMap& producers = producers_[key];

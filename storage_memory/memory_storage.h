@@ -31,6 +31,8 @@ class MemoryStorage final : public Storage {
   Status load(LoadedState* out) override;
   // Always OK. The batch becomes visible to readers all at once.
   Status write(const WriteBatch& batch) override;
+  // Nothing to do: memory is as durable as it gets.
+  Status sync() override { return Status::Ok(); }
   // Always OK; appends nothing for an unknown (path, generation) or an empty [from, end).
   Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
                       size_t max_bytes, std::vector<Record>* out) override;

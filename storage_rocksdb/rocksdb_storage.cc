@@ -334,6 +334,12 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   return Status::Ok();
 }
 
+Status RocksDbStorage::sync() {
+  rocksdb::Status status = impl_->db->SyncWAL();
+  if (!status.ok()) return FromRocks(status, "syncing the WAL of " + impl_->options.path);
+  return Status::Ok();
+}
+
 // --- read --------------------------------------------------------------------------------------
 
 Status RocksDbStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,

@@ -47,6 +47,9 @@ class RocksDbStorage final : public Storage {
   // One RocksDB WriteBatch; WriteOptions::sync = batch.sync. kBadRequest (nothing written) if a
   // generation or position exceeds 16 decimal digits; kIoError if RocksDB fails.
   Status write(const WriteBatch& batch) override;
+  // DB::SyncWAL(): fsyncs the WAL up to every write that has returned; runs concurrently with
+  // write() (the WAL buffer is flushed to the OS at the end of every write).
+  Status sync() override;
   // kIoError if RocksDB fails (records appended before the failure stay in *out).
   Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
                       size_t max_bytes, std::vector<Record>* out) override;

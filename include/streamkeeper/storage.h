@@ -6,8 +6,8 @@
 // Backends: storage_memory/ (MemoryStorage) and storage_rocksdb/ (RocksDbStorage). The typed
 // contract suite in tests/ runs against both; a new backend passes it by adding one factory.
 //
-// Thread-safety: write() is called by one thread at a time (the GroupCommitter); read_records()
-// and load() may run concurrently with write() and with each other.
+// Thread-safety: write() is called by one thread at a time, and so is sync() (the
+// GroupCommitter's two threads); read_records(), write() and sync() may run concurrently.
 #pragma once
 
 #include <cstdint>
@@ -79,6 +79,10 @@ class Storage {
   // when one overlaps). Records of other generations are never returned.
   virtual Status read_records(const std::string& path, uint64_t generation, uint64_t from,
                               uint64_t end, size_t max_bytes, std::vector<Record>* out) = 0;
+
+  // Makes every write() that returned before this call durable (survives a power loss). May run
+  // concurrently with write() on another thread; the GroupCommitter overlaps the two.
+  virtual Status sync() = 0;
 
   // A short human-readable name ("memory", "rocksdb") for logs and tools.
   virtual const char* name() const = 0;

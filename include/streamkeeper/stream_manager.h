@@ -102,6 +102,13 @@ struct ReadResult {
   uint64_t generation = 0;       // the stream incarnation (for cache validators)
 };
 
+// Counters for operators and benchmarks.
+struct ManagerStats {
+  uint64_t streams = 0;         // entries in memory, soft-deleted ones included
+  uint64_t write_batches = 0;   // storage writes made by the group committer
+  uint64_t syncs = 0;           // storage syncs (WAL fsyncs) made by the group committer
+};
+
 using AppendCallback = std::function<void(AppendResult)>;
 using StatusCallback = std::function<void(Status)>;
 using CreateCallback = std::function<void(Status, CreateResult)>;
@@ -171,6 +178,8 @@ class StreamManager {
 
   // Every live (not soft-deleted, not expired) stream's path, for tools.
   std::vector<std::string> list_streams();
+
+  ManagerStats stats();
 
   // Stops the committer after draining queued writes, and wakes every waiter.
   void shutdown();

@@ -26,6 +26,28 @@ std::string NormalizeMediaType(std::string_view content_type) {
   return out;
 }
 
+namespace {
+
+// The media type part: before any ';', without surrounding white space.
+std::string_view MediaPart(std::string_view content_type) {
+  return Trim(content_type.substr(0, content_type.find(';')));
+}
+
+}  // namespace
+
+bool SameMediaType(std::string_view a, std::string_view b) {
+  a = MediaPart(a);
+  b = MediaPart(b);
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsJsonContentType(std::string_view content_type) {
   return NormalizeMediaType(content_type) == "application/json";
 }

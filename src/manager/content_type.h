@@ -12,6 +12,10 @@ inline constexpr std::string_view kDefaultContentType = "application/octet-strea
 // "text/plain". Streams compare content types by this form.
 std::string NormalizeMediaType(std::string_view content_type);
 
+// True when both name the same media type (case-insensitive, parameters ignored); allocates
+// nothing, as it runs on every append.
+bool SameMediaType(std::string_view a, std::string_view b);
+
 // True when the stream stores JSON messages (media type application/json).
 bool IsJsonContentType(std::string_view content_type);
 

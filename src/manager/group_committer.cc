@@ -7,12 +7,13 @@ namespace streamkeeper {
 GroupCommitter::GroupCommitter(Storage* storage, bool sync,
                                const std::atomic<uint64_t>* generation_counter)
     : storage_(storage), sync_(sync), generation_counter_(generation_counter) {
-  thread_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] { run_writer(); });
+  syncer_ = std::thread([this] { run_syncer(); });
 }
 
 GroupCommitter::~GroupCommitter() { stop(); }
 
-void GroupCommitter::submit(std::vector<StreamChange> changes, Completion done, bool) {
+void GroupCommitter::submit(std::vector<StreamChange> changes, Completion done) {
   enqueue(Pending{std::move(changes), std::move(done), sync_});
 }
 
@@ -40,39 +41,85 @@ void GroupCommitter::enqueue(Pending pending) {
 void GroupCommitter::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  if (writer_.joinable()) writer_.join();
+  if (syncer_.joinable()) syncer_.join();
 }
 
-void GroupCommitter::run() {
-  std::vector<Pending> batch;
+void GroupCommitter::fail(const Status& status) {
+  std::lock_guard lock(failure_mu_);
+  if (failure_.ok()) failure_ = status;
+}
+
+Status GroupCommitter::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+void GroupCommitter::run_writer() {
   for (;;) {
+    Written written;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything is drained
-      batch.swap(queue_);
+      if (queue_.empty()) break;  // stopping, and everything is drained
+      written.batch.swap(queue_);
     }
     WriteBatch write;
-    write.sync = false;
-    for (auto& pending : batch) {
-      write.sync = write.sync || pending.needs_sync;
+    write.sync = false;  // the sync thread makes it durable, overlapping the next write
+    for (auto& pending : written.batch) {
+      written.needs_sync = written.needs_sync || pending.needs_sync;
       for (auto& change : pending.changes) write.changes.push_back(std::move(change));
     }
     write.generation_counter = generation_counter_->load();
-    Status status = failure_;  // once failed, nothing more is written or acknowledged
-    if (status.ok() && !write.changes.empty()) {
-      status = storage_->write(write);
+    written.status = failure();  // once failed, nothing more is written or acknowledged
+    if (written.status.ok() && !write.changes.empty()) {
+      written.status = storage_->write(write);
       batches_.fetch_add(1, std::memory_order_relaxed);
+      if (!written.status.ok()) fail(written.status);
     }
-    if (!status.ok()) failure_ = status;
-    for (auto& pending : batch) {
-      if (pending.done) pending.done(status);
+    {
+      std::lock_guard lock(sync_mu_);
+      written_.push_back(std::move(written));
     }
-    batch.clear();
+    sync_cv_.notify_one();
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+  }
+  sync_cv_.notify_one();
+}
+
+void GroupCommitter::run_syncer() {
+  std::vector<Written> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return !written_.empty() || writer_done_; });
+      if (written_.empty()) return;  // the writer is done and everything is completed
+      ready.swap(written_);
+    }
+    // One sync covers every batch written before it started.
+    bool needs_sync = false;
+    for (const Written& written : ready) needs_sync = needs_sync || written.needs_sync;
+    Status sync_status = failure();
+    if (needs_sync && sync_status.ok()) {
+      sync_status = storage_->sync();
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      if (!sync_status.ok()) fail(sync_status);
+    }
+    for (Written& written : ready) {
+      Status status = !written.status.ok() ? written.status
+                      : written.needs_sync ? sync_status
+                                           : Status::Ok();
+      for (Pending& pending : written.batch) {
+        if (pending.done) pending.done(status);
+      }
+    }
+    ready.clear();
   }
 }
 

@@ -1,13 +1,16 @@
-// GroupCommitter: turns many concurrent writes into few storage writes.
+// GroupCommitter: turns many concurrent writes into few storage writes and fewer syncs.
 //
-// Writers submit change sets; one committer thread takes everything queued, applies it as one
-// WriteBatch with one sync, then runs each submission's completion in submission order. While a
-// sync is in flight new submissions queue up, so the batch grows with the load and durability
-// costs one fsync per batch rather than per append. Submissions complete strictly in order, so
-// an empty submission is a barrier: it completes after everything submitted before it.
+// Writers submit change sets. A writer thread takes everything queued and applies it as one
+// WriteBatch without syncing, then hands the batch to a sync thread, which makes every batch
+// written so far durable with one Storage::sync() and only then runs the batches' completions,
+// in submission order. The two stages overlap: while one sync is in flight the next batch is
+// already being collected and written, so durability costs one fsync per group rather than per
+// append and the fsync latency is hidden behind the next group's work.
 //
-// After a failed write every later submission fails too: the storage state is unknown, and
-// acknowledging anything after it could acknowledge a write that is not durable.
+// Completions run strictly in submission order, so an empty submission is a barrier: it
+// completes after everything submitted before it. After a failed write or sync every later
+// submission fails too: the storage state is unknown, and acknowledging anything after it could
+// acknowledge a write that is not durable.
 #pragma once
 
 #include <atomic>
@@ -26,23 +29,25 @@ class GroupCommitter {
  public:
   using Completion = std::function<void(const Status&)>;
 
-  // `generation_counter` is read when a batch is built and persisted with it.
+  // `sync`: acknowledge only after Storage::sync(). `generation_counter` is read when a batch is
+  // built and persisted with it.
   GroupCommitter(Storage* storage, bool sync, const std::atomic<uint64_t>* generation_counter);
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `changes`; `done` runs on the committer thread once they are durable (or failed).
+  // Queues `changes`; `done` runs on a committer thread once they are durable (or failed).
   // `done` never runs inline: after stop() it runs on a short-lived thread with an error.
-  void submit(std::vector<StreamChange> changes, Completion done, bool sync_override = false);
+  void submit(std::vector<StreamChange> changes, Completion done);
 
-  // Writes without waiting for a sync (last-access bookkeeping); still ordered with the rest.
+  // Writes without asking for a sync (last-access bookkeeping); still ordered with the rest.
   void submit_unsynced(std::vector<StreamChange> changes, Completion done);
 
-  // Completes everything queued, then joins the thread.
+  // Completes everything queued, then joins the threads.
   void stop();
 
   uint64_t batches_written() const { return batches_.load(); }
+  uint64_t syncs() const { return syncs_.load(); }
 
  private:
   struct Pending {
@@ -50,19 +55,38 @@ class GroupCommitter {
     Completion done;
     bool needs_sync = true;
   };
-  void run();
+  struct Written {
+    std::vector<Pending> batch;
+    Status status;  // of the write
+    bool needs_sync = false;
+  };
   void enqueue(Pending pending);
+  void run_writer();
+  void run_syncer();
+  void fail(const Status& status);
+  Status failure() const;
 
   Storage* storage_;
   const bool sync_;
   const std::atomic<uint64_t>* generation_counter_;
-  std::mutex mu_;
+
+  std::mutex mu_;  // guards queue_, stopping_
   std::condition_variable cv_;
   std::vector<Pending> queue_;
   bool stopping_ = false;
-  Status failure_;  // committer thread only
+
+  std::mutex sync_mu_;  // guards written_, writer_done_
+  std::condition_variable sync_cv_;
+  std::vector<Written> written_;
+  bool writer_done_ = false;
+
+  mutable std::mutex failure_mu_;
+  Status failure_;
+
   std::atomic<uint64_t> batches_{0};
-  std::thread thread_;
+  std::atomic<uint64_t> syncs_{0};
+  std::thread writer_;
+  std::thread syncer_;
 };
 
 }  // namespace streamkeeper

@@ -1,7 +1,6 @@
 #include "streamkeeper/offset.h"
 
 #include <charconv>
-#include <cstdio>
 
 namespace streamkeeper {
 namespace {
@@ -21,10 +20,18 @@ std::optional<uint64_t> ParseDigits(std::string_view s) {
 }  // namespace
 
 std::string FormatOffset(uint64_t position) {
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%016llu_%016llu", 0ULL,
-                        static_cast<unsigned long long>(position));
-  return std::string(buf, static_cast<size_t>(n));
+  // "0000000000000000_" then the position in at least 16 digits (runs on every response).
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + position % 10);
+    position /= 10;
+  } while (position != 0);
+  int width = n > 16 ? n : 16;
+  std::string out(17 + static_cast<size_t>(width), '0');
+  out[16] = '_';
+  for (int i = 0; i < n; ++i) out[out.size() - 1 - static_cast<size_t>(i)] = digits[i];
+  return out;
 }
 
 std::optional<ParsedOffset> ParseOffset(std::string_view text) {

@@ -94,6 +94,16 @@ class StreamManager::Impl {
   bool cancel_wait(const std::string& path, uint64_t handle);
   size_t sweep_expired();
   std::vector<std::string> list_streams();
+  ManagerStats stats() {
+    ManagerStats out;
+    {
+      std::shared_lock lock(map_mu_);
+      out.streams = streams_.size();
+    }
+    out.write_batches = committer_->batches_written();
+    out.syncs = committer_->syncs();
+    return out;
+  }
 
  private:
   int64_t now() const { return options_.clock(); }
@@ -298,7 +308,7 @@ std::shared_ptr<ReadView> StreamManager::Impl::view_locked(const StreamEntry& en
 bool StreamManager::Impl::same_config(const StreamEntry& entry, const CreateOptions& options,
                                       const std::string& content_type) const {
   const StreamMeta& meta = entry.meta;
-  if (NormalizeMediaType(content_type) != NormalizeMediaType(meta.content_type)) return false;
+  if (!SameMediaType(content_type, meta.content_type)) return false;
   if (options.ttl_seconds != meta.ttl_seconds && !(options.fork_from.size() && !options.ttl_seconds &&
                                                     !options.expires_at_ms)) {
     return false;
@@ -338,7 +348,7 @@ Status StreamManager::Impl::check_fork_source(const CreateOptions& options, Stre
                                          : Status::NotFound("fork source not found");
   }
   if (options.content_type_given && !options.content_type.empty() &&
-      NormalizeMediaType(options.content_type) != NormalizeMediaType(src->meta.content_type)) {
+      !SameMediaType(options.content_type, src->meta.content_type)) {
     return Status::Of(StatusCode::kContentTypeMismatch,
                       "fork content type differs from the source's");
   }
@@ -597,7 +607,7 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
 
   // 3. Content type, then Stream-Seq, only matter when there is data.
   if (!data.empty()) {
-    if (NormalizeMediaType(options.content_type) != NormalizeMediaType(meta.content_type)) {
+    if (!SameMediaType(options.content_type, meta.content_type)) {
       return fail(Status::Of(StatusCode::kContentTypeMismatch,
                              "content type does not match the stream's"));
     }
@@ -628,9 +638,15 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     change.producers.emplace(options.producer->id, next_producer);
     result.producer_seq = next_producer.last_seq;
   }
-  change.meta = meta;
-  // Only the tail moved (recoverable from the records): skip rewriting the meta.
+  // Only the tail moved (recoverable from the records): skip rewriting the meta, and give the
+  // storage just the key fields it needs.
   change.write_meta = options.stream_seq.has_value() || options.close;
+  if (change.write_meta) {
+    change.meta = meta;
+  } else {
+    change.meta.path = meta.path;
+    change.meta.generation = meta.generation;
+  }
   result.tail = meta.tail;
   result.closed = meta.closed;
   if (change.write_meta) entry->persisted_last_access_ms = now_ms;
@@ -948,6 +964,8 @@ bool StreamManager::cancel_wait(const std::string& path, uint64_t handle) {
 size_t StreamManager::sweep_expired() { return impl_->sweep_expired(); }
 
 std::vector<std::string> StreamManager::list_streams() { return impl_->list_streams(); }
+
+ManagerStats StreamManager::stats() { return impl_->stats(); }
 
 void StreamManager::shutdown() { impl_->shutdown(); }
 

@@ -24,6 +24,8 @@ class ReadOnlyStorage final : public streamkeeper::Storage {
   streamkeeper::Status load(streamkeeper::LoadedState* out) override { return inner_->load(out); }
   // Always kIoError; nothing is written.
   streamkeeper::Status write(const streamkeeper::WriteBatch& batch) override;
+  // Nothing was written, so there is nothing to sync.
+  streamkeeper::Status sync() override { return streamkeeper::Status::Ok(); }
   streamkeeper::Status read_records(const std::string& path, uint64_t generation, uint64_t from,
                                     uint64_t end, size_t max_bytes,
                                     std::vector<streamkeeper::Record>* out) override {
