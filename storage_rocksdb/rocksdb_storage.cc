@@ -132,7 +132,7 @@ Status RocksDbStorage::Impl::OpenDb() {
   // One thread (the GroupCommitter) writes, so concurrent memtable writes buy nothing; turning
   // them off enables the data family's insert hints (data_key_prefix.h).
   db_options.allow_concurrent_memtable_write = false;
-  db_options.manual_wal_flush = false;  // every write() reaches the OS before it returns
+  db_options.manual_wal_flush = false;
   db_options.bytes_per_sync = 1 << 20;  // smooth SST writeback instead of bursts at fsync
   db_options.wal_bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs

@@ -1,11 +1,12 @@
 // GroupCommitter: turns many concurrent writes into few storage writes and fewer syncs.
 //
 // Writers submit change sets. A writer thread takes everything queued and applies it as one
-// WriteBatch without syncing, then hands the batch to a sync thread, which makes every batch
-// written so far durable with one Storage::sync() and only then runs the batches' completions,
-// in submission order. The two stages overlap: while one sync is in flight the next batch is
-// already being collected and written, so durability costs one fsync per group rather than per
-// append and the fsync latency is hidden behind the next group's work.
+// WriteBatch without syncing, then makes it durable with Storage::sync() and runs the batch's
+// completions in submission order. When a sync is already in flight, the writer hands the batch
+// to a sync thread instead and goes on collecting and writing the next group, so under load the
+// two stages overlap: durability costs one fsync per group rather than per append, and the fsync
+// latency hides behind the next group's work. At low load the writer syncs itself, sparing a
+// thread hand-off on the acknowledgement path.
 //
 // Completions run strictly in submission order, so an empty submission is a barrier: it
 // completes after everything submitted before it. After a failed write or sync every later
@@ -63,6 +64,8 @@ class GroupCommitter {
   void enqueue(Pending pending);
   void run_writer();
   void run_syncer();
+  // Syncs once if any batch needs it, then runs every completion in order; clears *ready.
+  void sync_and_complete(std::vector<Written>* ready);
   void fail(const Status& status);
   Status failure() const;
 
@@ -75,10 +78,11 @@ class GroupCommitter {
   std::vector<Pending> queue_;
   bool stopping_ = false;
 
-  std::mutex sync_mu_;  // guards written_, writer_done_
+  std::mutex sync_mu_;  // guards written_, writer_done_, syncing_
   std::condition_variable sync_cv_;
   std::vector<Written> written_;
   bool writer_done_ = false;
+  bool syncing_ = false;  // some thread is between taking batches and completing them
 
   mutable std::mutex failure_mu_;
   Status failure_;
