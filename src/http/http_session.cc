@@ -204,6 +204,7 @@ void HttpSession::start_sse(HttpResponse head) {
   sse_ = std::move(*head.sse);
   sse_position_ = sse_->position;
   sse_deadline_ = std::chrono::steady_clock::now() + context_->options.sse_reconnect;
+  sse_next_beat_ = std::chrono::steady_clock::now() + context_->options.sse_heartbeat;
   auto message = std::make_shared<http::response<http::empty_body>>();
   message->version(11);
   message->result(static_cast<unsigned>(head.status));
@@ -217,6 +218,9 @@ void HttpSession::start_sse(HttpResponse head) {
       stream_, *serializer,
       [self = shared_from_this(), message, serializer](beast::error_code ec, size_t) {
         if (ec) return self->close();
+        // From here the SSE timer bounds writes (see on_sse_timer): re-arming the stream's own
+        // timeout on every event showed up in fan-out profiles.
+        self->stream_.expires_never();
         self->sse_pump(true);
       });
 }
@@ -234,11 +238,16 @@ void HttpSession::sse_pump(bool first) {
 }
 
 void HttpSession::sse_write(std::string events, bool finished, bool wait) {
+  auto now = std::chrono::steady_clock::now();
+  sse_next_beat_ = now + context_->options.sse_heartbeat;
+  sse_write_deadline_ = now + context_->options.write_timeout;
+  sse_writing_ = true;
+  arm_sse_timer();
   auto payload = std::make_shared<std::string>(std::move(events));
-  stream_.expires_after(context_->options.write_timeout);
   net::async_write(stream_, http::make_chunk(net::buffer(*payload)),
                    [self = shared_from_this(), payload, finished, wait](beast::error_code ec,
                                                                         size_t) {
+                     self->sse_writing_ = false;
                      if (ec) return self->close();
                      if (finished) return self->sse_finish();
                      if (wait) return self->sse_wait();
@@ -254,27 +263,41 @@ void HttpSession::sse_wait() {
   });
   if (wait_handle_ == 0) return post([this] { sse_pump(false); });
   waiting_ = true;
-  auto until_reconnect = std::chrono::duration_cast<std::chrono::milliseconds>(
-      sse_deadline_ - std::chrono::steady_clock::now());
-  timer_.expires_after(std::max(std::chrono::milliseconds(0),
-                                std::min(context_->options.sse_heartbeat, until_reconnect)));
-  timer_.async_wait([self, token](beast::error_code ec) {
-    if (!ec) self->on_sse_timer(token);
+  arm_sse_timer();
+}
+
+// One timer serves the heartbeat, the reconnect deadline and the write deadline. It is armed
+// once and not cancelled on every event (a busy stream would otherwise re-arm it per event,
+// which showed up in fan-out profiles); when it fires early it simply re-arms for what is left.
+void HttpSession::arm_sse_timer() {
+  if (sse_timer_armed_) return;
+  sse_timer_armed_ = true;
+  auto at = std::min(sse_next_beat_, sse_deadline_);
+  if (sse_writing_) at = std::min(at, sse_write_deadline_);
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    self->sse_timer_armed_ = false;
+    if (!ec) self->on_sse_timer();
   });
 }
 
 void HttpSession::on_sse_wake(uint64_t token) {
   if (token != token_ || !waiting_) return;
   waiting_ = false;
-  timer_.cancel();
   sse_pump(false);
 }
 
-void HttpSession::on_sse_timer(uint64_t token) {
-  if (token != token_ || !waiting_) return;
+void HttpSession::on_sse_timer() {
+  auto now = std::chrono::steady_clock::now();
+  if (sse_writing_) {
+    if (now >= sse_write_deadline_) return close();  // the peer stopped reading
+    return arm_sse_timer();
+  }
+  if (!waiting_) return;  // pumping; the next wait re-arms the timer
+  if (now < sse_next_beat_ && now < sse_deadline_) return arm_sse_timer();
   if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // a wake is on its way
   waiting_ = false;
-  if (std::chrono::steady_clock::now() >= sse_deadline_) return sse_finish();
+  if (now >= sse_deadline_) return sse_finish();
   // A comment line: ignored by clients, but a dead peer makes the write fail and ends us.
   sse_write(":\n\n", false, true);
 }

@@ -58,7 +58,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void sse_write(std::string events, bool finished, bool wait);
   void sse_wait();
   void on_sse_wake(uint64_t token);
-  void on_sse_timer(uint64_t token);
+  void arm_sse_timer();
+  void on_sse_timer();
   void sse_finish();
 
   // Posts `fn` onto this session's strand, keeping the session alive.
@@ -80,7 +81,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<LongPollDirective> long_poll_;
   std::optional<SseDirective> sse_;
   uint64_t sse_position_ = 0;
-  std::chrono::steady_clock::time_point sse_deadline_;
+  std::chrono::steady_clock::time_point sse_deadline_;    // end the response (reconnect)
+  std::chrono::steady_clock::time_point sse_next_beat_;   // send a heartbeat if idle until then
+  std::chrono::steady_clock::time_point sse_write_deadline_;  // of the write in flight
+  bool sse_timer_armed_ = false;
+  bool sse_writing_ = false;
 };
 
 }  // namespace streamkeeper

@@ -26,6 +26,11 @@ Status RecordReader::read_level(const ReadView& view, uint64_t from, uint64_t en
   Status s = storage_->read_records(view.path, view.generation, from, end,
                                     max_bytes - out->payload_bytes, &records);
   if (!s.ok()) return s;
+  return take(records, from, end, out);
+}
+
+Status RecordReader::take(const std::vector<Record>& records, uint64_t from, uint64_t end,
+                          ReadUnits* out) {
   for (const Record& record : records) {
     if (is_json_) {
       std::string_view message;

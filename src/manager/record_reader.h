@@ -32,6 +32,10 @@ class RecordReader {
   // (always at least one unit when there is one).
   Status read(const ReadView& view, uint64_t from, size_t max_bytes, ReadUnits* out);
 
+  // Adds to *out the units of `records` (in position order) within [from, end), cutting byte
+  // records at those bounds. Used for records that come from somewhere other than the storage.
+  Status take(const std::vector<Record>& records, uint64_t from, uint64_t end, ReadUnits* out);
+
  private:
   Status read_level(const ReadView& view, uint64_t from, uint64_t end, size_t max_bytes,
                     ReadUnits* out);

@@ -10,6 +10,50 @@ std::vector<WakeCallback> StreamEntry::take_waiters() {
   return out;
 }
 
+namespace {
+
+uint64_t RecordEnd(const Record& record, bool is_json) {
+  return record.position + (is_json ? 1 : record.value.size());
+}
+
+}  // namespace
+
+void StreamEntry::remember_recent(std::vector<Record> records) {
+  if (records.empty()) return;
+  if (!recent.empty() && RecordEnd(recent.back(), is_json) != records.front().position) {
+    forget_recent();
+  }
+  for (Record& record : records) {
+    recent_bytes += record.value.size();
+    recent.push_back(std::move(record));
+  }
+  while (!recent.empty() &&
+         (recent.size() > kRecentMaxRecords || recent_bytes > kRecentMaxBytes)) {
+    recent_bytes -= recent.front().value.size();
+    recent.pop_front();
+  }
+}
+
+void StreamEntry::forget_recent() {
+  recent.clear();
+  recent_bytes = 0;
+}
+
+bool StreamEntry::copy_recent(uint64_t from, size_t max_bytes, std::vector<Record>* out) const {
+  if (recent.empty() || from < recent.front().position || from < meta.fork_position ||
+      RecordEnd(recent.back(), is_json) != durable_tail) {
+    return false;
+  }
+  size_t bytes = 0;
+  for (const Record& record : recent) {
+    if (RecordEnd(record, is_json) <= from) continue;
+    out->push_back(record);
+    bytes += record.value.size();
+    if (bytes >= max_bytes) break;
+  }
+  return true;
+}
+
 bool StreamEntry::expired_at(int64_t now_ms) const {
   if (meta.expires_at_ms && *meta.expires_at_ms <= now_ms) return true;
   if (meta.ttl_seconds) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +34,21 @@ struct StreamEntry {
 
   // Parked live readers (guarded by mu).
   std::map<uint64_t, WakeCallback> waiters;
+
+  // The newest durable records, kept while live readers follow the stream, so that the reads
+  // every wake-up triggers (one per subscriber) skip the storage. Contiguous and ending at
+  // durable_tail when non-empty; bounded by kRecentMaxRecords / kRecentMaxBytes (guarded by mu).
+  static constexpr size_t kRecentMaxRecords = 64;
+  static constexpr size_t kRecentMaxBytes = 64 << 10;
+  std::deque<Record> recent;
+  size_t recent_bytes = 0;
+
+  // Adds newly durable records (call with mu held); keeps the cache contiguous and bounded.
+  void remember_recent(std::vector<Record> records);
+  void forget_recent();
+  // Copies the cached records overlapping [from, durable_tail) into *out, up to about
+  // max_bytes; false (and nothing copied) when the cache does not reach back to `from`.
+  bool copy_recent(uint64_t from, size_t max_bytes, std::vector<Record>* out) const;
 
   // Immutable after creation.
   bool is_json = false;

@@ -651,17 +651,32 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
   result.closed = meta.closed;
   if (change.write_meta) entry->persisted_last_access_ms = now_ms;
 
+  // Live readers will read these records as soon as they are durable: keep a copy for them.
+  // (A followed stream has waiters, or a cache its readers use between two waits.)
+  std::shared_ptr<std::vector<Record>> for_readers;
+  size_t change_bytes = 0;
+  for (const Record& record : change.records) change_bytes += record.value.size();
+  if ((!entry->waiters.empty() || !entry->recent.empty()) &&
+      change_bytes <= StreamEntry::kRecentMaxBytes) {
+    for_readers = std::make_shared<std::vector<Record>>(change.records);
+  }
+
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
   // order and durable_tail never runs ahead of what is written.
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  submit(std::move(changes), [entry, result, done](const Status& s) mutable {
+  submit(std::move(changes), [entry, result, done, for_readers](const Status& s) mutable {
     std::vector<WakeCallback> wakes;
     {
       std::lock_guard lock(entry->mu);
       if (s.ok()) {
         entry->durable_tail = std::max(entry->durable_tail, result.tail);
         entry->durable_closed = entry->durable_closed || result.closed;
+        if (for_readers) {
+          entry->remember_recent(std::move(*for_readers));
+        } else {
+          entry->forget_recent();  // the cache would have a gap
+        }
         wakes = entry->take_waiters();
       }
     }
@@ -724,6 +739,8 @@ ReadResult StreamManager::Impl::read(const std::string& path, std::optional<uint
   }
   std::shared_ptr<ReadView> view;
   bool closed = false;
+  bool cached = false;  // served from the entry's recent records, not the storage
+  std::vector<Record> recent;
   {
     std::unique_lock lock(entry->mu);
     bool expired = false;
@@ -736,6 +753,8 @@ ReadResult StreamManager::Impl::read(const std::string& path, std::optional<uint
     entry->last_access_ms = now();
     view = view_locked(*entry, entry->durable_tail);
     closed = entry->durable_closed;
+    cached = entry->copy_recent(from.value_or(view->end), std::max<size_t>(options.max_bytes, 1),
+                                &recent);
     result.content_type = entry->meta.content_type;
     result.is_json = entry->is_json;
     result.generation = entry->meta.generation;
@@ -746,9 +765,11 @@ ReadResult StreamManager::Impl::read(const std::string& path, std::optional<uint
     return result;
   }
   ReadUnits units;
+  units.next = position;
   RecordReader reader(storage_.get(), entry->is_json);
-  if (Status s = reader.read(*view, position, std::max<size_t>(options.max_bytes, 1), &units);
-      !s.ok()) {
+  Status s = cached ? reader.take(recent, position, view->end, &units)
+                    : reader.read(*view, position, std::max<size_t>(options.max_bytes, 1), &units);
+  if (!s.ok()) {
     result.status = s;
     return result;
   }
@@ -821,6 +842,7 @@ void StreamManager::Impl::flush_last_access() {
     std::shared_lock map_lock(map_mu_);
     for (auto& [path, entry] : streams_) {
       std::lock_guard lock(entry->mu);
+      if (entry->waiters.empty()) entry->forget_recent();  // no longer followed
       if (!entry->meta.ttl_seconds || entry->removed || !entry->durable) continue;
       int64_t touched = entry->last_access_ms.load();
       if (touched == entry->persisted_last_access_ms) continue;

@@ -206,3 +206,50 @@ TYPED_TEST(StreamManagerContractTest, ReadLiveEndsOnClose) {
 
 }  // namespace
 }  // namespace streamkeeper::manager_test
+
+namespace streamkeeper::manager_test {
+namespace {
+
+// While a stream is followed, reads near the tail are served from the entry's copy of the newest
+// records. They must be exactly what the storage would return, from any position and page size.
+TYPED_TEST(StreamManagerContractTest, ReadsWhileFollowedMatchStorageReads) {
+  this->MustCreate("/s");
+  this->MustAppend("/s", "0123456789");
+  std::atomic<int> woken{0};
+  ASSERT_NE(this->manager().wait_async("/s", 10, [&woken] { ++woken; }), 0u);
+  this->MustAppend("/s", "abcde");  // followed: copied for readers
+  this->MustAppend("/s", "fgh");    // the cache stays alive between waits
+  this->MustAppend("/s", "ij");
+  EXPECT_EQ(woken.load(), 1);
+  for (uint64_t from = 0; from <= 20; ++from) {
+    for (size_t page : {1, 2, 3, 7, 100}) {
+      std::string expected = std::string("0123456789abcdefghij").substr(from);
+      EXPECT_EQ(this->ReadAll("/s", from, page), expected) << "from " << from << " page " << page;
+    }
+  }
+  // Once nobody waits, the sweep drops the copy; reads then come from storage, unchanged.
+  this->manager().sweep_expired();
+  EXPECT_EQ(this->ReadAll("/s", 12, 2), "cdefghij");
+}
+
+TYPED_TEST(StreamManagerContractTest, JsonReadsWhileFollowedMatchStorageReads) {
+  CreateOptions json;
+  json.content_type = "application/json";
+  this->MustCreate("/j", json);
+  AppendOptions options;
+  options.content_type = "application/json";
+  this->MustAppend("/j", "[1,2]", options);
+  ASSERT_NE(this->manager().wait_async("/j", 2, [] {}), 0u);
+  this->MustAppend("/j", "[3,4,5]", options);
+  this->MustAppend("/j", "6", options);
+  std::vector<std::string> all = {"1", "2", "3", "4", "5", "6"};
+  for (uint64_t from = 0; from <= 6; ++from) {
+    for (size_t page : {1, 2, 100}) {
+      std::vector<std::string> expected(all.begin() + static_cast<long>(from), all.end());
+      EXPECT_EQ(this->ReadMessages("/j", from, page), expected) << from << "/" << page;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace streamkeeper::manager_test
