@@ -740,6 +740,7 @@ ReadResult StreamManager::Impl::read(const std::string& path, std::optional<uint
   std::shared_ptr<ReadView> view;
   bool closed = false;
   bool cached = false;  // served from the entry's recent records, not the storage
+  uint64_t end = 0;     // the durable tail when the read started
   std::vector<Record> recent;
   {
     std::unique_lock lock(entry->mu);
@@ -751,30 +752,31 @@ ReadResult StreamManager::Impl::read(const std::string& path, std::optional<uint
       return result;
     }
     entry->last_access_ms = now();
-    view = view_locked(*entry, entry->durable_tail);
+    end = entry->durable_tail;
     closed = entry->durable_closed;
-    cached = entry->copy_recent(from.value_or(view->end), std::max<size_t>(options.max_bytes, 1),
+    cached = entry->copy_recent(from.value_or(end), std::max<size_t>(options.max_bytes, 1),
                                 &recent);
+    if (!cached) view = view_locked(*entry, end);
     result.content_type = entry->meta.content_type;
     result.is_json = entry->is_json;
     result.generation = entry->meta.generation;
   }
-  uint64_t position = from.value_or(view->end);
-  if (position > view->end) {
+  uint64_t position = from.value_or(end);
+  if (position > end) {
     result.status = Status::BadRequest("offset is beyond the stream's tail");
     return result;
   }
   ReadUnits units;
   units.next = position;
   RecordReader reader(storage_.get(), entry->is_json);
-  Status s = cached ? reader.take(recent, position, view->end, &units)
+  Status s = cached ? reader.take(recent, position, end, &units)
                     : reader.read(*view, position, std::max<size_t>(options.max_bytes, 1), &units);
   if (!s.ok()) {
     result.status = s;
     return result;
   }
   result.next = units.next;
-  result.up_to_date = units.next >= view->end;
+  result.up_to_date = units.next >= end;
   result.closed = closed && result.up_to_date;
   if (!entry->is_json) {
     result.data = std::move(units.bytes);
