@@ -144,6 +144,8 @@ Status RocksDbStorage::Impl::OpenDb() {
       {kProducersFamily, FamilyOptions(cache, false, kSmallWriteBuffer, &producer_filter)},
       {kDataFamily, FamilyOptions(cache, false, options.write_buffer_bytes, &data_filter)},
   };
+  // LZ4 on stream data: catch-up reads of cold data spent 13% of their time in Snappy.
+  families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
       DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
   rocksdb::DB* raw = nullptr;

@@ -21,7 +21,7 @@ namespace streamkeeper {
 struct RocksDbOptions {
   std::string path;                      // data directory (created, with parents, if missing)
   bool create_if_missing = true;         // false: Open fails unless a database exists
-  size_t block_cache_bytes = 64 << 20;   // one LRU cache shared by every column family
+  size_t block_cache_bytes = 256 << 20;  // one LRU cache shared by every column family
   size_t write_buffer_bytes = 32 << 20;  // memtable size of the data column family
   int max_background_jobs = 2;           // flush + compaction threads
 };

@@ -29,9 +29,9 @@ Status RecordReader::read_level(const ReadView& view, uint64_t from, uint64_t en
   return take(records, from, end, out);
 }
 
-Status RecordReader::take(const std::vector<Record>& records, uint64_t from, uint64_t end,
+Status RecordReader::take(std::vector<Record>& records, uint64_t from, uint64_t end,
                           ReadUnits* out) {
-  for (const Record& record : records) {
+  for (Record& record : records) {
     if (is_json_) {
       std::string_view message;
       uint64_t remaining = 0;
@@ -52,7 +52,11 @@ Status RecordReader::take(const std::vector<Record>& records, uint64_t from, uin
     uint64_t cut_start = std::max(record.position, from);
     uint64_t cut_end = std::min(record_end, end);
     if (cut_start >= cut_end) continue;
-    out->bytes.append(record.value, cut_start - record.position, cut_end - cut_start);
+    if (out->bytes.empty() && cut_start == record.position && cut_end == record_end) {
+      out->bytes = std::move(record.value);  // a whole large record: no second copy
+    } else {
+      out->bytes.append(record.value, cut_start - record.position, cut_end - cut_start);
+    }
     out->payload_bytes += cut_end - cut_start;
     out->next = cut_end;
   }

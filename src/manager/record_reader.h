@@ -33,8 +33,9 @@ class RecordReader {
   Status read(const ReadView& view, uint64_t from, size_t max_bytes, ReadUnits* out);
 
   // Adds to *out the units of `records` (in position order) within [from, end), cutting byte
-  // records at those bounds. Used for records that come from somewhere other than the storage.
-  Status take(const std::vector<Record>& records, uint64_t from, uint64_t end, ReadUnits* out);
+  // records at those bounds; may move values out of `records`. Also used for records that come
+  // from somewhere other than the storage.
+  Status take(std::vector<Record>& records, uint64_t from, uint64_t end, ReadUnits* out);
 
  private:
   Status read_level(const ReadView& view, uint64_t from, uint64_t end, size_t max_bytes,
