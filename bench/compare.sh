@@ -13,15 +13,17 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 Usage: bench/compare.sh [options]        (each option also reads the env var shown)
-  --targets LIST             comma list from ref-memory,ref-file,sk-rocksdb,sk-memory
-                             (TARGETS; default: all four)
+  --targets LIST             comma list from ref-memory,ref-file,sk-rocksdb,sk-memory,nginx
+                             (TARGETS; default: all five; nginx, a do-nothing server that
+                             answers 204, runs only the append scenario and only when
+                             /usr/sbin/nginx exists: it is the ceiling of this machine)
   --scenarios LIST           comma list from append,append-producer,latency,fanout,catchup,
                              many-streams (SCENARIOS; default: all)
   --duration S               measured seconds for append/latency/fanout (DURATION; 10)
   --warmup S                 warm-up seconds for append/latency (WARMUP; 2)
-  --connections N            append / many-streams connections (CONNECTIONS; 16)
-  --streams N                append streams (STREAMS; 16)
-  --body-bytes N             append body size (BODY_BYTES; 128)
+  --connections N            append / many-streams connections (CONNECTIONS; 64)
+  --streams N                append streams (STREAMS; 100)
+  --body-bytes N             append body size (BODY_BYTES; 100)
   --latency-rate R           latency writer appends/s (LATENCY_RATE; 100)
   --fanout-subscribers K     fanout SSE subscribers (FANOUT_SUBSCRIBERS; 1000)
   --fanout-rate R            fanout writer appends/s (FANOUT_RATE; 10)
@@ -35,13 +37,13 @@ EOF
 }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGETS="${TARGETS:-ref-memory,ref-file,sk-rocksdb,sk-memory}"
+TARGETS="${TARGETS:-ref-memory,ref-file,sk-rocksdb,sk-memory,nginx}"
 SCENARIOS="${SCENARIOS:-append,append-producer,latency,fanout,catchup,many-streams}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
-CONNECTIONS="${CONNECTIONS:-16}"
-STREAMS="${STREAMS:-16}"
-BODY_BYTES="${BODY_BYTES:-128}"
+CONNECTIONS="${CONNECTIONS:-64}"
+STREAMS="${STREAMS:-100}"
+BODY_BYTES="${BODY_BYTES:-100}"
 LATENCY_RATE="${LATENCY_RATE:-100}"
 FANOUT_SUBSCRIBERS="${FANOUT_SUBSCRIBERS:-1000}"
 FANOUT_RATE="${FANOUT_RATE:-10}"
@@ -178,6 +180,23 @@ start_server() {
       "$STREAMKEEPER" --host 127.0.0.1 --port "$port" --data-dir "$data" --storage memory \
         --sync none --long-poll-timeout-ms "$LONG_POLL_TIMEOUT_MS" >"$log_file" 2>&1 &
       ;;
+    nginx)
+      mkdir -p "$data/logs"
+      cat >"$data/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+pid $data/nginx.pid;
+error_log $data/logs/error.log;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path $data;
+  server { listen 127.0.0.1:$port; location / { return 204; } }
+}
+NGINX
+      /usr/sbin/nginx -c "$data/nginx.conf" -p "$data" >"$log_file" 2>&1 &
+      ;;
     *) die "unknown target $target" ;;
   esac
   SERVER_PID=$!
@@ -230,12 +249,23 @@ has_target_prefix ref- && install_reference
 build
 
 IFS=, read -r -a target_list <<<"$TARGETS"
+if [[ ! -x /usr/sbin/nginx ]]; then
+  filtered=()
+  for target in "${target_list[@]}"; do [[ "$target" == nginx ]] || filtered+=("$target"); done
+  target_list=("${filtered[@]}")
+fi
 IFS=, read -r -a scenario_list <<<"$SCENARIOS"
 for target in "${target_list[@]}"; do
+  # The previous target's dirty pages (a 1 GiB catch-up stream, say) would otherwise be written
+  # back during this one and slow its fsyncs: start every target from a quiet disk.
+  sync
+  sleep 2
   port="$(free_port)"
   log "starting $target on 127.0.0.1:$port"
   start_server "$target" "$port"
   for scenario in "${scenario_list[@]}"; do
+    # A do-nothing server only answers appends: it measures the HTTP ceiling, nothing else.
+    if [[ "$target" == nginx && "$scenario" != append ]]; then continue; fi
     run_scenario "$scenario" "$target" "http://127.0.0.1:$port"
     # A dead server would fail every later scenario: say so and move on.
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -112,12 +112,10 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   parser_.reset();
   keep_alive_ = message.keep_alive();
   HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
+  request.method = message.method_string();
+  request.target = message.target();
   request.headers.reserve(16);
-  for (const auto& field : message) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
+  for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
   request.body = std::move(message.body());
   head_request_ = message.method() == http::verb::head;
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {

@@ -309,13 +309,11 @@ bool StreamManager::Impl::same_config(const StreamEntry& entry, const CreateOpti
                                       const std::string& content_type) const {
   const StreamMeta& meta = entry.meta;
   if (!SameMediaType(content_type, meta.content_type)) return false;
-  if (options.ttl_seconds != meta.ttl_seconds && !(options.fork_from.size() && !options.ttl_seconds &&
-                                                    !options.expires_at_ms)) {
-    return false;
-  }
-  if (options.expires_at_ms != meta.expires_at_ms && !(options.fork_from.size() &&
-                                                        !options.ttl_seconds &&
-                                                        !options.expires_at_ms)) {
+  // A fork created without TTL/Expires-At inherited its source's: a repeat without them matches.
+  bool inherits_expiry = !options.fork_from.empty() && !options.ttl_seconds &&
+                         !options.expires_at_ms;
+  if (!inherits_expiry && (options.ttl_seconds != meta.ttl_seconds ||
+                           options.expires_at_ms != meta.expires_at_ms)) {
     return false;
   }
   if (options.closed != meta.closed) return false;

@@ -9,7 +9,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::optional<std::string_view> FindHeader(const HeaderList& headers, std::string_view name) {
+template <class List>
+std::optional<std::string_view> FindHeader(const List& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return std::string_view(value);
   }

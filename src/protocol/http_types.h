@@ -31,10 +31,13 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4>
          "Location, stream-sse-data-encoding"},
     }};
 
+// The views in a request point into the transport's parsed message: they are valid during
+// ProtocolHandler::handle() only, which copies whatever it keeps (the body is owned and may be
+// moved out).
 struct HttpRequest {
-  std::string method;  // upper case, e.g. "GET"
-  std::string target;  // the raw request-target: path and query
-  HeaderList headers;
+  std::string_view method;  // upper case, e.g. "GET"
+  std::string_view target;  // the raw request-target: path and query
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
   std::string body;
 
   // The value of the first header named `name` (case-insensitive), or nullopt.

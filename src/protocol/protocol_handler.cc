@@ -107,7 +107,7 @@ HttpResponse ProtocolHandler::Error(int status, std::string_view code, std::stri
   return response;
 }
 
-void ProtocolHandler::handle(const HttpRequest& request, Reply reply) {
+void ProtocolHandler::handle(HttpRequest& request, Reply reply) {
   if (request.method == "OPTIONS") {
     HttpResponse response = Empty(204);
     response.set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
@@ -134,7 +134,7 @@ void ProtocolHandler::handle(const HttpRequest& request, Reply reply) {
 // ---------------------------------------------------------------------------------------------
 // PUT: create (and fork)
 
-void ProtocolHandler::handle_put(const HttpRequest& request, const std::string& path, Reply reply) {
+void ProtocolHandler::handle_put(HttpRequest& request, const std::string& path, Reply reply) {
   CreateOptions options;
   auto content_type = request.header("content-type");
   options.content_type_given = content_type && IsWellFormedContentType(*content_type);
@@ -179,7 +179,7 @@ void ProtocolHandler::handle_put(const HttpRequest& request, const std::string& 
       options.fork_sub_offset = *sub;
     }
   }
-  options.initial_data = request.body;
+  options.initial_data = std::move(request.body);
   std::string location = "http://" + HostOf(request) + path;
 
   manager_->create_async(path, std::move(options),
@@ -206,8 +206,7 @@ void ProtocolHandler::handle_put(const HttpRequest& request, const std::string& 
 // ---------------------------------------------------------------------------------------------
 // POST: append, close
 
-void ProtocolHandler::handle_post(const HttpRequest& request, const std::string& path,
-                                  Reply reply) {
+void ProtocolHandler::handle_post(HttpRequest& request, const std::string& path, Reply reply) {
   AppendOptions options;
   options.close = IsTrueFlag(request.header("stream-closed"));
   if (request.body.empty() && !options.close) {
@@ -244,7 +243,7 @@ void ProtocolHandler::handle_post(const HttpRequest& request, const std::string&
   bool stores_data = !request.body.empty();
 
   manager_->append_async(
-      path, request.body, std::move(options),
+      path, std::move(request.body), std::move(options),
       [reply = std::move(reply), has_producer, stores_data](AppendResult result) {
         const Status& s = result.status;
         HttpResponse response;
@@ -331,7 +330,6 @@ HttpResponse ProtocolHandler::handle_get(const HttpRequest& request, const std::
   if (!cursors.empty()) client_cursor = cursors[0];
 
   if (live == "sse") {
-    StreamInfo info;
     // The read touches the TTL and checks the stream; the events come from sse_step().
     ReadResult probe = manager_->read(path, position, ReadOptions{1});
     if (!probe.status.ok()) return ErrorOf(probe.status);

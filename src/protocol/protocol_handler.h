@@ -33,7 +33,8 @@ class ProtocolHandler {
 
   // Handles one request; calls `reply` exactly once, either inline or later from the manager's
   // committer thread (writes answer only once durable).
-  void handle(const HttpRequest& request, Reply reply);
+  // `request` is consumed: its body may be moved out.
+  void handle(HttpRequest& request, Reply reply);
 
   // Completes a parked long-poll after a wake or the timeout.
   HttpResponse finish_long_poll(const LongPollDirective& directive);
@@ -54,8 +55,8 @@ class ProtocolHandler {
   const ProtocolOptions& options() const { return options_; }
 
  private:
-  void handle_put(const HttpRequest& request, const std::string& path, Reply reply);
-  void handle_post(const HttpRequest& request, const std::string& path, Reply reply);
+  void handle_put(HttpRequest& request, const std::string& path, Reply reply);
+  void handle_post(HttpRequest& request, const std::string& path, Reply reply);
   void handle_delete(const std::string& path, Reply reply);
   HttpResponse handle_head(const std::string& path);
   HttpResponse handle_get(const HttpRequest& request, const std::string& path,

@@ -48,10 +48,10 @@ class ProtocolHandlerTest : public ::testing::Test {
   // Sends one request and waits (bounded) for the single reply.
   HttpResponse Call(std::string method, std::string target, HeaderList headers = {},
                     std::string body = {}) {
-    HttpRequest request;
-    request.method = std::move(method);
-    request.target = std::move(target);
-    request.headers = std::move(headers);
+    HttpRequest request;  // its views point into the arguments, alive until we return
+    request.method = method;
+    request.target = target;
+    for (const auto& [name, value] : headers) request.headers.emplace_back(name, value);
     request.body = std::move(body);
     auto promise = std::make_shared<std::promise<HttpResponse>>();
     auto future = promise->get_future();
