@@ -1,9 +1,11 @@
 #include "http/http_server.h"
 
+#include <pthread.h>
+
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <thread>
 #include <vector>
 
@@ -16,16 +18,25 @@ namespace streamkeeper {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// One io_context per IO thread, each run by exactly that thread: a connection lives on one
+// context, so its handlers never run concurrently and need no strand, and the contexts share no
+// locks. (Profiles of the shared-context design showed strand dispatch and cross-thread wake-ups
+// on every request.) The acceptor hands connections to the contexts round-robin.
 class HttpServer::Impl {
  public:
-  Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options)
-      : acceptor_(ioc_), grace_timer_(ioc_) {
+  Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options) {
     context_.handler = handler;
     context_.manager = manager;
     context_.options = std::move(options);
     if (context_.options.threads == 0) {
       context_.options.threads = std::max(1u, std::thread::hardware_concurrency());
     }
+    for (size_t i = 0; i < context_.options.threads; ++i) {
+      io_.push_back(std::make_unique<net::io_context>(1));
+      work_.push_back(net::make_work_guard(*io_.back()));
+    }
+    acceptor_ = std::make_unique<tcp::acceptor>(*io_[0]);
+    grace_timer_ = std::make_unique<net::steady_timer>(*io_[0]);
   }
 
   Status listen() {
@@ -33,10 +44,10 @@ class HttpServer::Impl {
     auto address = net::ip::make_address(context_.options.host, ec);
     if (ec) return Status::BadRequest("invalid --host '" + context_.options.host + "'");
     tcp::endpoint endpoint(address, context_.options.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
       return Status::IoError("cannot listen on " + context_.options.host + ":" +
                              std::to_string(context_.options.port) + ": " + ec.message());
@@ -45,35 +56,41 @@ class HttpServer::Impl {
     return Status::Ok();
   }
 
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  uint16_t port() const { return acceptor_->local_endpoint().port(); }
 
   void run() {
     std::vector<std::thread> threads;
-    for (size_t i = 1; i < context_.options.threads; ++i) {
-      threads.emplace_back([this] { ioc_.run(); });
+    for (size_t i = 1; i < io_.size(); ++i) {
+      threads.emplace_back([this, i] {
+        pthread_setname_np(pthread_self(), "sk-io");
+        io_[i]->run();
+      });
     }
-    ioc_.run();
+    pthread_setname_np(pthread_self(), "sk-io");
+    io_[0]->run();
     for (auto& thread : threads) thread.join();
   }
 
   void stop() {
-    net::post(ioc_, [this] {
+    net::post(*io_[0], [this] {
       if (context_.stopping.exchange(true)) return;
       boost::system::error_code ignored;
-      acceptor_.close(ignored);
+      acceptor_->close(ignored);
       // Live readers were woken by the manager's shutdown; give in-flight responses a moment,
-      // then stop the loop (idle keep-alive connections are simply dropped).
-      grace_timer_.expires_after(std::chrono::milliseconds(500));
-      grace_timer_.async_wait([this](boost::system::error_code) { ioc_.stop(); });
+      // then stop every loop (idle keep-alive connections are simply dropped).
+      grace_timer_->expires_after(std::chrono::milliseconds(500));
+      grace_timer_->async_wait([this](boost::system::error_code) {
+        for (auto& io : io_) io->stop();
+      });
     });
   }
 
  private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
-                                                          tcp::socket socket) {
+    net::io_context& target = *io_[next_context_++ % io_.size()];
+    acceptor_->async_accept(target, [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (!acceptor_.is_open()) return;
+        if (!acceptor_->is_open()) return;
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
@@ -83,9 +100,11 @@ class HttpServer::Impl {
     });
   }
 
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  net::steady_timer grace_timer_;
+  std::vector<std::unique_ptr<net::io_context>> io_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<net::steady_timer> grace_timer_;
+  size_t next_context_ = 0;
   SessionContext context_;
 };
 

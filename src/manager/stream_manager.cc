@@ -1,5 +1,7 @@
 #include "streamkeeper/stream_manager.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <future>
@@ -183,7 +185,10 @@ Status StreamManager::Impl::load() {
 void StreamManager::Impl::start() {
   committer_ = std::make_unique<GroupCommitter>(storage_.get(), options_.sync, &generation_counter_);
   if (options_.sweep_interval.count() > 0) {
-    sweeper_ = std::thread([this] { sweeper_loop(); });
+    sweeper_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sk-sweeper");
+      sweeper_loop();
+    });
   }
 }
 
