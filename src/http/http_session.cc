@@ -118,10 +118,13 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
   request.body = std::move(message.body());
   head_request_ = message.method() == http::verb::head;
+  // Reads answer inline (dispatch runs on this thread at once); writes answer from the
+  // committer's thread, and dispatch then posts onto this connection's context.
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
-    self->post([self, response = std::move(response)]() mutable {
-      self->on_response(std::move(response));
-    });
+    net::dispatch(self->stream_.get_executor(),
+                  [self, response = std::move(response)]() mutable {
+                    self->on_response(std::move(response));
+                  });
   });
 }
 
