@@ -140,7 +140,6 @@ int main(int argc, char** argv) {
   }
   ProtocolOptions protocol_options;
   protocol_options.max_read_bytes = config.max_read_bytes;
-  protocol_options.long_poll_timeout = config.server.long_poll_timeout;
   ProtocolHandler handler(manager.get(), protocol_options);
   HttpServer server(&handler, manager.get(), config.server);
   status = server.listen();

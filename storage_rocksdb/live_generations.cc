@@ -23,19 +23,26 @@ void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
   }
 }
 
-void LiveGenerations::AfterWrite(const WriteBatch& batch) {
+LiveGenerations::Erased LiveGenerations::ErasedBy(const WriteBatch& batch) {
   // Walk backwards so an erase followed by a put of the same path in one batch keeps the put.
+  Erased erased;
   std::unordered_set<std::string_view> put_later;
-  std::unique_lock lock(mu_);
   for (auto it = batch.changes.rbegin(); it != batch.changes.rend(); ++it) {
     const StreamMeta& meta = it->meta;
     if (it->kind == StreamChange::Kind::kPut) {
       put_later.insert(meta.path);
       continue;
     }
-    if (put_later.contains(meta.path)) continue;
-    auto found = generation_.find(meta.path);
-    if (found != generation_.end() && found->second == meta.generation) generation_.erase(found);
+    if (!put_later.contains(meta.path)) erased.emplace_back(meta.path, meta.generation);
+  }
+  return erased;
+}
+
+void LiveGenerations::Forget(const Erased& erased) {
+  std::unique_lock lock(mu_);
+  for (const auto& [path, generation] : erased) {
+    auto found = generation_.find(path);
+    if (found != generation_.end() && found->second == generation) generation_.erase(found);
   }
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "streamkeeper/storage.h"
 
@@ -29,9 +31,12 @@ class LiveGenerations {
 
   // Marks every (path, generation) put by `batch` live. Call before writing it.
   void BeforeWrite(const WriteBatch& batch);
-  // Forgets the generations `batch` erased (unless the same batch put the path again).
-  // Call after the batch was written successfully.
-  void AfterWrite(const WriteBatch& batch);
+  // The (path, generation) pairs `batch` erases, leaving out paths the same batch puts again.
+  using Erased = std::vector<std::pair<std::string, uint64_t>>;
+  static Erased ErasedBy(const WriteBatch& batch);
+  // Forgets erased generations (those still live at exactly that generation). Call only once
+  // the erasing batch is durable: a synced write, or an unsynced one after Storage::sync().
+  void Forget(const Erased& erased);
 
   // True only when the map is loaded and `path` is absent or live at another generation.
   // Safe to call from any thread, including RocksDB's compaction threads.

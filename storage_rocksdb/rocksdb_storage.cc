@@ -5,6 +5,8 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 
+#include <mutex>
+
 #include "storage_rocksdb/data_key_prefix.h"
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -103,6 +105,9 @@ struct RocksDbStorage::Impl {
   RocksDbOptions options;
   // Declared before `db`: the filters must outlive the database that calls them.
   LiveGenerations live;
+  // Generations erased by unsynced writes, forgotten by the filter after the next sync().
+  std::mutex pending_mu;
+  LiveGenerations::Erased pending_erases;
   GenerationCompactionFilter data_filter;
   GenerationCompactionFilter producer_filter;
   std::unique_ptr<rocksdb::DB> db;
@@ -332,13 +337,28 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   impl_->live.BeforeWrite(batch);
   rocksdb::Status status = impl_->db->Write(write_options, &wb);
   if (!status.ok()) return FromRocks(status, "writing to " + impl_->options.path);
-  impl_->live.AfterWrite(batch);
+  // The compaction filter may drop an erased generation only once the erase is durable: were it
+  // dropped earlier, a crash could bring the stream's meta back without its records.
+  LiveGenerations::Erased erased = LiveGenerations::ErasedBy(batch);
+  if (batch.sync) {
+    impl_->live.Forget(erased);
+  } else if (!erased.empty()) {
+    std::lock_guard lock(impl_->pending_mu);
+    for (auto& item : erased) impl_->pending_erases.push_back(std::move(item));
+  }
   return Status::Ok();
 }
 
 Status RocksDbStorage::sync() {
+  LiveGenerations::Erased erased;  // erases written before this sync started: it covers them
+  {
+    std::lock_guard lock(impl_->pending_mu);
+    erased.swap(impl_->pending_erases);
+  }
   rocksdb::Status status = impl_->db->SyncWAL();
+  // On failure the erased generations simply stay live (their data is kept): always safe.
   if (!status.ok()) return FromRocks(status, "syncing the WAL of " + impl_->options.path);
+  impl_->live.Forget(erased);
   return Status::Ok();
 }
 

@@ -114,10 +114,11 @@ class StreamManager::Impl {
   Status usable_locked(StreamEntry& entry, bool* expired) const;
   // Expires `path` if its entry is still `entry` and still expired.
   void expire(const std::string& path, const EntryPtr& entry);
-  // Removes or soft-deletes a locked entry (map lock held exclusively), adding the changes and
-  // the waiters to wake once they are durable. Returns true if soft-deleted.
-  bool remove_locked(const EntryPtr& entry, std::vector<StreamChange>* changes,
-                     std::vector<WakeCallback>* wakes);
+  // Removes or soft-deletes a locked entry (map lock held exclusively) and queues the changes
+  // (with any fork-parent updates) before releasing any lock it took; wakes the entry's waiters
+  // and then calls `done` (if any) once durable. Returns true if soft-deleted.
+  bool remove_locked(const EntryPtr& entry, StatusCallback done);
+
   std::shared_ptr<ReadView> view_locked(const StreamEntry& entry, uint64_t end) const;
   Status check_fork_source(const CreateOptions& options, StreamMeta* meta, EntryPtr* source,
                            std::string* content_type);
@@ -250,45 +251,45 @@ Status StreamManager::Impl::usable_locked(StreamEntry& entry, bool* expired) con
 }
 
 void StreamManager::Impl::expire(const std::string& path, const EntryPtr& entry) {
-  std::vector<StreamChange> changes;
-  std::vector<WakeCallback> wakes;
-  {
-    std::unique_lock map_lock(map_mu_);
-    auto it = streams_.find(path);
-    if (it == streams_.end() || it->second != entry) return;
-    std::lock_guard lock(entry->mu);
-    if (entry->removed || entry->meta.soft_deleted || !entry->expired_at(now())) return;
-    remove_locked(entry, &changes, &wakes);
-    submit_waking(std::move(changes), std::move(wakes), nullptr);
-  }
+  std::unique_lock map_lock(map_mu_);
+  auto it = streams_.find(path);
+  if (it == streams_.end() || it->second != entry) return;
+  std::lock_guard lock(entry->mu);
+  if (entry->removed || entry->meta.soft_deleted || !entry->expired_at(now())) return;
+  remove_locked(entry, nullptr);
 }
 
-bool StreamManager::Impl::remove_locked(const EntryPtr& entry, std::vector<StreamChange>* changes,
-                                        std::vector<WakeCallback>* wakes) {
-  auto taken = entry->take_waiters();
-  for (auto& wake : taken) wakes->push_back(std::move(wake));
+bool StreamManager::Impl::remove_locked(const EntryPtr& entry, StatusCallback done) {
+  std::vector<StreamChange> changes;
+  std::vector<WakeCallback> wakes = entry->take_waiters();
   if (entry->meta.fork_refcount > 0) {
     entry->meta.soft_deleted = true;
-    changes->push_back(PutChange(entry->meta));
+    changes.push_back(PutChange(entry->meta));
+    submit_waking(std::move(changes), std::move(wakes), std::move(done));
     return true;
   }
   entry->removed = true;
   streams_.erase(entry->meta.path);
-  changes->push_back(EraseChange(entry->meta));
-  // Release the fork reference; a soft-deleted source whose last fork goes is removed too.
+  changes.push_back(EraseChange(entry->meta));
+  // Release the fork reference; a soft-deleted source whose last fork goes is removed too. The
+  // parents stay locked until the changes are queued: a meta copied under a lock must be
+  // submitted under it, or a later change of that stream could be queued first and then be
+  // overwritten on disk by this older copy.
+  std::vector<std::unique_lock<std::mutex>> held;
   for (EntryPtr parent = entry->parent; parent;) {
-    std::lock_guard lock(parent->mu);
+    held.emplace_back(parent->mu);
     if (parent->meta.fork_refcount > 0) --parent->meta.fork_refcount;
     if (!parent->meta.soft_deleted || parent->meta.fork_refcount > 0) {
-      changes->push_back(PutChange(parent->meta));
+      changes.push_back(PutChange(parent->meta));
       break;
     }
     parent->removed = true;
     auto it = streams_.find(parent->meta.path);
     if (it != streams_.end() && it->second == parent) streams_.erase(it);
-    changes->push_back(EraseChange(parent->meta));
+    changes.push_back(EraseChange(parent->meta));
     parent = parent->parent;
   }
+  submit_waking(std::move(changes), std::move(wakes), std::move(done));
   return false;
 }
 
@@ -339,11 +340,8 @@ Status StreamManager::Impl::check_fork_source(const CreateOptions& options, Stre
   bool expired = false;
   Status s = usable_locked(*src, &expired);
   if (expired) {
-    std::vector<StreamChange> changes;
-    std::vector<WakeCallback> wakes;
-    bool soft = remove_locked(src, &changes, &wakes);
+    bool soft = remove_locked(src, nullptr);
     lock.unlock();
-    submit_waking(std::move(changes), std::move(wakes), nullptr);
     return soft ? Status::Gone("fork source is deleted") : Status::NotFound("fork source expired");
   }
   if (!s.ok()) {
@@ -404,7 +402,6 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   if (is_fork && !options.content_type_given) content_type.clear();
 
   std::vector<StreamChange> changes;
-  std::vector<WakeCallback> wakes;
   EntryPtr entry;
   std::unique_lock map_lock(map_mu_);
   if (auto it = streams_.find(path); it != streams_.end()) {
@@ -435,9 +432,8 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
       return;
     }
     // The expired stream goes now, whether or not the new create below succeeds.
-    bool soft = remove_locked(existing, &changes, &wakes);
+    bool soft = remove_locked(existing, nullptr);
     lock.unlock();
-    submit_waking(std::exchange(changes, {}), std::exchange(wakes, {}), nullptr);
     if (soft) {
       map_lock.unlock();
       return done(Status::Gone("stream is deleted and still referenced by forks"), {});
@@ -480,17 +476,17 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   entry->parent = source;
   entry->last_access_ms = now_ms;
   entry->persisted_last_access_ms = now_ms;
+  // The source stays locked until the changes are queued (see remove_locked).
+  std::unique_lock<std::mutex> source_lock;
   if (source) {
-    std::lock_guard lock(source->mu);
+    source_lock = std::unique_lock(source->mu);
     ++source->meta.fork_refcount;
     changes.push_back(PutChange(source->meta));
   }
   streams_[path] = entry;
 
   // Submitted under the map lock: writes to this path queue after their create.
-  auto shared_wakes = std::make_shared<std::vector<WakeCallback>>(std::move(wakes));
-  submit(std::move(changes), [entry, done, shared_wakes](const Status& s) {
-    RunAll(*shared_wakes);
+  submit(std::move(changes), [entry, done](const Status& s) {
     CreateResult result;
     result.created = true;
     {
@@ -693,25 +689,20 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
 // Delete and metadata
 
 void StreamManager::Impl::remove_async(const std::string& path, StatusCallback done) {
-  std::vector<StreamChange> changes;
-  std::vector<WakeCallback> wakes;
-  {
-    std::unique_lock map_lock(map_mu_);
-    auto it = streams_.find(path);
-    if (it == streams_.end()) return done(Status::NotFound());
-    EntryPtr entry = it->second;
-    std::lock_guard lock(entry->mu);
-    bool expired = false;
-    Status s = usable_locked(*entry, &expired);
-    if (!s.ok() && !expired) return done(s);
-    remove_locked(entry, &changes, &wakes);
-    // Submitted under the map lock so that a later create of this path queues after it.
-    if (expired) {
-      submit_waking(std::move(changes), std::move(wakes), nullptr);
-      return done(s);
-    }
-    submit_waking(std::move(changes), std::move(wakes), std::move(done));
+  std::unique_lock map_lock(map_mu_);
+  auto it = streams_.find(path);
+  if (it == streams_.end()) return done(Status::NotFound());
+  EntryPtr entry = it->second;
+  std::lock_guard lock(entry->mu);
+  bool expired = false;
+  Status s = usable_locked(*entry, &expired);
+  if (!s.ok() && !expired) return done(s);
+  // Submitted under the map lock so that a later create of this path queues after it.
+  if (expired) {
+    remove_locked(entry, nullptr);
+    return done(s);
   }
+  remove_locked(entry, std::move(done));
 }
 
 Status StreamManager::Impl::get_metadata(const std::string& path, StreamInfo* info) {
@@ -842,21 +833,21 @@ size_t StreamManager::Impl::sweep_expired() {
 }
 
 void StreamManager::Impl::flush_last_access() {
-  std::vector<StreamChange> changes;
-  {
-    std::shared_lock map_lock(map_mu_);
-    for (auto& [path, entry] : streams_) {
-      std::lock_guard lock(entry->mu);
-      if (entry->waiters.empty()) entry->forget_recent();  // no longer followed
-      if (!entry->meta.ttl_seconds || entry->removed || !entry->durable) continue;
-      int64_t touched = entry->last_access_ms.load();
-      if (touched == entry->persisted_last_access_ms) continue;
-      entry->meta.last_access_ms = touched;
-      entry->persisted_last_access_ms = touched;
-      changes.push_back(PutChange(entry->meta));
-    }
+  std::shared_lock map_lock(map_mu_);
+  for (auto& [path, entry] : streams_) {
+    std::lock_guard lock(entry->mu);
+    if (entry->waiters.empty()) entry->forget_recent();  // no longer followed
+    if (!entry->meta.ttl_seconds || entry->removed || !entry->durable) continue;
+    int64_t touched = entry->last_access_ms.load();
+    if (touched == entry->persisted_last_access_ms) continue;
+    entry->meta.last_access_ms = touched;
+    entry->persisted_last_access_ms = touched;
+    // Queued under the stream's lock like every whole-meta write, so no later change of the
+    // stream (a delete, a close, a fork reference) can be queued before this older copy.
+    std::vector<StreamChange> changes;
+    changes.push_back(PutChange(entry->meta));
+    committer_->submit_unsynced(std::move(changes), nullptr);
   }
-  if (!changes.empty()) committer_->submit_unsynced(std::move(changes), nullptr);
 }
 
 std::vector<std::string> StreamManager::Impl::list_streams() {

@@ -21,7 +21,6 @@ namespace streamkeeper {
 
 struct ProtocolOptions {
   size_t max_read_bytes = 1 << 20;  // payload bytes per catch-up response or SSE data event
-  std::chrono::milliseconds long_poll_timeout{30000};
   Clock clock = SystemClock();
 };
 
