@@ -7,8 +7,10 @@
 // commit that made their data durable.
 //
 // Thread-safety: every method may be called from any thread concurrently.
-// Completion callbacks of the *_async methods run on the committer thread (or inline, for
-// results known without writing): they must be quick and must not block.
+// Completion callbacks of the *_async methods run on a committer thread (or inline, for
+// results known without writing), sometimes while the manager holds internal locks: they must be
+// quick, must not block, and must not call back into the StreamManager (hand the result to
+// another thread, e.g. post it to an io_context, as the HTTP server does).
 #pragma once
 
 #include <chrono>
