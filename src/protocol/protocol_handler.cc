@@ -384,8 +384,12 @@ HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const st
   if (!position) {  // offset=now: nothing to cache or validate
     response.set("Cache-Control", "no-store");
   } else {
-    std::string etag = "\"" + std::to_string(read.generation) + ":" + offset_text + ":" +
-                       FormatOffset(read.next) + (read.closed ? ":c" : "") + "\"";
+    // "<generation>:<requested offset>:<next offset>[:c]": changes with new data, with the
+    // close, and with a re-created stream.
+    std::string etag;
+    etag.reserve(80);
+    etag.append("\"").append(std::to_string(read.generation)).append(":").append(offset_text);
+    etag.append(":").append(FormatOffset(read.next)).append(read.closed ? ":c\"" : "\"");
     if (EtagMatches(request.header("if-none-match"), etag)) {
       HttpResponse not_modified = Empty(304);
       not_modified.set("ETag", etag);
