@@ -1,5 +1,7 @@
 #include "manager/stream_entry.h"
 
+#include "manager/record_units.h"
+
 namespace streamkeeper {
 
 std::vector<WakeCallback> StreamEntry::take_waiters() {
@@ -10,17 +12,9 @@ std::vector<WakeCallback> StreamEntry::take_waiters() {
   return out;
 }
 
-namespace {
-
-uint64_t RecordEnd(const Record& record, bool is_json) {
-  return record.position + (is_json ? 1 : record.value.size());
-}
-
-}  // namespace
-
 void StreamEntry::remember_recent(std::vector<Record> records) {
   if (records.empty()) return;
-  if (!recent.empty() && RecordEnd(recent.back(), is_json) != records.front().position) {
+  if (!recent.empty() && RecordEnd(is_json, recent.back()) != records.front().position) {
     forget_recent();
   }
   for (Record& record : records) {
@@ -41,12 +35,12 @@ void StreamEntry::forget_recent() {
 
 bool StreamEntry::copy_recent(uint64_t from, size_t max_bytes, std::vector<Record>* out) const {
   if (recent.empty() || from < recent.front().position || from < meta.fork_position ||
-      RecordEnd(recent.back(), is_json) != durable_tail) {
+      RecordEnd(is_json, recent.back()) != durable_tail) {
     return false;
   }
   size_t bytes = 0;
   for (const Record& record : recent) {
-    if (RecordEnd(record, is_json) <= from) continue;
+    if (RecordEnd(is_json, record) <= from) continue;
     out->push_back(record);
     bytes += record.value.size();
     if (bytes >= max_bytes) break;

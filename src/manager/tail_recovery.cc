@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "manager/content_type.h"
+#include "manager/record_units.h"
 
 namespace streamkeeper {
 
 void RecoverTail(LoadedStream* stream) {
   if (!stream->last_record) return;
-  const Record& last = *stream->last_record;
-  uint64_t units = IsJsonContentType(stream->meta.content_type) ? 1 : last.value.size();
-  stream->meta.tail = std::max(stream->meta.tail, last.position + units);
+  bool is_json = IsJsonContentType(stream->meta.content_type);
+  stream->meta.tail = std::max(stream->meta.tail, RecordEnd(is_json, *stream->last_record));
 }
 
 }  // namespace streamkeeper

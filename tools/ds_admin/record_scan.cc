@@ -6,6 +6,7 @@
 
 #include "manager/content_type.h"
 #include "manager/json_messages.h"
+#include "manager/record_units.h"
 
 namespace ds_admin {
 
@@ -19,10 +20,6 @@ constexpr size_t kPageBytes = 4 << 20;
 
 bool IsJsonStream(const StreamMeta& meta) {
   return streamkeeper::IsJsonContentType(meta.content_type);
-}
-
-uint64_t RecordUnits(bool is_json, const Record& record) {
-  return is_json ? 1 : record.value.size();
 }
 
 std::optional<std::string_view> RecordPayload(bool is_json, const Record& record) {
@@ -54,7 +51,7 @@ Status ScanRecords(streamkeeper::Storage& storage, const StreamMeta& meta,
       last = &record;
     }
     if (!last) return Status::Ok();
-    from = last->position + std::max<uint64_t>(RecordUnits(is_json, *last), 1);
+    from = last->position + std::max<uint64_t>(streamkeeper::RecordUnits(is_json, *last), 1);
     if (from < last->position) return Status::Ok();  // wrapped: nothing can lie beyond
   }
 }

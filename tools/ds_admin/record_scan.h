@@ -16,9 +16,6 @@ namespace ds_admin {
 // True when the stream stores one record per JSON message (media type application/json).
 bool IsJsonStream(const streamkeeper::StreamMeta& meta);
 
-// The positions a record covers: 1 for a JSON message, its byte count otherwise.
-uint64_t RecordUnits(bool is_json, const streamkeeper::Record& record);
-
 // The payload of a record: the message of a JSON record (nullopt when the value is corrupt), the
 // value itself otherwise. The view aliases record.value.
 std::optional<std::string_view> RecordPayload(bool is_json, const streamkeeper::Record& record);

@@ -3,6 +3,7 @@
 #include <map>
 #include <utility>
 
+#include "manager/record_units.h"
 #include "record_scan.h"
 
 namespace ds_admin {
@@ -45,7 +46,7 @@ void RecordContinuityCheck::Add(const Record& record) {
     const char* kind = record.position > expected_ ? "gap" : "overlap";
     Problem(at + " should start at " + std::to_string(expected_) + " (" + kind + ")");
   }
-  uint64_t units = RecordUnits(is_json_, record);
+  uint64_t units = streamkeeper::RecordUnits(is_json_, record);
   if (units == 0) Problem(at + " is empty");
   if (is_json_ && !RecordPayload(is_json_, record)) Problem(at + " is not a valid JSON record");
   expected_ = record.position + units;
