@@ -18,6 +18,7 @@
 #include "storage_memory/memory_storage.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_manager.h"
+#include "sse_test_parser.h"
 
 namespace streamkeeper {
 namespace {
@@ -98,36 +99,8 @@ class ProtocolHandlerTest : public ::testing::Test {
   std::unique_ptr<ProtocolHandler> handler_;
 };
 
-// Splits an SSE byte sequence into (event type, joined data) pairs.
-struct SseEvent {
-  std::string type;
-  std::string data;
-};
-
-std::vector<SseEvent> ParseSse(const std::string& text) {
-  std::vector<SseEvent> events;
-  SseEvent current;
-  bool has_data = false;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
-    std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.empty()) {
-      if (!current.type.empty() || has_data) events.push_back(current);
-      current = SseEvent{};
-      has_data = false;
-    } else if (line.rfind("event: ", 0) == 0) {
-      current.type = line.substr(7);
-    } else if (line.rfind("data:", 0) == 0) {
-      if (has_data) current.data += "\n";
-      current.data += line.substr(5);
-      has_data = true;
-    }
-  }
-  return events;
-}
+using streamkeeper::testing::ParseSse;
+using streamkeeper::testing::SseEvent;
 
 std::string Base64Decode(std::string_view text) {
   auto value = [](char c) -> int {

@@ -14,6 +14,7 @@
 
 #include "../storage/temp_dir.h"
 #include "http_test_client.h"
+#include "sse_test_parser.h"
 
 #ifndef STREAMKEEPER_BINARY
 #error "STREAMKEEPER_BINARY must name the server binary"
@@ -34,31 +35,6 @@ long long MillisSince(Clock::time_point start) {
   return std::chrono::duration_cast<Millis>(Clock::now() - start).count();
 }
 
-struct SseEvent {
-  std::string type;
-  std::string data;
-};
-
-std::vector<SseEvent> ParseSse(const std::string& text) {
-  std::vector<SseEvent> events;
-  SseEvent current;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) break;
-    std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.empty()) {
-      if (!current.type.empty()) events.push_back(current);
-      current = SseEvent{};
-    } else if (line.rfind("event: ", 0) == 0) {
-      current.type = line.substr(7);
-    } else if (line.rfind("data:", 0) == 0) {
-      current.data += line.substr(5);
-    }
-  }
-  return events;
-}
 
 void ExpectJsonErrorBody(const HttpResult& result, std::string_view code) {
   EXPECT_EQ(result.header("Content-Type").value_or(""), "application/json");
