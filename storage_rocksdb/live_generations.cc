@@ -17,7 +17,9 @@ void LiveGenerations::Reset(const LoadedState& state) {
 void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
   std::unique_lock lock(mu_);
   for (const StreamChange& change : batch.changes) {
-    if (change.kind == StreamChange::Kind::kPut) {
+    // A records-only change (a plain append) never introduces a generation: the put that
+    // created it wrote the meta. Skipping them keeps this lock and map off the append path.
+    if (change.kind == StreamChange::Kind::kPut && change.write_meta) {
       generation_[change.meta.path] = change.meta.generation;
     }
   }
@@ -26,6 +28,11 @@ void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
 LiveGenerations::Erased LiveGenerations::ErasedBy(const WriteBatch& batch) {
   // Walk backwards so an erase followed by a put of the same path in one batch keeps the put.
   Erased erased;
+  bool any_erase = false;
+  for (const StreamChange& change : batch.changes) {
+    any_erase = any_erase || change.kind == StreamChange::Kind::kErase;
+  }
+  if (!any_erase) return erased;  // the common case: appends only
   std::unordered_set<std::string_view> put_later;
   for (auto it = batch.changes.rbegin(); it != batch.changes.rend(); ++it) {
     const StreamMeta& meta = it->meta;

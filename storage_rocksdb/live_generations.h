@@ -29,7 +29,8 @@ class LiveGenerations {
   // Replaces the whole map with the streams of `state` and starts judging entries.
   void Reset(const LoadedState& state);
 
-  // Marks every (path, generation) put by `batch` live. Call before writing it.
+  // Marks every (path, generation) whose meta `batch` writes live (records-only changes follow
+  // the write that created their generation). Call before writing the batch.
   void BeforeWrite(const WriteBatch& batch);
   // The (path, generation) pairs `batch` erases, leaving out paths the same batch puts again.
   using Erased = std::vector<std::pair<std::string, uint64_t>>;

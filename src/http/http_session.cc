@@ -135,7 +135,7 @@ void HttpSession::on_response(HttpResponse response) {
 }
 
 void HttpSession::send(HttpResponse response) {
-  bool close_after = !keep_alive_ || response.close_connection || context_->stopping;
+  bool close_after = !keep_alive_ || context_->stopping;
   struct Wire {
     std::string head;
     std::string body;

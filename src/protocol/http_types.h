@@ -65,7 +65,6 @@ struct HttpResponse {
   int status = 200;
   HeaderList headers;
   std::string body;
-  bool close_connection = false;
   std::optional<LongPollDirective> long_poll;
   std::optional<SseDirective> sse;
 

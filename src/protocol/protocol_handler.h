@@ -8,7 +8,6 @@
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -50,8 +49,6 @@ class ProtocolHandler {
 
   // An error response with the JSON error body and the headers every response carries.
   static HttpResponse Error(int status, std::string_view code, std::string_view message);
-
-  const ProtocolOptions& options() const { return options_; }
 
  private:
   void handle_put(HttpRequest& request, const std::string& path, Reply reply);

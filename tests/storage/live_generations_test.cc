@@ -73,5 +73,19 @@ TEST(LiveGenerationsTest, ForgettingAnOldGenerationKeepsTheNewOne) {
   EXPECT_TRUE(live.IsDead("/a", 1));
 }
 
+TEST(LiveGenerationsTest, OnlyMetaWritesIntroduceGenerations) {
+  LiveGenerations live;
+  live.Reset(Loaded({{"/a", 1}}));
+  WriteBatch batch;
+  StreamChange records_only = Change(StreamChange::Kind::kPut, "/a", 1);
+  records_only.write_meta = false;
+  batch.changes.push_back(records_only);
+  batch.changes.push_back(Change(StreamChange::Kind::kPut, "/b", 3));
+  live.BeforeWrite(batch);
+  EXPECT_FALSE(live.IsDead("/a", 1));
+  EXPECT_FALSE(live.IsDead("/b", 3));
+  EXPECT_TRUE(LiveGenerations::ErasedBy(batch).empty());
+}
+
 }  // namespace
 }  // namespace streamkeeper
