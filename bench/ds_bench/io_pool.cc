@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <iostream>
 
 namespace dsbench {
@@ -11,16 +12,24 @@ namespace dsbench {
 namespace asio = boost::asio;
 
 IoPool::IoPool(int threads) {
-  context_.emplace(threads);
-  guard_.emplace(context_->get_executor());
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { context_->run(); });
+  threads = std::max(threads, 1);
+  for (int i = 0; i < threads; ++i) {
+    contexts_.push_back(std::make_unique<asio::io_context>(1));
+    guards_.emplace_back(contexts_.back()->get_executor());
+  }
+  for (auto& context : contexts_) threads_.emplace_back([&context] { context->run(); });
 }
 
 IoPool::~IoPool() {
-  guard_.reset();
-  context_->stop();
+  guards_.clear();
+  for (auto& context : contexts_) context->stop();
   for (auto& t : threads_) t.join();
-  context_.reset();  // destroys coroutine frames still waiting on it
+  contexts_.clear();  // destroys coroutine frames still waiting on them
+}
+
+asio::any_io_executor IoPool::NextExecutor() {
+  return contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()]
+      ->get_executor();
 }
 
 asio::awaitable<void> SleepUntil(std::chrono::steady_clock::time_point when) {

@@ -10,16 +10,19 @@
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace dsbench {
 
-// Runs `threads` threads on one io_context. Scenario state must outlive the
-// pool: the destructor stops the context and destroys coroutines still parked
-// on it (for instance SSE readers waiting for data), so declare the state first.
+// Runs `threads` io_contexts, each driven by exactly one thread: connections spread over them
+// with NextExecutor() never contend for a shared scheduler lock or wake each other's threads,
+// CPU that goes back to the server under test on the same cores. Scenario state touched from
+// several connections must therefore be thread-safe (atomics). Scenario state must outlive the
+// pool: the destructor stops the contexts and destroys coroutines still parked on them (for
+// instance SSE readers waiting for data), so declare the state first.
 class IoPool {
  public:
   explicit IoPool(int threads);
@@ -27,19 +30,22 @@ class IoPool {
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
-  boost::asio::any_io_executor executor() { return context_->get_executor(); }
+  // The contexts in turn, for spreading connections over the threads.
+  boost::asio::any_io_executor NextExecutor();
 
-  // Runs `main` on the pool and blocks until it returns; rethrows its exception.
+  // Runs `main` on the first context and blocks until it returns; rethrows its exception.
   template <class T>
   T Run(boost::asio::awaitable<T> main) {
-    auto done = boost::asio::co_spawn(*context_, std::move(main), boost::asio::use_future);
+    auto done = boost::asio::co_spawn(*contexts_.front(), std::move(main), boost::asio::use_future);
     return done.get();
   }
 
  private:
-  std::optional<boost::asio::io_context> context_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<WorkGuard> guards_;
   std::vector<std::thread> threads_;
+  std::atomic<size_t> next_{0};
 };
 
 // Suspends the calling coroutine.

@@ -62,13 +62,21 @@ asio::awaitable<void> FollowByLongPoll(LiveReaderSpec spec, LiveReadStats& stats
 asio::awaitable<void> FollowBySse(LiveReaderSpec spec, LiveReadStats& stats) {
   SseClient client(co_await asio::this_coro::executor, spec.target);
   std::string offset = spec.start_offset;
-  std::vector<SseEvent> events;
   bool counted_connected = false;
   bool closed = false;
   const auto idle_limit = spec.options.long_poll_timeout + spec.options.timeout;
+  const SseEventHandler on_event = [&](std::string_view type, std::string_view data) {
+    if (type == "data") {
+      stats.RecordPayload(data);
+    } else if (type == "control") {
+      const std::string_view next = ExtractJsonStringField(data, "streamNextOffset");
+      if (!next.empty()) offset.assign(next);
+      if (data.find("\"streamClosed\":true") != std::string_view::npos) closed = true;
+    }
+  };
   while (!spec.stop->load() && !closed) {
-    const int status =
-        co_await client.Open(ReadTarget(spec.path, offset, "sse"), spec.options.timeout);
+    const int status = co_await client.Open(ReadTarget(spec.path, offset, "sse"),
+                                            spec.options.timeout, idle_limit);
     if (status != 200) {
       stats.errors++;
       co_await SleepFor(kRetryPause);
@@ -78,19 +86,7 @@ asio::awaitable<void> FollowBySse(LiveReaderSpec spec, LiveReadStats& stats) {
       stats.connected++;
       counted_connected = true;
     }
-    while (!spec.stop->load()) {
-      events.clear();
-      const bool more = co_await client.Read(&events, idle_limit);
-      for (const auto& event : events) {
-        if (event.type == "data") {
-          stats.RecordPayload(event.data);
-        } else if (event.type == "control") {
-          const std::string next = ExtractJsonStringField(event.data, "streamNextOffset");
-          if (!next.empty()) offset = next;
-          if (event.data.find("\"streamClosed\":true") != std::string::npos) closed = true;
-        }
-      }
-      if (!more) break;
+    while (!spec.stop->load() && co_await client.Read(on_event)) {
     }
   }
   client.Close();

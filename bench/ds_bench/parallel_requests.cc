@@ -61,7 +61,8 @@ asio::awaitable<void> Worker(Batch& batch) {
 
 }  // namespace
 
-asio::awaitable<ParallelOutcome> SendInParallel(const Target& target, uint64_t count, int workers,
+asio::awaitable<ParallelOutcome> SendInParallel(IoPool& pool, const Target& target, uint64_t count,
+                                                int workers,
                                                 std::function<HttpRequest(uint64_t)> make_request,
                                                 Histogram* latency,
                                                 std::atomic<uint64_t>* progress) {
@@ -69,8 +70,9 @@ asio::awaitable<ParallelOutcome> SendInParallel(const Target& target, uint64_t c
   workers = static_cast<int>(std::clamp<uint64_t>(count, 1, std::max(workers, 1)));
   batch.running = workers;
   const auto start = Clock::now();
-  auto executor = co_await asio::this_coro::executor;
-  for (int w = 0; w < workers; ++w) asio::co_spawn(executor, Worker(batch), asio::detached);
+  for (int w = 0; w < workers; ++w) {
+    asio::co_spawn(pool.NextExecutor(), Worker(batch), asio::detached);
+  }
   // Every request has its own timeout, so the workers always finish.
   co_await WaitUntil([&] { return batch.running.load() == 0; }, std::chrono::hours(24 * 365));
   ParallelOutcome outcome;

@@ -14,6 +14,7 @@
 namespace dsbench {
 
 class Histogram;
+class IoPool;
 
 struct ParallelOutcome {
   uint64_t ok = 0;      // 2xx responses
@@ -27,7 +28,7 @@ struct ParallelOutcome {
 // Records each request's latency in *latency and bumps *progress per 2xx
 // (both may be null). Returns when every request has completed or failed.
 boost::asio::awaitable<ParallelOutcome> SendInParallel(
-    const Target& target, uint64_t count, int workers,
+    IoPool& pool, const Target& target, uint64_t count, int workers,
     std::function<HttpRequest(uint64_t)> make_request, Histogram* latency,
     std::atomic<uint64_t>* progress);
 

@@ -83,10 +83,11 @@ asio::awaitable<void> AppendLoop(const RunContext& context, AppendState& state, 
   state.active--;
 }
 
-asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, AppendState& state) {
+asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& context,
+                                            AppendState& state) {
   const auto& options = context.options;
   const auto created = co_await SendInParallel(
-      context.target, state.paths.size(), options.connections,
+      pool, context.target, state.paths.size(), options.connections,
       [&](uint64_t i) { return CreateRequest(state.paths[i], kOctetStream, options.timeout); },
       nullptr, nullptr);
   if (created.failed > 0)
@@ -105,7 +106,7 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, AppendSta
                  asio::detached);
   state.active = options.connections;
   for (int c = 0; c < options.connections; ++c) {
-    asio::co_spawn(executor, AppendLoop(context, state, c), asio::detached);
+    asio::co_spawn(pool.NextExecutor(), AppendLoop(context, state, c), asio::detached);
   }
   co_await SleepFor(Seconds(options.warmup_s));
   state.measuring = true;
@@ -145,7 +146,7 @@ ScenarioResult RunAppendScenario(const RunContext& context) {
   state.body.resize(options.body_bytes);
   for (int i = 0; i < options.body_bytes; ++i) state.body[i] = static_cast<char>('a' + i % 26);
   IoPool pool(options.threads);
-  return pool.Run(Orchestrate(context, state));
+  return pool.Run(Orchestrate(pool, context, state));
 }
 
 }  // namespace dsbench

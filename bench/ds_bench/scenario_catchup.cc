@@ -71,7 +71,8 @@ asio::awaitable<ReadOutcome> ReadAll(const RunContext& context, const std::strin
   co_return outcome;
 }
 
-asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, CatchupState& state) {
+asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& context,
+                                            CatchupState& state) {
   const auto& options = context.options;
   const std::string path = context.StreamPath("catchup", 0);
   HttpConnection setup(co_await asio::this_coro::executor, context.target);
@@ -95,7 +96,7 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, CatchupSt
   std::string body(kAppendBytes, '\0');
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 131 + 7);
   const auto write = co_await SendInParallel(
-      context.target, static_cast<uint64_t>(options.size_mb),
+      pool, context.target, static_cast<uint64_t>(options.size_mb),
       std::min(options.connections, kMaxWriters),
       [&](uint64_t) { return AppendRequest(path, kOctetStream, body, options.timeout * 6); },
       nullptr, &state.appended);
@@ -131,7 +132,7 @@ ScenarioResult RunCatchupScenario(const RunContext& context) {
   if (context.options.size_mb < 1) throw std::runtime_error("catchup needs --size-mb >= 1");
   CatchupState state;
   IoPool pool(context.options.threads);
-  return pool.Run(Orchestrate(context, state));
+  return pool.Run(Orchestrate(pool, context, state));
 }
 
 }  // namespace dsbench

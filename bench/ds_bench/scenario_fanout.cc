@@ -31,9 +31,8 @@ struct FanoutState {
   std::atomic<bool> stop{false};
 };
 
-asio::awaitable<void> OpenSubscribers(const LiveReaderSpec& spec, FanoutState& state,
+asio::awaitable<void> OpenSubscribers(IoPool& pool, const LiveReaderSpec& spec, FanoutState& state,
                                       int subscribers, Clock::duration limit) {
-  auto executor = co_await asio::this_coro::executor;
   const auto deadline = Clock::now() + limit;
   for (int i = 0; i < subscribers && Clock::now() < deadline; ++i) {
     co_await WaitUntil(
@@ -43,13 +42,13 @@ asio::awaitable<void> OpenSubscribers(const LiveReaderSpec& spec, FanoutState& s
         },
         deadline - Clock::now());
     state.sse.active++;
-    asio::co_spawn(executor, FollowBySse(spec, state.sse), asio::detached);
+    asio::co_spawn(pool.NextExecutor(), FollowBySse(spec, state.sse), asio::detached);
   }
   co_await WaitUntil([&] { return state.sse.connected.load() >= subscribers; },
                      deadline - Clock::now());
 }
 
-asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, FanoutState& state,
+asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& context, FanoutState& state,
                                             double rate, int subscribers) {
   const auto& options = context.options;
   const std::string path = context.StreamPath("fanout", 0);
@@ -79,7 +78,7 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, FanoutSta
   const auto connect_start = Clock::now();
   const LiveReaderSpec spec{context.target, options, path, start_offset, &state.stop};
   // Allow ~1 ms per subscriber on top of a fixed margin before giving up.
-  co_await OpenSubscribers(spec, state, subscribers,
+  co_await OpenSubscribers(pool, spec, state, subscribers,
                            options.timeout * 2 + std::chrono::milliseconds(subscribers));
   const double connect_seconds =
       std::chrono::duration<double>(Clock::now() - connect_start).count();
@@ -137,7 +136,7 @@ ScenarioResult RunFanoutScenario(const RunContext& context) {
   const int subscribers = context.options.subscribers > 0 ? context.options.subscribers : 1000;
   FanoutState state;
   IoPool pool(context.options.threads);
-  return pool.Run(Orchestrate(context, state, rate, subscribers));
+  return pool.Run(Orchestrate(pool, context, state, rate, subscribers));
 }
 
 }  // namespace dsbench

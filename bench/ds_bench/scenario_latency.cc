@@ -28,7 +28,7 @@ struct LatencyState {
   std::atomic<bool> stop{false};
 };
 
-asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, LatencyState& state,
+asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& context, LatencyState& state,
                                             double rate, int readers) {
   const auto& options = context.options;
   const std::string path = context.StreamPath("latency", 0);
@@ -46,8 +46,8 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, LatencySt
   state.long_poll.active = readers;
   state.sse.active = readers;
   for (int r = 0; r < readers; ++r) {
-    asio::co_spawn(executor, FollowByLongPoll(spec, state.long_poll), asio::detached);
-    asio::co_spawn(executor, FollowBySse(spec, state.sse), asio::detached);
+    asio::co_spawn(pool.NextExecutor(), FollowByLongPoll(spec, state.long_poll), asio::detached);
+    asio::co_spawn(pool.NextExecutor(), FollowBySse(spec, state.sse), asio::detached);
   }
   const bool ready = co_await WaitUntil(
       [&] { return state.sse.connected.load() == readers && state.long_poll.connected == readers; },
@@ -120,7 +120,7 @@ ScenarioResult RunLatencyScenario(const RunContext& context) {
   const int readers = context.options.subscribers > 0 ? context.options.subscribers : 1;
   LatencyState state;
   IoPool pool(context.options.threads);
-  return pool.Run(Orchestrate(context, state, rate, readers));
+  return pool.Run(Orchestrate(pool, context, state, rate, readers));
 }
 
 }  // namespace dsbench

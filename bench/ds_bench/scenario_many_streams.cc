@@ -25,7 +25,8 @@ struct ManyStreamsState {
   std::atomic<uint64_t> appended{0};
 };
 
-asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, ManyStreamsState& state) {
+asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& context,
+                                            ManyStreamsState& state) {
   const auto& options = context.options;
   const auto count = static_cast<uint64_t>(options.count);
   std::string body(static_cast<size_t>(options.body_bytes), 'm');
@@ -39,14 +40,14 @@ asio::awaitable<ScenarioResult> Orchestrate(const RunContext& context, ManyStrea
                      &state.progress_stop),
                  asio::detached);
   const auto create = co_await SendInParallel(
-      context.target, count, options.connections,
+      pool, context.target, count, options.connections,
       [&](uint64_t i) {
         return CreateRequest(context.StreamPath("many", static_cast<long>(i)), kOctetStream,
                              options.timeout);
       },
       &state.create_latency, &state.created);
   const auto append = co_await SendInParallel(
-      context.target, count, options.connections,
+      pool, context.target, count, options.connections,
       [&](uint64_t i) {
         return AppendRequest(context.StreamPath("many", static_cast<long>(i)), kOctetStream, body,
                              options.timeout);
@@ -76,7 +77,7 @@ ScenarioResult RunManyStreamsScenario(const RunContext& context) {
   if (context.options.count < 1) throw std::runtime_error("many-streams needs --count >= 1");
   ManyStreamsState state;
   IoPool pool(context.options.threads);
-  return pool.Run(Orchestrate(context, state));
+  return pool.Run(Orchestrate(pool, context, state));
 }
 
 }  // namespace dsbench

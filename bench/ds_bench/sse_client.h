@@ -1,4 +1,4 @@
-// A streaming GET ...&live=sse reader: opens the response, then yields parsed
+// A streaming GET ...&live=sse reader: opens the response, then hands out parsed
 // events as they arrive. Beast stays inside sse_client.cc.
 #ifndef DS_BENCH_SSE_CLIENT_H_
 #define DS_BENCH_SSE_CLIENT_H_
@@ -8,7 +8,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sse_parser.h"
 #include "target.h"
@@ -26,21 +25,23 @@ class SseClient {
 
   // Connects and sends GET `path_and_query`; waits for the response header.
   // Returns the HTTP status, or 0 on a network error / timeout (see error()).
+  // A 200 response's body is then read with Read(), which fails once no byte
+  // has arrived for `idle_timeout`.
   boost::asio::awaitable<int> Open(const std::string& path_and_query,
-                                   std::chrono::milliseconds timeout);
+                                   std::chrono::milliseconds timeout,
+                                   std::chrono::milliseconds idle_timeout);
 
-  // Waits up to `idle_timeout` for more body bytes and appends any completed
-  // events to *events (which may stay empty). Returns false when the response
-  // ended, failed or timed out; the client must then be re-opened.
-  boost::asio::awaitable<bool> Read(std::vector<SseEvent>* events,
-                                    std::chrono::milliseconds idle_timeout);
+  // Waits for more body bytes and passes each completed event to `on_event`
+  // (possibly none). Returns false when the response ended, failed or went
+  // idle; the client must then be re-opened.
+  boost::asio::awaitable<bool> Read(const SseEventHandler& on_event);
 
   void Close();
   const std::string& error() const { return error_; }
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the idle watchdog's pending handler
   std::string error_;
 };
 

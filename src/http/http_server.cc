@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/http_session.h"
+#include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -34,6 +35,7 @@ class HttpServer::Impl {
     for (size_t i = 0; i < context_.options.threads; ++i) {
       io_.push_back(std::make_unique<net::io_context>(1));
       work_.push_back(net::make_work_guard(*io_.back()));
+      wakes_.push_back(std::make_unique<WakeQueue>(*io_.back()));
     }
     acceptor_ = std::make_unique<tcp::acceptor>(*io_[0]);
     grace_timer_ = std::make_unique<net::steady_timer>(*io_[0]);
@@ -87,14 +89,15 @@ class HttpServer::Impl {
 
  private:
   void do_accept() {
-    net::io_context& target = *io_[next_context_++ % io_.size()];
-    acceptor_->async_accept(target, [this](boost::system::error_code ec, tcp::socket socket) {
+    const size_t index = next_context_++ % io_.size();
+    acceptor_->async_accept(*io_[index], [this, index](boost::system::error_code ec,
+                                                        tcp::socket socket) {
       if (ec) {
         if (!acceptor_->is_open()) return;
       } else {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), &context_)->start();
+        std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get())->start();
       }
       do_accept();
     });
@@ -102,6 +105,8 @@ class HttpServer::Impl {
 
   std::vector<std::unique_ptr<net::io_context>> io_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  // One per context; after io_ so that queued sessions go before their contexts do.
+  std::vector<std::unique_ptr<WakeQueue>> wakes_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<net::steady_timer> grace_timer_;
   size_t next_context_ = 0;

@@ -9,9 +9,11 @@
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <cstdio>
 #include <ctime>
 
 #include "http/response_head.h"
+#include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -49,8 +51,21 @@ void CopyHeaders(const HttpResponse& response, Message* message) {
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, SessionContext* context)
-    : stream_(std::move(socket)), context_(context), timer_(stream_.get_executor()) {}
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, SessionContext* context,
+                         WakeQueue* wakes)
+    : stream_(std::move(socket)), context_(context), wakes_(wakes),
+      timer_(stream_.get_executor()) {}
+
+std::function<void()> HttpSession::wake_callback(uint64_t token) {
+  return [wakes = wakes_, self = shared_from_this(), token]() mutable {
+    wakes->push(std::move(self), token);
+  };
+}
+
+void HttpSession::wake(uint64_t token) {
+  if (sse_) return on_sse_wake(token);
+  on_long_poll_wake(token);
+}
 
 template <class Fn>
 void HttpSession::post(Fn&& fn) {
@@ -170,9 +185,8 @@ void HttpSession::start_long_poll(LongPollDirective directive) {
   uint64_t token = ++token_;
   long_poll_ = std::move(directive);
   auto self = shared_from_this();
-  wait_handle_ = context_->manager->wait_async(long_poll_->path, long_poll_->position, [self, token] {
-    self->post([self, token] { self->on_long_poll_wake(token); });
-  });
+  wait_handle_ =
+      context_->manager->wait_async(long_poll_->path, long_poll_->position, wake_callback(token));
   if (wait_handle_ == 0 || context_->stopping) {
     return send(context_->handler->finish_long_poll(*long_poll_));
   }
@@ -222,6 +236,8 @@ void HttpSession::start_sse(HttpResponse head) {
         // From here the SSE timer bounds writes (see on_sse_timer): re-arming the stream's own
         // timeout on every event showed up in fan-out profiles.
         self->stream_.expires_never();
+        beast::error_code ignored;
+        self->stream_.socket().non_blocking(true, ignored);  // see sse_write
         self->sse_pump(true);
       });
 }
@@ -241,27 +257,46 @@ void HttpSession::sse_pump(bool first) {
 void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   auto now = std::chrono::steady_clock::now();
   sse_next_beat_ = now + context_->options.sse_heartbeat;
+  // One chunk of the chunked response, framed here so that it goes out in one contiguous send.
+  char size_line[24];
+  int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", events.size());
+  auto frame = std::make_shared<std::string>();
+  frame->reserve(static_cast<size_t>(size_length) + events.size() + 2);
+  frame->append(size_line, static_cast<size_t>(size_length)).append(events).append("\r\n");
+  // Nearly always the socket buffer has room: sending at once finishes the delivery here, with
+  // no write operation, completion handler or timer (the fan-out hot path). The socket is in
+  // non-blocking mode (start_sse), so a full buffer returns would_block instead of blocking.
+  beast::error_code ec;
+  size_t sent = stream_.socket().write_some(net::buffer(*frame), ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec) return close();
+  if (sent == frame->size()) return sse_after_write(finished, wait);
+  // The peer is slower than us: write the rest asynchronously, bounded by the write deadline.
   sse_write_deadline_ = now + context_->options.write_timeout;
   sse_writing_ = true;
   arm_sse_timer();
-  auto payload = std::make_shared<std::string>(std::move(events));
-  net::async_write(stream_, http::make_chunk(net::buffer(*payload)),
-                   [self = shared_from_this(), payload, finished, wait](beast::error_code ec,
-                                                                        size_t) {
+  net::async_write(stream_.socket(), net::buffer(frame->data() + sent, frame->size() - sent),
+                   [self = shared_from_this(), frame, finished, wait](beast::error_code ec,
+                                                                      size_t) {
                      self->sse_writing_ = false;
                      if (ec) return self->close();
-                     if (finished) return self->sse_finish();
-                     if (wait) return self->sse_wait();
-                     self->sse_pump(false);
+                     self->sse_after_write(finished, wait);
                    });
+}
+
+void HttpSession::sse_after_write(bool finished, bool wait) {
+  if (finished) return sse_finish();
+  if (wait) return sse_wait();
+  // More is ready (a catch-up): go on in a fresh handler rather than recursing.
+  post([this] { sse_pump(false); });
 }
 
 void HttpSession::sse_wait() {
   uint64_t token = ++token_;
-  auto self = shared_from_this();
-  wait_handle_ = context_->manager->wait_async(sse_->path, sse_position_, [self, token] {
-    self->post([self, token] { self->on_sse_wake(token); });
-  });
+  wait_handle_ = context_->manager->wait_async(sse_->path, sse_position_, wake_callback(token));
   if (wait_handle_ == 0) return post([this] { sse_pump(false); });
   waiting_ = true;
   arm_sse_timer();

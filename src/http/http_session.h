@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -26,6 +27,7 @@ namespace streamkeeper {
 
 class ProtocolHandler;
 class StreamManager;
+class WakeQueue;
 
 // What every session shares with the server.
 struct SessionContext {
@@ -37,8 +39,13 @@ struct SessionContext {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext* context);
+  // `wakes` belongs to the IO context that owns `socket`.
+  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext* context, WakeQueue* wakes);
   void start();
+
+  // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this
+  // session's WakeQueue on the session's own thread; stale tokens are ignored.
+  void wake(uint64_t token);
 
  private:
   void do_read();
@@ -56,6 +63,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void start_sse(HttpResponse head);
   void sse_pump(bool first);
   void sse_write(std::string events, bool finished, bool wait);
+  void sse_after_write(bool finished, bool wait);
+  // The StreamManager callback that hands this session's wake-up to its WakeQueue.
+  std::function<void()> wake_callback(uint64_t token);
   void sse_wait();
   void on_sse_wake(uint64_t token);
   void arm_sse_timer();
@@ -70,6 +80,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   SessionContext* context_;
+  WakeQueue* wakes_;
   bool keep_alive_ = true;
   bool head_request_ = false;
 

@@ -284,6 +284,38 @@ TEST_F(ServerProcessTest, SseEndsAfterReconnectIntervalWithCurrentOffset) {
   EXPECT_TRUE(closed) << "connection stays open after the SSE response ended";
 }
 
+// A catch-up larger than the socket buffers, to a reader that does not read at first: the
+// server's direct send comes up short and the rest must go out asynchronously, in order.
+TEST_F(ServerProcessTest, SseCatchUpReachesASlowReaderWhole) {
+  uint16_t port = 0;
+  auto server = Start({"--sse-reconnect-ms", "2000"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/sse-big", {{"Content-Type", "text/plain"}}).status,
+            201);
+  std::string expected;
+  for (int i = 0; i < 64; ++i) {
+    std::string piece(64 * 1024, static_cast<char>('a' + i % 26));
+    piece.replace(0, std::to_string(i).size(), std::to_string(i));
+    ASSERT_EQ(Request(port, "POST", "/v1/stream/sse-big", {{"Content-Type", "text/plain"}}, piece)
+                  .status,
+              204);
+    expected += piece;
+  }
+  TestConnection sse(port);
+  ASSERT_TRUE(sse.ok());
+  ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/sse-big?offset=-1&live=sse", {}, "")));
+  std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
+  HttpResult response = sse.read_response(Millis(10000));
+  ASSERT_EQ(response.status, 200) << response.error;
+  EXPECT_TRUE(response.complete) << response.error;
+  std::string data;
+  for (const auto& event : ParseSse(response.body)) {
+    if (event.type == "data") data += event.data;
+  }
+  EXPECT_EQ(data.size(), expected.size());
+  EXPECT_TRUE(data == expected) << "the delivered bytes differ from the appended ones";
+}
+
 TEST_F(ServerProcessTest, SseOnClosedStreamEndsAtOnce) {
   uint16_t port = 0;
   auto server = Start({}, &port);
