@@ -1,7 +1,6 @@
 #include "storage_rocksdb/key_codec.h"
 
 #include <cassert>
-#include <cstdio>
 
 namespace streamkeeper::rocksdb_keys {
 namespace {
@@ -11,10 +10,15 @@ constexpr size_t kDigits = 16;
 constexpr size_t kDataSuffixSize = kDigits + 1 + kDigits;
 constexpr size_t kGenerationBytes = 8;
 
+// Zero-padded to kDigits. By hand rather than snprintf: every appended record's key is built
+// here on the commit thread.
 void AppendDigits(uint64_t value, std::string* out) {
   assert(value <= kMaxKeyNumber);
-  char buf[kDigits + 1];
-  std::snprintf(buf, sizeof(buf), "%016llu", static_cast<unsigned long long>(value));
+  char buf[kDigits];
+  for (size_t i = kDigits; i-- > 0;) {
+    buf[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
   out->append(buf, kDigits);
 }
 

@@ -36,14 +36,14 @@ std::string_view MediaPart(std::string_view content_type) {
 }  // namespace
 
 bool SameMediaType(std::string_view a, std::string_view b) {
+  if (a == b) return true;  // the usual case: every append repeats the stream's own header
   a = MediaPart(a);
   b = MediaPart(b);
   if (a.size() != b.size()) return false;
+  // Media types are ASCII tokens; no locale-dependent case mapping.
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }
