@@ -34,17 +34,20 @@ void AppendSseDataEvent(std::string_view payload, bool base64, std::string* out)
     out->append("data:").append(Base64Encode(payload)).append("\n\n");
     return;
   }
+  // Copies runs between line breaks whole (push_back per byte showed in fan-out profiles,
+  // where every subscriber's event is rendered).
+  out->reserve(out->size() + payload.size() + 16);
   out->append("data:");
-  for (size_t i = 0; i < payload.size(); ++i) {
-    char c = payload[i];
-    if (c == '\r') {
-      if (i + 1 < payload.size() && payload[i + 1] == '\n') ++i;
-      out->append("\ndata:");
-    } else if (c == '\n') {
-      out->append("\ndata:");
-    } else {
-      out->push_back(c);
+  size_t start = 0;
+  while (start <= payload.size()) {
+    size_t end = payload.find_first_of("\r\n", start);
+    if (end == std::string_view::npos) {
+      out->append(payload.substr(start));
+      break;
     }
+    out->append(payload.substr(start, end - start)).append("\ndata:");
+    start = end + 1;
+    if (payload[end] == '\r' && start < payload.size() && payload[start] == '\n') ++start;
   }
   out->append("\n\n");
 }
