@@ -74,8 +74,11 @@ class HttpServer::Impl {
   }
 
   void stop() {
+    // Set at once, not from the posted handler: the manager's shutdown wakes every live reader
+    // right after this returns, and a reader woken on another IO thread must already see it,
+    // or it would park again with nothing left to wake it.
+    if (context_.stopping.exchange(true)) return;
     net::post(*io_[0], [this] {
-      if (context_.stopping.exchange(true)) return;
       boost::system::error_code ignored;
       acceptor_->close(ignored);
       // Live readers were woken by the manager's shutdown; give in-flight responses a moment,

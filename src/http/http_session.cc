@@ -57,9 +57,7 @@ HttpSession::HttpSession(net::ip::tcp::socket&& socket, SessionContext* context,
       timer_(stream_.get_executor()) {}
 
 std::function<void()> HttpSession::wake_callback(uint64_t token) {
-  return [wakes = wakes_, self = shared_from_this(), token]() mutable {
-    wakes->push(std::move(self), token);
-  };
+  return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
 }
 
 void HttpSession::wake(uint64_t token) {
@@ -187,9 +185,16 @@ void HttpSession::start_long_poll(LongPollDirective directive) {
   auto self = shared_from_this();
   wait_handle_ =
       context_->manager->wait_async(long_poll_->path, long_poll_->position, wake_callback(token));
-  if (wait_handle_ == 0 || context_->stopping) {
-    return send(context_->handler->finish_long_poll(*long_poll_));
+  if (wait_handle_ != 0 && context_->stopping) {
+    // Shutting down: answer now, and take the waiter back so that the manager keeps no
+    // reference to this session.
+    if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) {
+      waiting_ = true;  // its wake is already on the way and will answer
+      return;
+    }
+    wait_handle_ = 0;
   }
+  if (wait_handle_ == 0) return send(context_->handler->finish_long_poll(*long_poll_));
   waiting_ = true;
   timer_.expires_after(context_->options.long_poll_timeout);
   timer_.async_wait([self, token](beast::error_code ec) {
@@ -236,8 +241,9 @@ void HttpSession::start_sse(HttpResponse head) {
         // From here the SSE timer bounds writes (see on_sse_timer): re-arming the stream's own
         // timeout on every event showed up in fan-out profiles.
         self->stream_.expires_never();
-        beast::error_code ignored;
-        self->stream_.socket().non_blocking(true, ignored);  // see sse_write
+        beast::error_code nb_ec;
+        self->stream_.socket().non_blocking(true, nb_ec);  // see sse_write
+        if (nb_ec) return self->close();  // a blocking send could stall the whole IO thread
         self->sse_pump(true);
       });
 }

@@ -64,6 +64,7 @@ void StreamManager::Impl::shutdown() {
     flush_last_access();
     committer_->stop();
   }
+  waits_closed_ = true;  // read by wait_async() under the entry's lock, taken below too
   std::vector<WakeCallback> wakes;
   {
     std::shared_lock map_lock(map_mu_);

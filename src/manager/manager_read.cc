@@ -82,7 +82,7 @@ uint64_t StreamManager::Impl::wait_async(const std::string& path, uint64_t from,
     return 0;
   }
   entry->last_access_ms = now();
-  if (entry->durable_tail > from || entry->durable_closed) return 0;
+  if (entry->durable_tail > from || entry->durable_closed || waits_closed_) return 0;
   uint64_t id = next_waiter_id_.fetch_add(1);
   entry->waiters.emplace(id, std::move(wake));
   return id;

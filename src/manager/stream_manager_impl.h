@@ -154,6 +154,9 @@ class StreamManager::Impl {
   std::mutex sweeper_mu_;
   std::condition_variable sweeper_cv_;
   bool stopping_ = false;
+  // Set by shutdown() before it wakes every waiter; wait_async() then parks nothing more, so
+  // no callback (and nothing it holds) stays behind in the manager.
+  std::atomic<bool> waits_closed_{false};
   bool shut_down_ = false;
   std::thread sweeper_;
 };

@@ -138,6 +138,14 @@ TYPED_TEST(StreamManagerContractTest, ShutdownWakesParkedWaiters) {
   EXPECT_EQ(woken.load(), 1);
 }
 
+// After shutdown nothing parks: a waiter registered then would never be woken, and whatever
+// its callback holds (an HTTP session) would outlive the server.
+TYPED_TEST(StreamManagerContractTest, WaitAfterShutdownParksNothing) {
+  this->MustCreate("/s");
+  this->manager().shutdown();
+  EXPECT_EQ(this->manager().wait_async("/s", 0, [] { ADD_FAILURE() << "woken"; }), 0u);
+}
+
 TYPED_TEST(StreamManagerContractTest, ReadLiveReturnsDataFromAnotherThread) {
   this->MustCreate("/s");
   this->MustAppend("/s", "abc");
