@@ -24,31 +24,61 @@ uint64_t Histogram::BucketMidpoint(int bucket) {
   return low + ((uint64_t{1} << shift) >> 1);
 }
 
+int Histogram::ShardOfThisThread() {
+  static std::atomic<int> next{0};
+  thread_local const int shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return shard;
+}
+
 void Histogram::Record(uint64_t micros) {
-  buckets_[BucketOf(micros)].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(micros, std::memory_order_relaxed);
-  uint64_t seen = max_.load(std::memory_order_relaxed);
-  while (micros > seen && !max_.compare_exchange_weak(seen, micros, std::memory_order_relaxed)) {
+  Shard& shard = shards_[ShardOfThisThread()];
+  shard.buckets[BucketOf(micros)].fetch_add(1, std::memory_order_relaxed);
+  shard.count.fetch_add(1, std::memory_order_relaxed);
+  shard.sum.fetch_add(micros, std::memory_order_relaxed);
+  uint64_t seen = shard.max.load(std::memory_order_relaxed);
+  while (micros > seen &&
+         !shard.max.compare_exchange_weak(seen, micros, std::memory_order_relaxed)) {
   }
+}
+
+uint64_t Histogram::Count() const {
+  uint64_t n = 0;
+  for (const Shard& shard : shards_) n += shard.count.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t Histogram::Max() const {
+  uint64_t m = 0;
+  for (const Shard& shard : shards_) m = std::max(m, shard.max.load(std::memory_order_relaxed));
+  return m;
 }
 
 double Histogram::Mean() const {
   const uint64_t n = Count();
-  return n == 0 ? 0.0 : static_cast<double>(sum_.load(std::memory_order_relaxed)) / n;
+  uint64_t sum = 0;
+  for (const Shard& shard : shards_) sum += shard.sum.load(std::memory_order_relaxed);
+  return n == 0 ? 0.0 : static_cast<double>(sum) / n;
 }
 
 uint64_t Histogram::ValueAtQuantile(double quantile) const {
+  std::array<uint64_t, kBucketCount> merged{};
   uint64_t total = 0;
-  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  for (const Shard& shard : shards_) {
+    for (int i = 0; i < kBucketCount; ++i) {
+      const uint64_t n = shard.buckets[i].load(std::memory_order_relaxed);
+      merged[i] += n;
+      total += n;
+    }
+  }
   if (total == 0) return 0;
   const auto rank = static_cast<uint64_t>(std::clamp(quantile, 0.0, 1.0) * (total - 1)) + 1;
+  const uint64_t max = Max();
   uint64_t seen = 0;
   for (int i = 0; i < kBucketCount; ++i) {
-    seen += buckets_[i].load(std::memory_order_relaxed);
-    if (seen >= rank) return std::min(BucketMidpoint(i), Max());
+    seen += merged[i];
+    if (seen >= rank) return std::min(BucketMidpoint(i), max);
   }
-  return Max();
+  return max;
 }
 
 }  // namespace dsbench

@@ -26,7 +26,6 @@ void LiveReadStats::RecordPayload(std::string_view payload) {
   for (const int64_t sent : stamps) {
     if (sent < start || sent >= end) continue;
     latency.Record(static_cast<uint64_t>(std::max<int64_t>(0, now - sent) / 1000));
-    delivered.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

@@ -17,8 +17,8 @@ namespace dsbench {
 // Shared by all readers of one kind. Samples are recorded only for appends
 // whose send time lies in [window_start_ns, window_end_ns).
 struct LiveReadStats {
-  Histogram latency;
-  std::atomic<uint64_t> delivered{0};  // timestamps received in the window
+  Histogram latency;  // one sample per timestamp received in the window
+  uint64_t delivered() const { return latency.Count(); }
   std::atomic<uint64_t> errors{0};     // failed requests / reconnects
   std::atomic<int> connected{0};       // readers with a live request open
   std::atomic<int> active{0};          // readers still running

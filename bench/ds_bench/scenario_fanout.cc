@@ -68,7 +68,7 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
                      [&] {
                        return "subscribers=" + std::to_string(state.sse.connected.load()) +
                               " appends=" + std::to_string(state.writer.ok.load()) +
-                              " delivered=" + std::to_string(state.sse.delivered.load()) +
+                              " delivered=" + std::to_string(state.sse.delivered()) +
                               " errors=" + std::to_string(state.sse.errors + state.writer.errors);
                      },
                      &state.progress_stop),
@@ -98,7 +98,7 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
       asio::detached);
   co_await WaitUntil([&] { return state.writer.done.load(); }, measured + options.timeout * 2);
   const uint64_t expected = state.writer.ok_in_window.load() * static_cast<uint64_t>(connected);
-  co_await WaitUntil([&] { return state.sse.delivered.load() >= expected; },
+  co_await WaitUntil([&] { return state.sse.delivered() >= expected; },
                      std::chrono::seconds(5));
   state.stop = true;
   state.progress_stop = true;
@@ -114,7 +114,7 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
   result.Add("achieved_rate", state.writer.ok_in_window.load() / options.duration_s, "1/s",
              Better::kHigher);
   result.Add("delivered_fraction",
-             expected == 0 ? 0.0 : static_cast<double>(state.sse.delivered.load()) / expected, "",
+             expected == 0 ? 0.0 : static_cast<double>(state.sse.delivered()) / expected, "",
              Better::kHigher);
   result.AddLatency("delivery_latency", state.sse.latency);
   if (rss_before >= 0 && rss_after >= 0) {

@@ -72,8 +72,8 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
           "latency",
           [&] {
             return "appends=" + std::to_string(state.writer.ok.load()) +
-                   " long-poll=" + std::to_string(state.long_poll.delivered.load()) +
-                   " sse=" + std::to_string(state.sse.delivered.load()) + " errors=" +
+                   " long-poll=" + std::to_string(state.long_poll.delivered()) +
+                   " sse=" + std::to_string(state.sse.delivered()) + " errors=" +
                    std::to_string(state.writer.errors + state.long_poll.errors + state.sse.errors);
           },
           &state.progress_stop),
@@ -88,8 +88,8 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
   const uint64_t expected_per_reader = state.writer.ok_in_window.load();
   co_await WaitUntil(
       [&] {
-        return state.long_poll.delivered.load() >= expected_per_reader * readers &&
-               state.sse.delivered.load() >= expected_per_reader * readers;
+        return state.long_poll.delivered() >= expected_per_reader * readers &&
+               state.sse.delivered() >= expected_per_reader * readers;
       },
       std::chrono::seconds(2));
   state.stop = true;
