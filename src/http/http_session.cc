@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -73,7 +74,14 @@ void HttpSession::post(Fn&& fn) {
 }
 
 void HttpSession::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    // Responses and SSE events are first sent directly (send, sse_write): that must never block
+    // the IO thread. Asio's own asynchronous operations do not depend on this flag.
+    beast::error_code ec;
+    self->stream_.socket().non_blocking(true, ec);
+    if (ec) return self->close();
+    self->do_read();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,13 +161,30 @@ void HttpSession::send(HttpResponse response) {
     std::string head;
     std::string body;
   };
-  auto wire = std::make_shared<Wire>();
-  wire->head = RenderResponseHead(response, head_request_, close_after, HttpDate());
-  if (!head_request_) wire->body = std::move(response.body);
-  std::array<net::const_buffer, 2> buffers{net::buffer(wire->head), net::buffer(wire->body)};
+  Wire wire;
+  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate());
+  if (!head_request_) wire.body = std::move(response.body);
+  // Nearly always the whole response fits in the socket buffer: send it at once, sparing the
+  // write operation, its timer and its completion handler, per-request costs that showed in
+  // append profiles. The socket is non-blocking (start()), so a full buffer returns
+  // would_block instead of blocking this IO thread.
+  beast::error_code ec;
+  size_t sent = stream_.socket().write_some(
+      std::array<net::const_buffer, 2>{net::buffer(wire.head), net::buffer(wire.body)}, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec) return close();
+  if (sent == wire.head.size() + wire.body.size()) return on_write({}, close_after);
+  // A large body, or a peer slower than us: write the rest asynchronously, with a deadline.
+  auto rest = std::make_shared<Wire>(std::move(wire));
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> remaining(
+      std::array<net::const_buffer, 2>{net::buffer(rest->head), net::buffer(rest->body)});
+  remaining.consume(sent);
   stream_.expires_after(context_->options.write_timeout);
-  net::async_write(stream_, buffers,
-                   [self = shared_from_this(), wire, close_after](beast::error_code ec, size_t) {
+  net::async_write(stream_, remaining,
+                   [self = shared_from_this(), rest, close_after](beast::error_code ec, size_t) {
                      self->on_write(ec, close_after);
                    });
 }
@@ -241,9 +266,6 @@ void HttpSession::start_sse(HttpResponse head) {
         // From here the SSE timer bounds writes (see on_sse_timer): re-arming the stream's own
         // timeout on every event showed up in fan-out profiles.
         self->stream_.expires_never();
-        beast::error_code nb_ec;
-        self->stream_.socket().non_blocking(true, nb_ec);  // see sse_write
-        if (nb_ec) return self->close();  // a blocking send could stall the whole IO thread
         self->sse_pump(true);
       });
 }
@@ -271,7 +293,7 @@ void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   frame->append(size_line, static_cast<size_t>(size_length)).append(events).append("\r\n");
   // Nearly always the socket buffer has room: sending at once finishes the delivery here, with
   // no write operation, completion handler or timer (the fan-out hot path). The socket is in
-  // non-blocking mode (start_sse), so a full buffer returns would_block instead of blocking.
+  // non-blocking mode (start()), so a full buffer returns would_block instead of blocking.
   beast::error_code ec;
   size_t sent = stream_.socket().write_some(net::buffer(*frame), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {

@@ -316,6 +316,39 @@ TEST_F(ServerProcessTest, SseCatchUpReachesASlowReaderWhole) {
   EXPECT_TRUE(data == expected) << "the delivered bytes differ from the appended ones";
 }
 
+// A response larger than the socket buffers, to a client that does not read at first: the
+// direct send comes up short and the rest must follow asynchronously, in order.
+TEST_F(ServerProcessTest, LargeReadReachesASlowReaderWhole) {
+  uint16_t port = 0;
+  auto server = Start({"--max-read-bytes", "8388608"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/big", {{"Content-Type", "application/octet-stream"}})
+                .status,
+            201);
+  std::string expected;
+  for (int i = 0; i < 64; ++i) {
+    std::string piece(64 * 1024, static_cast<char>(i));
+    ASSERT_EQ(Request(port, "POST", "/v1/stream/big",
+                      {{"Content-Type", "application/octet-stream"}}, piece)
+                  .status,
+              204);
+    expected += piece;
+  }
+  TestConnection reader(port);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(reader.send(BuildRequest("GET", "/v1/stream/big?offset=-1", {}, "")));
+  std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
+  HttpResult response = reader.read_response(Millis(10000));
+  ASSERT_EQ(response.status, 200) << response.error;
+  EXPECT_TRUE(response.complete) << response.error;
+  EXPECT_EQ(response.body.size(), expected.size());
+  EXPECT_TRUE(response.body == expected) << "the delivered bytes differ from the appended ones";
+  // The connection stays usable for the next request.
+  ASSERT_TRUE(reader.send(BuildRequest("HEAD", "/v1/stream/big", {}, "")));
+  HttpResult head = reader.read_response(Millis(5000), /*head_request=*/true);
+  EXPECT_EQ(head.status, 200) << head.error;
+}
+
 TEST_F(ServerProcessTest, SseOnClosedStreamEndsAtOnce) {
   uint16_t port = 0;
   auto server = Start({}, &port);
