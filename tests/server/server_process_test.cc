@@ -42,6 +42,33 @@ void ExpectJsonErrorBody(const HttpResult& result, std::string_view code) {
       << result.body;
 }
 
+// Creates `path` and appends 64 pieces of 64 KiB (4 MiB) made by piece(i); returns the stream's
+// content, or "" (with a test failure) if a request failed.
+template <class MakePiece>
+std::string CreateBigStream(uint16_t port, const std::string& path,
+                            const std::string& content_type, MakePiece piece) {
+  const Headers headers = {{"Content-Type", content_type}};
+  EXPECT_EQ(Request(port, "PUT", path, headers).status, 201);
+  std::string content;
+  for (int i = 0; i < 64; ++i) {
+    std::string bytes = piece(i);
+    if (Request(port, "POST", path, headers, bytes).status != 204) {
+      ADD_FAILURE() << "append " << i << " to " << path << " failed";
+      return "";
+    }
+    content += bytes;
+  }
+  return content;
+}
+
+// Sends GET `target`, does not read for a while (so the server's sends come up short), then
+// reads the whole response.
+HttpResult ReadSlowly(TestConnection* connection, const std::string& target) {
+  if (!connection->send(BuildRequest("GET", target, {}, ""))) return HttpResult{};
+  std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
+  return connection->read_response(Millis(10000));
+}
+
 class ServerProcessTest : public ::testing::Test {
  protected:
   // Starts a server with `extra` flags plus a test default for every flag `extra` leaves out
@@ -290,22 +317,15 @@ TEST_F(ServerProcessTest, SseCatchUpReachesASlowReaderWhole) {
   uint16_t port = 0;
   auto server = Start({"--sse-reconnect-ms", "2000"}, &port);
   ASSERT_NE(port, 0);
-  ASSERT_EQ(Request(port, "PUT", "/v1/stream/sse-big", {{"Content-Type", "text/plain"}}).status,
-            201);
-  std::string expected;
-  for (int i = 0; i < 64; ++i) {
-    std::string piece(64 * 1024, static_cast<char>('a' + i % 26));
-    piece.replace(0, std::to_string(i).size(), std::to_string(i));
-    ASSERT_EQ(Request(port, "POST", "/v1/stream/sse-big", {{"Content-Type", "text/plain"}}, piece)
-                  .status,
-              204);
-    expected += piece;
-  }
+  const std::string expected =
+      CreateBigStream(port, "/v1/stream/sse-big", "text/plain", [](int i) {
+        std::string piece(64 * 1024, static_cast<char>('a' + i % 26));
+        return piece.replace(0, std::to_string(i).size(), std::to_string(i));
+      });
+  ASSERT_FALSE(expected.empty());
   TestConnection sse(port);
   ASSERT_TRUE(sse.ok());
-  ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/sse-big?offset=-1&live=sse", {}, "")));
-  std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
-  HttpResult response = sse.read_response(Millis(10000));
+  HttpResult response = ReadSlowly(&sse, "/v1/stream/sse-big?offset=-1&live=sse");
   ASSERT_EQ(response.status, 200) << response.error;
   EXPECT_TRUE(response.complete) << response.error;
   std::string data;
@@ -322,29 +342,19 @@ TEST_F(ServerProcessTest, LargeReadReachesASlowReaderWhole) {
   uint16_t port = 0;
   auto server = Start({"--max-read-bytes", "8388608"}, &port);
   ASSERT_NE(port, 0);
-  ASSERT_EQ(Request(port, "PUT", "/v1/stream/big", {{"Content-Type", "application/octet-stream"}})
-                .status,
-            201);
-  std::string expected;
-  for (int i = 0; i < 64; ++i) {
-    std::string piece(64 * 1024, static_cast<char>(i));
-    ASSERT_EQ(Request(port, "POST", "/v1/stream/big",
-                      {{"Content-Type", "application/octet-stream"}}, piece)
-                  .status,
-              204);
-    expected += piece;
-  }
+  const std::string expected = CreateBigStream(
+      port, "/v1/stream/big-read", "application/octet-stream",
+      [](int i) { return std::string(64 * 1024, static_cast<char>(i)); });
+  ASSERT_FALSE(expected.empty());
   TestConnection reader(port);
   ASSERT_TRUE(reader.ok());
-  ASSERT_TRUE(reader.send(BuildRequest("GET", "/v1/stream/big?offset=-1", {}, "")));
-  std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
-  HttpResult response = reader.read_response(Millis(10000));
+  HttpResult response = ReadSlowly(&reader, "/v1/stream/big-read?offset=-1");
   ASSERT_EQ(response.status, 200) << response.error;
   EXPECT_TRUE(response.complete) << response.error;
   EXPECT_EQ(response.body.size(), expected.size());
   EXPECT_TRUE(response.body == expected) << "the delivered bytes differ from the appended ones";
   // The connection stays usable for the next request.
-  ASSERT_TRUE(reader.send(BuildRequest("HEAD", "/v1/stream/big", {}, "")));
+  ASSERT_TRUE(reader.send(BuildRequest("HEAD", "/v1/stream/big-read", {}, "")));
   HttpResult head = reader.read_response(Millis(5000), /*head_request=*/true);
   EXPECT_EQ(head.status, 200) << head.error;
 }
