@@ -169,5 +169,8 @@ int main(int argc, char** argv) {
   ManagerStats stats = manager->stats();
   std::cout << "streamkeeper: stopped (" << stats.streams << " streams; " << stats.write_batches
             << " write batches, " << stats.syncs << " syncs this run)" << std::endl;
+  // The manager goes first: its destructor joins the last completions, which may still post to
+  // the server's IO contexts; the server (and those contexts) go after.
+  manager.reset();
   return 0;
 }

@@ -19,7 +19,15 @@ GroupCommitter::GroupCommitter(Storage* storage, bool sync,
   });
 }
 
-GroupCommitter::~GroupCommitter() { stop(); }
+GroupCommitter::~GroupCommitter() {
+  stop();
+  std::vector<std::thread> late;
+  {
+    std::lock_guard lock(late_mu_);
+    late.swap(late_);
+  }
+  for (std::thread& thread : late) thread.join();
+}
 
 void GroupCommitter::submit(std::vector<StreamChange> changes, Completion done) {
   enqueue(Pending{std::move(changes), std::move(done), sync_});
@@ -38,11 +46,14 @@ void GroupCommitter::enqueue(Pending pending) {
   }
   lock.unlock();
   // Callers may hold a stream's lock while submitting, and completions take that lock: never
-  // complete inline. After stop() this path is rare (requests racing a shutdown).
+  // complete inline. After stop() this path is rare (requests racing a shutdown). The thread
+  // is joined by the destructor, so no completion (and nothing it reaches, such as an HTTP
+  // session's IO context) runs after the committer's owner is gone.
   if (pending.done) {
-    std::thread([done = std::move(pending.done)] {
+    std::lock_guard late_lock(late_mu_);
+    late_.emplace_back([done = std::move(pending.done)] {
       done(Status::IoError("storage is shutting down"));
-    }).detach();
+    });
   }
 }
 

@@ -38,7 +38,8 @@ class GroupCommitter {
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   // Queues `changes`; `done` runs on a committer thread once they are durable (or failed).
-  // `done` never runs inline: after stop() it runs on a short-lived thread with an error.
+  // `done` never runs inline: after stop() it runs on a short-lived thread with an error (the
+  // destructor joins those threads).
   void submit(std::vector<StreamChange> changes, Completion done);
 
   // Writes without asking for a sync (last-access bookkeeping); still ordered with the rest.
@@ -86,6 +87,9 @@ class GroupCommitter {
 
   mutable std::mutex failure_mu_;
   Status failure_;
+
+  std::mutex late_mu_;  // guards late_
+  std::vector<std::thread> late_;  // completions of submissions refused after stop()
 
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> syncs_{0};

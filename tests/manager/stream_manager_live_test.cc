@@ -146,6 +146,27 @@ TYPED_TEST(StreamManagerContractTest, WaitAfterShutdownParksNothing) {
   EXPECT_EQ(this->manager().wait_async("/s", 0, [] { ADD_FAILURE() << "woken"; }), 0u);
 }
 
+// A write racing the shutdown is refused, never acknowledged, and its completion has run by the
+// time the manager is gone (the server relies on that to destroy its IO contexts after it).
+TYPED_TEST(StreamManagerContractTest, AppendAfterShutdownFailsAndCompletesBeforeDestruction) {
+  this->MustCreate("/s");
+  this->manager().shutdown();
+  std::atomic<int> completed{0};
+  std::atomic<bool> ok{true};
+  const auto caller = std::this_thread::get_id();
+  std::atomic<bool> on_caller_thread{false};
+  this->manager().append_async("/s", "late", Bytes(), [&](AppendResult result) {
+    on_caller_thread = std::this_thread::get_id() == caller;
+    std::this_thread::sleep_for(milliseconds(200));  // a slow completion
+    ok = result.status.ok();
+    ++completed;
+  });
+  this->manager_.reset();
+  EXPECT_EQ(completed.load(), 1);
+  EXPECT_FALSE(ok.load());
+  EXPECT_FALSE(on_caller_thread.load()) << "refused by the committer, not validated inline";
+}
+
 TYPED_TEST(StreamManagerContractTest, ReadLiveReturnsDataFromAnotherThread) {
   this->MustCreate("/s");
   this->MustAppend("/s", "abc");
