@@ -94,7 +94,7 @@ class HttpServer::Impl {
   void do_accept() {
     const size_t index = next_context_++ % io_.size();
     acceptor_->async_accept(*io_[index], [this, index](boost::system::error_code ec,
-                                                        tcp::socket socket) {
+                                                        SessionSocket socket) {
       if (ec) {
         if (!acceptor_->is_open()) return;
       } else {

@@ -52,7 +52,7 @@ void CopyHeaders(const HttpResponse& response, Message* message) {
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, SessionContext* context,
+HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context,
                          WakeQueue* wakes)
     : stream_(std::move(socket)), context_(context), wakes_(wakes),
       timer_(stream_.get_executor()) {}

@@ -13,7 +13,8 @@
 #include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -37,10 +38,16 @@ struct SessionContext {
   std::atomic<bool> stopping{false};
 };
 
+// A session's socket and timer are bound to their io_context's own executor type, not the
+// type-erased any_io_executor: copying and destroying type-erased executors on every
+// operation showed in append profiles.
+using SessionExecutor = boost::asio::io_context::executor_type;
+using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, SessionExecutor>;
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   // `wakes` belongs to the IO context that owns `socket`.
-  HttpSession(boost::asio::ip::tcp::socket&& socket, SessionContext* context, WakeQueue* wakes);
+  HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes);
   void start();
 
   // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this
@@ -76,7 +83,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   template <class Fn>
   void post(Fn&& fn);
 
-  boost::beast::tcp_stream stream_;
+  boost::beast::basic_stream<boost::asio::ip::tcp, SessionExecutor> stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   SessionContext* context_;
@@ -85,7 +92,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool head_request_ = false;
 
   // Live-read state; `token_` tells stale wakes and timers apart from current ones.
-  boost::asio::steady_timer timer_;
+  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                    boost::asio::wait_traits<std::chrono::steady_clock>,
+                                    SessionExecutor>
+      timer_;
   uint64_t token_ = 0;
   uint64_t wait_handle_ = 0;
   bool waiting_ = false;
