@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A/B of two streamkeeper binaries under the append load: alternates them for N rounds (fresh
+# data directory each run) and prints, per run and per binary, appends/s and the server's CPU
+# time per append (utime+stime from /proc over the whole run, warm-up included).
+#
+#   bench/ab.sh [--rounds N] [--duration S] [--memory] BINARY_A BINARY_B
+#
+# Why CPU per append: on this VM single runs of appends/s vary by ±10% (the disk's fsync time
+# moves), while CPU per append is steadier, so a change that saves 2-3% shows in it first.
+# --memory uses the memory backend, which takes the disk out entirely. Loopback only; the load
+# is ds-bench's append scenario with the compare.sh defaults (64 connections, 100 streams,
+# 100-byte bodies).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DS_BENCH=${DS_BENCH:-$repo/build/bench/ds_bench/ds-bench}
+rounds=3
+duration=6
+warmup=2
+memory=0
+port=${AB_PORT:-4471}
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --memory) memory=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) break ;;
+  esac
+done
+[[ $# -eq 2 ]] || { usage >&2; exit 2; }
+[[ -x "$DS_BENCH" ]] || { echo "ab.sh: no ds-bench at $DS_BENCH (build first)" >&2; exit 2; }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run_one() {
+  local binary=$1
+  local storage_args=(--data-dir "$work/data")
+  [[ $memory -eq 1 ]] && storage_args=(--storage memory)
+  rm -rf "$work/data"
+  "$binary" --host 127.0.0.1 --port "$port" "${storage_args[@]}" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 50); do
+    grep -q "listening" "$work/server.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q "listening" "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
+  local before after rate ticks_per_s
+  ticks_per_s=$(getconf CLK_TCK)
+  before=$(cpu_ticks "$server_pid")
+  rate=$("$DS_BENCH" --url "http://127.0.0.1:$port" --scenario append --connections 64 \
+           --streams 100 --body-bytes 100 --duration "$duration" --warmup "$warmup" 2>/dev/null |
+         awk '$1 == "appends_per_s" {print $2}')
+  after=$(cpu_ticks "$server_pid")
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  # Appends over the whole run are estimated as rate x (warm-up + duration).
+  awk -v r="$rate" -v b="$before" -v a="$after" -v t="$ticks_per_s" -v s="$((duration + warmup))" \
+    'BEGIN { printf "%d %.1f\n", r, (a - b) / t * 1e6 / (r * s) }'
+}
+
+declare -A rates cpus
+for round in $(seq "$rounds"); do
+  for binary in "$1" "$2"; do
+    read -r rate cpu < <(run_one "$binary")
+    printf 'round %d  %-40s %8s appends/s  %6s us CPU/append\n' "$round" "$binary" "$rate" "$cpu"
+    rates[$binary]+=" $rate"
+    cpus[$binary]+=" $cpu"
+  done
+done
+echo
+for binary in "$1" "$2"; do
+  printf '%-40s appends/s:%s   us CPU/append:%s\n' "$binary" "${rates[$binary]}" "${cpus[$binary]}"
+done
