@@ -17,10 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "storage_memory/memory_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
-#include "temp_dir.h"
+#include "test_backends.h"
 
 namespace streamkeeper {
 
@@ -40,30 +38,8 @@ inline constexpr char kBytes[] = "application/octet-stream";
 inline constexpr char kJson[] = "application/json";
 inline constexpr char kText[] = "text/plain";
 
-class MemoryBackend {
- public:
-  static constexpr bool kPersistent = false;
-  std::unique_ptr<Storage> Open() { return std::make_unique<MemoryStorage>(); }
-};
-
-// Every Open() opens the same directory, so a test can destroy its manager and reopen the data.
-class RocksDbBackend {
- public:
-  static constexpr bool kPersistent = true;
-  std::unique_ptr<Storage> Open() {
-    RocksDbOptions options;
-    options.path = dir_.path() + "/db";
-    options.block_cache_bytes = 1 << 20;
-    options.write_buffer_bytes = 4 << 20;
-    std::unique_ptr<Storage> storage;
-    Status status = RocksDbStorage::Open(options, &storage);
-    EXPECT_TRUE(status.ok()) << status.message();
-    return storage;
-  }
-
- private:
-  testing::TempDir dir_;
-};
+using testing::MemoryBackend;
+using testing::RocksDbBackend;
 
 using ManagerBackends = ::testing::Types<MemoryBackend, RocksDbBackend>;
 

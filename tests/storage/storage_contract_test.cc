@@ -1,7 +1,7 @@
 // The Storage contract (include/streamkeeper/storage.h), run against every backend.
 //
 // A new backend passes by adding one factory class (Open() returning a fresh, empty storage) to
-// the Backends list below.
+// test_backends.h and to the Backends list below.
 
 #include <gtest/gtest.h>
 
@@ -12,34 +12,14 @@
 #include <thread>
 #include <vector>
 
-#include "storage_memory/memory_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
 #include "streamkeeper/storage.h"
-#include "temp_dir.h"
+#include "test_backends.h"
 
 namespace streamkeeper {
 namespace {
 
-class MemoryBackend {
- public:
-  std::unique_ptr<Storage> Open() { return std::make_unique<MemoryStorage>(); }
-};
-
-class RocksDbBackend {
- public:
-  std::unique_ptr<Storage> Open() {
-    RocksDbOptions options;
-    options.path = dir_.path() + "/db";
-    options.block_cache_bytes = 1 << 20;
-    std::unique_ptr<Storage> storage;
-    Status status = RocksDbStorage::Open(options, &storage);
-    EXPECT_TRUE(status.ok()) << status.message();
-    return storage;
-  }
-
- private:
-  testing::TempDir dir_;
-};
+using testing::MemoryBackend;
+using testing::RocksDbBackend;
 
 StreamMeta Meta(const std::string& path, uint64_t generation) {
   StreamMeta meta;
