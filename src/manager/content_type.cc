@@ -16,17 +16,8 @@ bool IsTokenChar(char c) {
          c == '+';
 }
 
-}  // namespace
-
-std::string NormalizeMediaType(std::string_view content_type) {
-  auto semicolon = content_type.find(';');
-  std::string_view media = Trim(content_type.substr(0, semicolon));
-  std::string out(media);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-namespace {
+// Media types are ASCII tokens: no locale-dependent case mapping.
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // The media type part: before any ';', without surrounding white space.
 std::string_view MediaPart(std::string_view content_type) {
@@ -35,15 +26,19 @@ std::string_view MediaPart(std::string_view content_type) {
 
 }  // namespace
 
+std::string NormalizeMediaType(std::string_view content_type) {
+  std::string out(MediaPart(content_type));
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
 bool SameMediaType(std::string_view a, std::string_view b) {
   if (a == b) return true;  // the usual case: every append repeats the stream's own header
   a = MediaPart(a);
   b = MediaPart(b);
   if (a.size() != b.size()) return false;
-  // Media types are ASCII tokens; no locale-dependent case mapping.
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
