@@ -155,6 +155,17 @@ void HttpSession::on_response(HttpResponse response) {
   send(std::move(response));
 }
 
+template <class ConstBuffers>
+bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
+  beast::error_code ec;
+  *sent = stream_.socket().write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    *sent = 0;
+    return true;
+  }
+  return !ec;
+}
+
 void HttpSession::send(HttpResponse response) {
   bool close_after = !keep_alive_ || context_->stopping;
   struct Wire {
@@ -164,18 +175,12 @@ void HttpSession::send(HttpResponse response) {
   Wire wire;
   wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate());
   if (!head_request_) wire.body = std::move(response.body);
-  // Nearly always the whole response fits in the socket buffer: send it at once, sparing the
-  // write operation, its timer and its completion handler, per-request costs that showed in
-  // append profiles. The socket is non-blocking (start()), so a full buffer returns
-  // would_block instead of blocking this IO thread.
-  beast::error_code ec;
-  size_t sent = stream_.socket().write_some(
-      std::array<net::const_buffer, 2>{net::buffer(wire.head), net::buffer(wire.body)}, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    sent = 0;
+  // Nearly always the whole response fits in the socket buffer (see send_now).
+  size_t sent = 0;
+  if (!send_now(std::array<net::const_buffer, 2>{net::buffer(wire.head), net::buffer(wire.body)},
+                &sent)) {
+    return close();
   }
-  if (ec) return close();
   if (sent == wire.head.size() + wire.body.size()) return on_write({}, close_after);
   // A large body, or a peer slower than us: write the rest asynchronously, with a deadline.
   auto rest = std::make_shared<Wire>(std::move(wire));
@@ -291,16 +296,10 @@ void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   auto frame = std::make_shared<std::string>();
   frame->reserve(static_cast<size_t>(size_length) + events.size() + 2);
   frame->append(size_line, static_cast<size_t>(size_length)).append(events).append("\r\n");
-  // Nearly always the socket buffer has room: sending at once finishes the delivery here, with
-  // no write operation, completion handler or timer (the fan-out hot path). The socket is in
-  // non-blocking mode (start()), so a full buffer returns would_block instead of blocking.
-  beast::error_code ec;
-  size_t sent = stream_.socket().write_some(net::buffer(*frame), ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    sent = 0;
-  }
-  if (ec) return close();
+  // Nearly always the socket buffer has room (see send_now): the delivery ends here, the
+  // fan-out hot path.
+  size_t sent = 0;
+  if (!send_now(net::buffer(*frame), &sent)) return close();
   if (sent == frame->size()) return sse_after_write(finished, wait);
   // The peer is slower than us: write the rest asynchronously, bounded by the write deadline.
   sse_write_deadline_ = now + context_->options.write_timeout;
