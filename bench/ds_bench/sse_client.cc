@@ -122,8 +122,7 @@ asio::awaitable<int> SseClient::Open(const std::string& path_and_query,
 }
 
 asio::awaitable<bool> SseClient::Read(const SseEventHandler& on_event) {
-  auto impl = impl_;  // the watchdog may hold the only other reference
-  auto& s = *impl;
+  auto& s = *impl_;
   if (!s.open) co_return false;
   std::string_view bytes;
   beast::error_code ec;
