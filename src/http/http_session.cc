@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -26,7 +27,8 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr size_t kFirstReadBytes = 2048;
+constexpr size_t kReadBytes = 2048;
+constexpr size_t kMaxReadBytes = 64 * 1024;
 
 // The IMF-fixdate of now, formatted at most once a second per thread.
 const std::string& HttpDate() {
@@ -54,8 +56,8 @@ void CopyHeaders(const HttpResponse& response, Message* message) {
 
 HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context,
                          WakeQueue* wakes)
-    : stream_(std::move(socket)), context_(context), wakes_(wakes),
-      timer_(stream_.get_executor()) {}
+    : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), context_(context),
+      wakes_(wakes), timer_(socket_.get_executor()) {}
 
 std::function<void()> HttpSession::wake_callback(uint64_t token) {
   return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
@@ -68,17 +70,17 @@ void HttpSession::wake(uint64_t token) {
 
 template <class Fn>
 void HttpSession::post(Fn&& fn) {
-  net::post(stream_.get_executor(), [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable {
+  net::post(socket_.get_executor(), [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable {
     fn();
   });
 }
 
 void HttpSession::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     // Responses and SSE events are first sent directly (send, sse_write): that must never block
     // the IO thread. Asio's own asynchronous operations do not depend on this flag.
     beast::error_code ec;
-    self->stream_.socket().non_blocking(true, ec);
+    self->socket_.non_blocking(true, ec);
     if (ec) return self->close();
     self->do_read();
   });
@@ -89,46 +91,80 @@ void HttpSession::start() {
 
 void HttpSession::do_read() {
   // Between requests a connection may sit idle for the idle timeout; once a request's first
-  // bytes arrive, the whole request must arrive within the request timeout.
-  if (buffer_.size() > 0) return read_request();
-  stream_.expires_after(context_->options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+  // bytes arrive, the whole request must arrive within the request timeout (parse_request).
+  if (buffer_.size() > 0) return parse_request();  // a pipelined request is already here
+  set_deadline(context_->options.idle_timeout);
+  read_more();
+}
+
+void HttpSession::read_more() {
+  // Room for a typical request head in one read, more while a large body arrives; the parser's
+  // limits bound how far the buffer may grow.
+  const size_t room = std::clamp<size_t>(buffer_.capacity() - buffer_.size(), kReadBytes,
+                                         kMaxReadBytes);
+  socket_.async_read_some(buffer_.prepare(room),
                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            if (ec) return self->on_read(ec, 0);
                             self->buffer_.commit(bytes);
-                            self->read_request();
+                            if (!ec) return self->parse_request();
+                            // The peer stopped sending: a request it had begun is cut short.
+                            if (ec == net::error::eof && self->parser_ &&
+                                self->parser_->got_some()) {
+                              self->parser_->put_eof(ec);
+                              if (!ec && self->parser_->is_done()) return self->handle_request();
+                            }
+                            self->on_read_error(ec);
                           });
 }
 
-void HttpSession::read_request() {
-  parser_.emplace();
-  parser_->body_limit(context_->options.max_body_bytes);
-  parser_->header_limit(static_cast<uint32_t>(context_->options.max_header_bytes));
-  stream_.expires_after(context_->options.request_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                     self->on_read(ec, bytes);
-                   });
+void HttpSession::parse_request() {
+  if (!parser_) {
+    parser_.emplace();
+    parser_->eager(true);  // head and body in one pass over the buffer
+    parser_->body_limit(context_->options.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(context_->options.max_header_bytes));
+  }
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec) return on_read_error(ec);
+    if (used == 0) break;  // nothing more can be taken from what is buffered
+  }
+  if (parser_->is_done()) return handle_request();
+  // Part of a request: the rest must come within the request timeout, counted from its first
+  // bytes (a client trickling bytes does not extend it).
+  if (!request_started_) {
+    request_started_ = true;
+    set_deadline(context_->options.request_timeout);
+  }
+  read_more();
 }
 
-void HttpSession::on_read(beast::error_code ec, size_t) {
+void HttpSession::on_read_error(beast::error_code ec) {
   if (ec == http::error::end_of_stream || ec == net::error::eof ||
-      ec == net::error::connection_reset || ec == beast::error::timeout ||
-      ec == net::error::operation_aborted) {
-    return close();
+      ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+      ec == net::error::bad_descriptor) {
+    return close();  // closed by the peer, or by us (deadline, shutdown)
   }
+  parser_.reset();
+  keep_alive_ = false;
+  clear_deadline();
   if (ec == http::error::body_limit) {
-    keep_alive_ = false;
     return send(ProtocolHandler::Error(413, "PAYLOAD_TOO_LARGE", "request body is too large"));
   }
   if (ec == http::error::header_limit) {
-    keep_alive_ = false;
     return send(ProtocolHandler::Error(431, "HEADERS_TOO_LARGE", "request headers are too large"));
   }
-  if (ec) {
-    keep_alive_ = false;
-    return send(ProtocolHandler::Error(400, "BAD_REQUEST", "malformed HTTP request"));
-  }
+  send(ProtocolHandler::Error(400, "BAD_REQUEST", "malformed HTTP request"));
+}
+
+void HttpSession::handle_request() {
+  clear_deadline();  // the handler, a live read or the response's send bound what comes next
+  request_started_ = false;
   auto message = parser_->release();
   parser_.reset();
   keep_alive_ = message.keep_alive();
@@ -142,7 +178,7 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
-    net::dispatch(self->stream_.get_executor(),
+    net::dispatch(self->socket_.get_executor(),
                   [self, response = std::move(response)]() mutable {
                     self->on_response(std::move(response));
                   });
@@ -158,7 +194,7 @@ void HttpSession::on_response(HttpResponse response) {
 template <class ConstBuffers>
 bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
   beast::error_code ec;
-  *sent = stream_.socket().write_some(buffers, ec);
+  *sent = socket_.write_some(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     *sent = 0;
     return true;
@@ -187,8 +223,8 @@ void HttpSession::send(HttpResponse response) {
   beast::buffers_suffix<std::array<net::const_buffer, 2>> remaining(
       std::array<net::const_buffer, 2>{net::buffer(rest->head), net::buffer(rest->body)});
   remaining.consume(sent);
-  stream_.expires_after(context_->options.write_timeout);
-  net::async_write(stream_, remaining,
+  set_deadline(context_->options.write_timeout);
+  net::async_write(socket_, remaining,
                    [self = shared_from_this(), rest, close_after](beast::error_code ec, size_t) {
                      self->on_write(ec, close_after);
                    });
@@ -202,8 +238,28 @@ void HttpSession::on_write(beast::error_code ec, bool close_after) {
 void HttpSession::close() {
   beast::error_code ignored;
   timer_.cancel();
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  deadline_timer_.cancel();
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {
+  deadline_ = std::chrono::steady_clock::now() + from_now;
+  // An armed timer that fires no later than the new deadline re-arms itself when it fires.
+  if (!deadline_timer_armed_ || deadline_ < deadline_timer_at_) arm_deadline_timer();
+}
+
+void HttpSession::arm_deadline_timer() {
+  deadline_timer_armed_ = true;
+  deadline_timer_at_ = deadline_;
+  deadline_timer_.expires_at(deadline_);  // cancels a wait in flight: it ends aborted
+  deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // re-armed or closed
+    self->deadline_timer_armed_ = false;
+    if (self->deadline_ == std::chrono::steady_clock::time_point::max()) return;
+    if (std::chrono::steady_clock::now() >= self->deadline_) return self->close();
+    self->arm_deadline_timer();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,14 +319,13 @@ void HttpSession::start_sse(HttpResponse head) {
   message->keep_alive(false);  // the response ends with the connection
   message->chunked(true);
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
-  stream_.expires_after(context_->options.write_timeout);
+  set_deadline(context_->options.write_timeout);
   http::async_write_header(
-      stream_, *serializer,
+      socket_, *serializer,
       [self = shared_from_this(), message, serializer](beast::error_code ec, size_t) {
         if (ec) return self->close();
-        // From here the SSE timer bounds writes (see on_sse_timer): re-arming the stream's own
-        // timeout on every event showed up in fan-out profiles.
-        self->stream_.expires_never();
+        // From here the SSE timer bounds writes (see on_sse_timer).
+        self->clear_deadline();
         self->sse_pump(true);
       });
 }
@@ -305,7 +360,7 @@ void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   sse_write_deadline_ = now + context_->options.write_timeout;
   sse_writing_ = true;
   arm_sse_timer();
-  net::async_write(stream_.socket(), net::buffer(frame->data() + sent, frame->size() - sent),
+  net::async_write(socket_, net::buffer(frame->data() + sent, frame->size() - sent),
                    [self = shared_from_this(), frame, finished, wait](beast::error_code ec,
                                                                       size_t) {
                      self->sse_writing_ = false;
@@ -367,8 +422,8 @@ void HttpSession::on_sse_timer() {
 
 void HttpSession::sse_finish() {
   waiting_ = false;
-  stream_.expires_after(context_->options.write_timeout);
-  net::async_write(stream_, http::make_chunk_last(),
+  set_deadline(context_->options.write_timeout);
+  net::async_write(socket_, http::make_chunk_last(),
                    [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
 }
 

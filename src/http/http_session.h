@@ -1,5 +1,5 @@
 // HttpSession: one client connection, as a chain of short steps on its own strand:
-//   do_read -> on_read -> (protocol handler) -> on_response -> send -> on_write -> do_read
+//   do_read -> parse_request -> (protocol handler) -> on_response -> send -> on_write -> do_read
 // with two detours for live reads, each costing no thread while it waits:
 //   long-poll: park a waiter in the StreamManager and a timer; whichever fires first finishes it;
 //   SSE:       send the head, then pump events, park, pump again, until closed, gone or the
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,7 +17,6 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -56,8 +56,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
-  void read_request();
-  void on_read(boost::beast::error_code ec, size_t bytes);
+  // Reads more bytes of the current request into buffer_, then parses again.
+  void read_more();
+  // Feeds buffer_ to the parser; handles the request once it is whole, else reads more.
+  void parse_request();
+  void on_read_error(boost::beast::error_code ec);
+  void handle_request();
   void on_response(HttpResponse response);
   void send(HttpResponse response);
   // Sends what the socket buffer takes right now, without an asynchronous write: no operation,
@@ -68,6 +72,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool send_now(const ConstBuffers& buffers, size_t* sent);
   void on_write(boost::beast::error_code ec, bool close);
   void close();
+
+  // The transport deadline: the connection is closed if the read or write in progress (idle
+  // wait, request, response) has not finished by then. Setting it costs a clock read, not a
+  // timer operation: deadline_timer_ is armed lazily and, when it fires early, re-arms for what
+  // is left. Re-arming the timer on every request showed in append profiles.
+  void set_deadline(std::chrono::steady_clock::duration from_now);
+  void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void arm_deadline_timer();
 
   void start_long_poll(LongPollDirective directive);
   void on_long_poll_wake(uint64_t token);
@@ -89,19 +101,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   template <class Fn>
   void post(Fn&& fn);
 
-  boost::beast::basic_stream<boost::asio::ip::tcp, SessionExecutor> stream_;
+  using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                 boost::asio::wait_traits<std::chrono::steady_clock>,
+                                                 SessionExecutor>;
+
+  SessionSocket socket_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  Timer deadline_timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point deadline_timer_at_;  // valid while armed
+  bool deadline_timer_armed_ = false;
   SessionContext* context_;
   WakeQueue* wakes_;
   bool keep_alive_ = true;
+  bool request_started_ = false;  // part of a request has arrived; the request deadline runs
   bool head_request_ = false;
 
   // Live-read state; `token_` tells stale wakes and timers apart from current ones.
-  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                    boost::asio::wait_traits<std::chrono::steady_clock>,
-                                    SessionExecutor>
-      timer_;
+  Timer timer_;
   uint64_t token_ = 0;
   uint64_t wait_handle_ = 0;
   bool waiting_ = false;

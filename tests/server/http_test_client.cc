@@ -72,6 +72,10 @@ TestConnection::~TestConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void TestConnection::shutdown_send() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool TestConnection::send(std::string_view bytes) {
   auto deadline = Clock::now() + Millis(5000);
   while (!bytes.empty()) {

@@ -42,6 +42,8 @@ class TestConnection {
   bool ok() const { return fd_ >= 0; }
   // Writes all of `bytes`; false on error (e.g. the server already closed).
   bool send(std::string_view bytes);
+  // Half-closes: the server sees end of input, and may still answer.
+  void shutdown_send();
   // Reads one response; waits at most `timeout` in total.
   HttpResult read_response(Millis timeout, bool head_request = false);
   // Reads until the peer closes or `timeout` passes; returns what arrived. *closed says which.

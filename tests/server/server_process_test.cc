@@ -422,6 +422,57 @@ TEST_F(ServerProcessTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(missing.status, 404) << missing.error;
 }
 
+TEST_F(ServerProcessTest, RequestArrivingInPiecesIsParsedWhole) {
+  // The head, then the body in three pieces with pauses between them (each piece a separate
+  // read on the server), then a second request on the same connection: the request deadline
+  // (counted from the first bytes) is long enough, so nothing is cut and nothing is lost.
+  uint16_t port = 0;
+  auto server = Start({"--request-timeout-ms", "5000", "--idle-timeout-ms", "5000"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/pieces", {{"Content-Type", "text/plain"}}).status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  const std::string body = "first-second-third";
+  std::string request =
+      BuildRequest("POST", "/v1/stream/pieces", {{"Content-Type", "text/plain"}}, body);
+  const size_t head_size = request.size() - body.size();
+  ASSERT_TRUE(connection.send(std::string_view(request).substr(0, head_size - 1)));
+  std::this_thread::sleep_for(Millis(100));
+  ASSERT_TRUE(connection.send(std::string_view(request).substr(head_size - 1, 7)));
+  std::this_thread::sleep_for(Millis(100));
+  ASSERT_TRUE(connection.send(std::string_view(request).substr(head_size + 6, 7)));
+  std::this_thread::sleep_for(Millis(100));
+  ASSERT_TRUE(connection.send(std::string_view(request).substr(head_size + 13)));
+  HttpResult append = connection.read_response(Millis(3000));
+  EXPECT_EQ(append.status, 204) << append.error;
+  ASSERT_TRUE(connection.send(BuildRequest("GET", "/v1/stream/pieces?offset=-1", {}, "")));
+  HttpResult read = connection.read_response(Millis(3000));
+  EXPECT_EQ(read.status, 200) << read.error;
+  EXPECT_EQ(read.body, body);
+}
+
+TEST_F(ServerProcessTest, BodyCutShortByTheClientIs400AndAppendsNothing) {
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/cut", {{"Content-Type", "text/plain"}}).status, 201);
+  {
+    TestConnection connection(port);
+    ASSERT_TRUE(connection.ok());
+    std::string request =
+        BuildRequest("POST", "/v1/stream/cut", {{"Content-Type", "text/plain"}}, "0123456789");
+    ASSERT_TRUE(connection.send(std::string_view(request).substr(0, request.size() - 4)));
+    connection.shutdown_send();  // the client is done sending, six of ten body bytes in
+    HttpResult response = connection.read_response(Millis(3000));
+    EXPECT_EQ(response.status, 400) << response.error;
+    ExpectJsonErrorBody(response, "BAD_REQUEST");
+  }
+  HttpResult read = Request(port, "GET", "/v1/stream/cut?offset=-1");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, "");
+}
+
 TEST_F(ServerProcessTest, ResponsesCarryDateHeader) {
   // RFC 9110 6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx and 4xx responses.
   uint16_t port = 0;
