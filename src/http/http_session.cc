@@ -29,6 +29,8 @@ namespace {
 
 constexpr size_t kReadBytes = 2048;
 constexpr size_t kMaxReadBytes = 64 * 1024;
+// How long a refused request's remaining bytes are read and dropped before the connection closes.
+constexpr std::chrono::seconds kLingerTime{2};
 
 // The IMF-fixdate of now, formatted at most once a second per thread.
 const std::string& HttpDate() {
@@ -92,16 +94,22 @@ void HttpSession::start() {
 void HttpSession::do_read() {
   // Between requests a connection may sit idle for the idle timeout; once a request's first
   // bytes arrive, the whole request must arrive within the request timeout (parse_request).
-  if (buffer_.size() > 0) return parse_request();  // a pipelined request is already here
+  // A pipelined request is already here. Posted, not called: answers to reads are sent inline,
+  // so calling would nest one stack frame chain per buffered request.
+  if (buffer_.size() > 0) return post([this] { parse_request(); });
   set_deadline(context_->options.idle_timeout);
   read_more();
 }
 
 void HttpSession::read_more() {
-  // Room for a typical request head in one read, more while a large body arrives; the parser's
-  // limits bound how far the buffer may grow.
-  const size_t room = std::clamp<size_t>(buffer_.capacity() - buffer_.size(), kReadBytes,
-                                         kMaxReadBytes);
+  // Room for a typical request head in one read; while a body of known length arrives, as much
+  // of it as is still to come (up to 64 KiB), so a large append takes few reads.
+  size_t room = kReadBytes;
+  if (parser_ && parser_->is_header_done()) {
+    if (auto remaining = parser_->content_length_remaining()) {
+      room = static_cast<size_t>(std::clamp<uint64_t>(*remaining, kReadBytes, kMaxReadBytes));
+    }
+  }
   socket_.async_read_some(buffer_.prepare(room),
                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->buffer_.commit(bytes);
@@ -135,6 +143,11 @@ void HttpSession::parse_request() {
     if (used == 0) break;  // nothing more can be taken from what is buffered
   }
   if (parser_->is_done()) return handle_request();
+  // With the head parsed and body bytes taken as they come, what stays buffered is an unfinished
+  // chunk-size line: bound it like a head, or a client could grow it for the whole timeout.
+  if (parser_->is_header_done() && buffer_.size() > context_->options.max_header_bytes) {
+    return on_read_error(http::error::bad_chunk);
+  }
   // Part of a request: the rest must come within the request timeout, counted from its first
   // bytes (a client trickling bytes does not extend it).
   if (!request_started_) {
@@ -152,6 +165,8 @@ void HttpSession::on_read_error(beast::error_code ec) {
   }
   parser_.reset();
   keep_alive_ = false;
+  linger_on_close_ = true;  // the client may still be sending the request we refuse
+  head_request_ = false;    // the refused request's method is not known: send the error body
   clear_deadline();
   if (ec == http::error::body_limit) {
     return send(ProtocolHandler::Error(413, "PAYLOAD_TOO_LARGE", "request body is too large"));
@@ -167,6 +182,8 @@ void HttpSession::handle_request() {
   request_started_ = false;
   auto message = parser_->release();
   parser_.reset();
+  // A large body grew the buffer; do not keep that memory for the connection's lifetime.
+  if (buffer_.capacity() > kMaxReadBytes && buffer_.size() <= kReadBytes) buffer_.shrink_to_fit();
   keep_alive_ = message.keep_alive();
   HttpRequest request;
   request.method = message.method_string();
@@ -231,13 +248,34 @@ void HttpSession::send(HttpResponse response) {
 }
 
 void HttpSession::on_write(beast::error_code ec, bool close_after) {
+  if (!ec && close_after && linger_on_close_) return linger_then_close();
   if (ec || close_after) return close();
   do_read();
+}
+
+// Closing a socket with unread request bytes makes the kernel answer with a reset, which can
+// destroy the error response before the client has read it. So after refusing a request,
+// half-close, discard whatever still arrives for a short while, then close.
+void HttpSession::linger_then_close() {
+  beast::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  set_deadline(kLingerTime);
+  discard_input();
+}
+
+void HttpSession::discard_input() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(kMaxReadBytes),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->close();  // the client is done, or time is up
+                            self->discard_input();
+                          });
 }
 
 void HttpSession::close() {
   beast::error_code ignored;
   timer_.cancel();
+  clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
   deadline_timer_.cancel();
   socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   socket_.close(ignored);

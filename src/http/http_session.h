@@ -72,6 +72,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool send_now(const ConstBuffers& buffers, size_t* sent);
   void on_write(boost::beast::error_code ec, bool close);
   void close();
+  // After an error answer to a request that may still be arriving: half-close, drain, close.
+  void linger_then_close();
+  void discard_input();
 
   // The transport deadline: the connection is closed if the read or write in progress (idle
   // wait, request, response) has not finished by then. Setting it costs a clock read, not a
@@ -116,6 +119,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   WakeQueue* wakes_;
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs
+  bool linger_on_close_ = false;  // a request was refused: drain before closing
   bool head_request_ = false;
 
   // Live-read state; `token_` tells stale wakes and timers apart from current ones.

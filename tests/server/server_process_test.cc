@@ -183,6 +183,73 @@ TEST_F(ServerProcessTest, LargeBodyOverLimitStillGets413BeforeReset) {
   EXPECT_EQ(got_413, kTries);
 }
 
+TEST_F(ServerProcessTest, RefusedUploadIsDrainedNotReset) {
+  // After a 413 the client may go on sending the body it had started. The server half-closes
+  // and drops what still arrives, so those sends succeed and the client then sees an orderly
+  // end of the connection; closing at once would answer them with a reset.
+  uint16_t port = 0;
+  auto server = Start({"--max-body-bytes", "1024"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/drained", {{"Content-Type", "text/plain"}}).status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send("POST /v1/stream/drained HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n"));
+  HttpResult refused = connection.read_response(Millis(3000));
+  ASSERT_EQ(refused.status, 413) << refused.error;
+  std::this_thread::sleep_for(Millis(100));  // the server has finished its answer by now
+  const std::string piece(64 * 1024, 'z');
+  for (int i = 0; i < 16; ++i) {
+    ASSERT_TRUE(connection.send(piece)) << "send " << i << " after the 413 failed: reset";
+    std::this_thread::sleep_for(Millis(10));
+  }
+  connection.shutdown_send();
+  bool closed = false;
+  connection.read_until_close(Millis(3000), &closed);
+  EXPECT_TRUE(closed);
+  HttpResult read = Request(port, "GET", "/v1/stream/drained?offset=-1");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, "");
+}
+
+TEST_F(ServerProcessTest, EndlessChunkSizeLineIs400) {
+  // A chunk-size line (with extensions) that never ends is bounded like a request head, not
+  // buffered until the request timeout.
+  uint16_t port = 0;
+  auto server = Start({"--max-header-bytes", "4096"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/chunky", {{"Content-Type", "text/plain"}}).status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  auto start = Clock::now();
+  ASSERT_TRUE(connection.send("POST /v1/stream/chunky HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5;ext=" + std::string(20000, 'e')));
+  HttpResult response = connection.read_response(Millis(3000));
+  EXPECT_EQ(response.status, 400) << response.error;
+  ExpectJsonErrorBody(response, "BAD_REQUEST");
+  EXPECT_LT(MillisSince(start), 2000);
+}
+
+TEST_F(ServerProcessTest, MalformedRequestAfterAHeadStillGetsItsErrorBody) {
+  uint16_t port = 0;
+  auto server = Start({}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/headfirst", {{"Content-Type", "text/plain"}}).status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send(BuildRequest("HEAD", "/v1/stream/headfirst", {}, "")));
+  HttpResult head = connection.read_response(Millis(3000), /*head_request=*/true);
+  ASSERT_EQ(head.status, 200) << head.error;
+  ASSERT_TRUE(connection.send("GET /v1/stream/headfirst HTTP/1.1\r\nNo colon here\r\n\r\n"));
+  HttpResult bad = connection.read_response(Millis(3000));
+  EXPECT_EQ(bad.status, 400) << bad.error;
+  ExpectJsonErrorBody(bad, "BAD_REQUEST");
+}
+
 TEST_F(ServerProcessTest, HeadOverMaxHeaderBytesIs431) {
   uint16_t port = 0;
   auto server = Start({"--max-header-bytes", "2048"}, &port);
