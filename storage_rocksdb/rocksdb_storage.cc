@@ -149,6 +149,13 @@ Status RocksDbStorage::Impl::OpenDb() {
       {kProducersFamily, FamilyOptions(cache, false, kSmallWriteBuffer, &producer_filter)},
       {kDataFamily, FamilyOptions(cache, false, options.write_buffer_bytes, &data_filter)},
   };
+  // A producer's state is rewritten by every append it makes, to the same key and nearly always
+  // with a value of the same size: update it in place in the memtable. Otherwise 100 busy
+  // producers filled the 8 MiB memtable with 74,000 versions every 1.6 s, each fill a flush, a
+  // new WAL file and soon a compaction (A/B: +3.5% producer appends/s, 3 WAL files instead of 9).
+  // What in-place updates give up, consistent iterators over a family being written, is not
+  // needed: producer states are iterated only while loading, before any write.
+  families[2].options.inplace_update_support = true;
   // LZ4 on stream data: catch-up reads of cold data spent 13% of their time in Snappy.
   families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(

@@ -134,6 +134,35 @@ TEST_F(RocksDbStorageTest, StateSurvivesReopen) {
   EXPECT_EQ(records[0].value + records[1].value, "hello");
 }
 
+TEST_F(RocksDbStorageTest, ProducerStateRewrittenByEveryAppendKeepsItsLastValue) {
+  // The producers family updates values in place in the memtable. Pin what that must not
+  // change: the last write wins, whether the value grew (varint seq past 127), shrank (a new
+  // epoch restarts seq) or was flushed and then rewritten, and it survives a reopen.
+  StreamMeta meta = Meta("/producers", 1);
+  {
+    auto storage = Open();
+    uint64_t tail = 0;
+    auto append = [&](ProducerMap producers) {
+      Write(storage.get(), {Put(Meta("/producers", 1, tail + 1), {{tail, "x"}}, producers)},
+            /*sync=*/false);
+      ++tail;
+    };
+    for (uint64_t seq = 0; seq < 200; ++seq) {
+      append({{"p", {1, seq}}});
+      if (seq < 150) append({{"q", {1, seq}}});
+    }
+    ASSERT_TRUE(Compact(storage.get()).ok());
+    for (uint64_t seq = 200; seq < 300; ++seq) append({{"p", {1, seq}}});
+    for (uint64_t seq = 0; seq < 6; ++seq) append({{"q", {2, seq}}});
+    ASSERT_TRUE(storage->sync().ok());
+  }
+  auto storage = Open(false);
+  LoadedState state = Load(storage.get());
+  ASSERT_EQ(state.streams.size(), 1u);
+  EXPECT_EQ(state.streams[0].producers, (ProducerMap{{"p", {1, 299}}, {"q", {2, 5}}}));
+  EXPECT_EQ(state.streams[0].meta.tail, 456u);
+}
+
 TEST_F(RocksDbStorageTest, UnsyncedWritesSurviveACleanReopen) {
   {
     auto storage = Open();
