@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -248,6 +250,87 @@ TEST_F(ServerProcessTest, MalformedRequestAfterAHeadStillGetsItsErrorBody) {
   HttpResult bad = connection.read_response(Millis(3000));
   EXPECT_EQ(bad.status, 400) << bad.error;
   ExpectJsonErrorBody(bad, "BAD_REQUEST");
+}
+
+TEST_F(ServerProcessTest, RandomBadRequestsGetA4xxWithJsonErrorNeverA5xx) {
+  // A seeded random mix of methods, targets, protocol headers, bodies and raw garbage, each on
+  // its own connection: every answer is below 500, every error (but HEAD's) carries the JSON
+  // error body, and the server is still there and consistent afterwards.
+  uint16_t port = 0;
+  auto server = Start({"--storage", "rocksdb", "--sync", "always", "--long-poll-timeout-ms", "20",
+                       "--sse-reconnect-ms", "20"},
+                      &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/f", {{"Content-Type", "text/plain"}}).status, 201);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/j", {{"Content-Type", "application/json"}}).status,
+            201);
+  const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE", "HEAD",
+                                            "GET", "POST", "PUT", "OPTIONS", "PATCH", "BREW"};
+  const std::vector<std::string> targets = {
+      "/v1/stream/f", "/v1/stream/j", "/v1/stream/n", "/v1/stream/", "/v1/stream/%2e%2e/x",
+      "/", "*", "/v1/stream/" + std::string(300, 'a'), "/v1/stream/f?offset=",
+      "/v1/stream/f?offset=-1&live=sse", "/v1/stream/j?offset=-1&live=long-poll",
+      "/v1/stream/f?offset=0000000000000000_0000000000000001",
+      "/v1/stream/f?offset=99999999999999999999_1", "/v1/stream/f?offset=-1&offset=now",
+      "/v1/stream/f?live=sse", "/v1/stream/f%00x"};
+  const std::vector<std::string> headers = {
+      "Content-Type: application/json", "Content-Type: text/plain", "Content-Type: ;;;",
+      "Stream-Seq: 5", "Stream-Seq: ", "Producer-Id: p", "Producer-Epoch: 1",
+      "Producer-Seq: -1", "Producer-Epoch: 99999999999999999999999", "Stream-TTL: 10",
+      "Stream-TTL: -5", "Stream-Expires-At: garbage", "Stream-Closed: true",
+      "Stream-Forked-From: /v1/stream/f", "If-None-Match: *", "Transfer-Encoding: chunked",
+      "Content-Length: 5", "Content-Length: -1", "Expect: 100-continue", "X-Bytes: \x01\x02"};
+  const std::vector<std::string> bodies = {"", "[1,2,3]", "{\"a\":1}", "[", "]", "abc",
+                                           "\xff\xfe", "[]", "[[],{}]",
+                                           "5\r\nhello\r\n0\r\n\r\n", "zz\r\n", "null"};
+  std::mt19937 random(20261127);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(random)];
+  };
+  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(random) < p; };
+  std::map<int, int> statuses;  // by hundreds: the mix must reach both accepted and refused paths
+  for (int i = 0; i < 600; ++i) {
+    std::string method = pick(methods);
+    std::string request = method + " " + pick(targets) + (chance(0.9) ? " HTTP/1.1" : " HTTP/1.0");
+    request += "\r\nHost: x\r\n";
+    for (int h = std::uniform_int_distribution<>(0, 4)(random); h > 0; --h) {
+      request += pick(headers) + "\r\n";
+    }
+    std::string body = pick(bodies);
+    if (chance(0.5)) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    request += "\r\n" + body;
+    if (chance(0.1)) {  // raw garbage instead of a request
+      request.resize(std::uniform_int_distribution<size_t>(1, 200)(random));
+      for (char& c : request) c = static_cast<char>(random());
+      method = "?";
+    } else if (chance(0.1)) {  // one byte flipped somewhere
+      request[std::uniform_int_distribution<size_t>(0, request.size() - 1)(random)] ^= 0x20;
+      method = "?";
+    }
+    TestConnection connection(port);
+    ASSERT_TRUE(connection.ok());
+    connection.send(request);
+    connection.shutdown_send();
+    HttpResult response = connection.read_response(Millis(3000), method == "HEAD");
+    SCOPED_TRACE("request " + std::to_string(i) + ": " + request.substr(0, 120));
+    if (response.status == 0) {
+      EXPECT_TRUE(response.closed) << "no answer and no close: " << response.error;
+      continue;
+    }
+    ++statuses[response.status / 100];
+    EXPECT_LT(response.status, 500) << response.body;
+    if (response.status >= 400 && method != "HEAD") {
+      EXPECT_EQ(response.body.rfind("{\"error\":{\"code\":\"", 0), 0u) << response.body;
+    }
+  }
+  EXPECT_GT(statuses[2], 30);
+  EXPECT_GT(statuses[4], 200);
+  // Still serving (the random DELETEs may have removed f and j, so a new stream).
+  EXPECT_EQ(Request(port, "PUT", "/v1/stream/after", {{"Content-Type", "text/plain"}}).status, 201);
+  EXPECT_EQ(
+      Request(port, "POST", "/v1/stream/after", {{"Content-Type", "text/plain"}}, "ok").status,
+      204);
+  EXPECT_EQ(Request(port, "GET", "/v1/stream/after?offset=-1").body, "ok");
 }
 
 TEST_F(ServerProcessTest, HeadOverMaxHeaderBytesIs431) {
