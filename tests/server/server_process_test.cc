@@ -215,6 +215,32 @@ TEST_F(ServerProcessTest, RefusedUploadIsDrainedNotReset) {
   EXPECT_EQ(read.body, "");
 }
 
+TEST_F(ServerProcessTest, DrainAfterARefusalIsBoundedInTime) {
+  // A client that keeps sending after its 413 cannot hold the connection open: the drain lasts
+  // about 2 s, then the server closes.
+  uint16_t port = 0;
+  auto server = Start({"--max-body-bytes", "1024"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/endless", {{"Content-Type", "text/plain"}}).status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send("POST /v1/stream/endless HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n"));
+  HttpResult refused = connection.read_response(Millis(3000));
+  ASSERT_EQ(refused.status, 413) << refused.error;
+  // The server half-closes at once (its answer is complete), so reads see the end; what ends
+  // the drain is the full close, after which our sends are answered with a reset and fail.
+  auto start = Clock::now();
+  const std::string piece(16 * 1024, 'z');
+  while (MillisSince(start) < 6000) {
+    if (!connection.send(piece)) break;
+    std::this_thread::sleep_for(Millis(50));
+  }
+  EXPECT_LT(MillisSince(start), 4000) << "still draining after 4 s";
+  EXPECT_GE(MillisSince(start), 1500) << "closed before draining for long";
+}
+
 TEST_F(ServerProcessTest, EndlessChunkSizeLineIs400) {
   // A chunk-size line (with extensions) that never ends is bounded like a request head, not
   // buffered until the request timeout.
