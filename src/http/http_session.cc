@@ -283,17 +283,17 @@ void HttpSession::close() {
 
 void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {
   deadline_ = std::chrono::steady_clock::now() + from_now;
-  // An armed timer that fires no later than the new deadline re-arms itself when it fires.
-  if (!deadline_timer_armed_ || deadline_ < deadline_timer_at_) arm_deadline_timer();
+  // An armed timer that fires no later than the new deadline re-arms itself when it fires (an
+  // unarmed one is "armed" at max(), later than any deadline).
+  if (deadline_ < deadline_timer_at_) arm_deadline_timer();
 }
 
 void HttpSession::arm_deadline_timer() {
-  deadline_timer_armed_ = true;
   deadline_timer_at_ = deadline_;
   deadline_timer_.expires_at(deadline_);  // cancels a wait in flight: it ends aborted
   deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec) return;  // re-armed or closed
-    self->deadline_timer_armed_ = false;
+    self->deadline_timer_at_ = std::chrono::steady_clock::time_point::max();  // not armed
     if (self->deadline_ == std::chrono::steady_clock::time_point::max()) return;
     if (std::chrono::steady_clock::now() >= self->deadline_) return self->close();
     self->arm_deadline_timer();

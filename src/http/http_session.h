@@ -113,8 +113,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Timer deadline_timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point deadline_timer_at_;  // valid while armed
-  bool deadline_timer_armed_ = false;
+  // When deadline_timer_ fires; max() while it is not armed.
+  std::chrono::steady_clock::time_point deadline_timer_at_ =
+      std::chrono::steady_clock::time_point::max();
   SessionContext* context_;
   WakeQueue* wakes_;
   bool keep_alive_ = true;
