@@ -63,6 +63,16 @@ std::string CreateBigStream(uint16_t port, const std::string& path,
   return content;
 }
 
+// Sends the head of an upload declaring 100 MB, far over any --max-body-bytes the tests set,
+// without its body, and reads the server's answer (a 413 sent from the head alone).
+HttpResult BeginOversizedUpload(TestConnection* connection, const std::string& path) {
+  if (!connection->send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        "Content-Length: 100000000\r\n\r\n")) {
+    return HttpResult{};
+  }
+  return connection->read_response(Millis(3000));
+}
+
 // Sends GET `target`, does not read for a while (so the server's sends come up short), then
 // reads the whole response.
 HttpResult ReadSlowly(TestConnection* connection, const std::string& target) {
@@ -142,9 +152,7 @@ TEST_F(ServerProcessTest, BodyOverMaxBodyBytesIs413WithJsonError) {
   // Declared length over the limit, body not sent at all: answered from the head alone.
   TestConnection declared(port);
   ASSERT_TRUE(declared.ok());
-  ASSERT_TRUE(declared.send("POST /v1/stream/limits HTTP/1.1\r\nHost: x\r\n"
-                            "Content-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n"));
-  HttpResult early = declared.read_response(Millis(3000));
+  HttpResult early = BeginOversizedUpload(&declared, "/v1/stream/limits");
   EXPECT_EQ(early.status, 413) << early.error;
 
   // Chunked body that grows past the limit.
@@ -196,9 +204,7 @@ TEST_F(ServerProcessTest, RefusedUploadIsDrainedNotReset) {
             201);
   TestConnection connection(port);
   ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(connection.send("POST /v1/stream/drained HTTP/1.1\r\nHost: x\r\n"
-                              "Content-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n"));
-  HttpResult refused = connection.read_response(Millis(3000));
+  HttpResult refused = BeginOversizedUpload(&connection, "/v1/stream/drained");
   ASSERT_EQ(refused.status, 413) << refused.error;
   std::this_thread::sleep_for(Millis(100));  // the server has finished its answer by now
   const std::string piece(64 * 1024, 'z');
@@ -225,9 +231,7 @@ TEST_F(ServerProcessTest, DrainAfterARefusalIsBoundedInTime) {
             201);
   TestConnection connection(port);
   ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(connection.send("POST /v1/stream/endless HTTP/1.1\r\nHost: x\r\n"
-                              "Content-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n"));
-  HttpResult refused = connection.read_response(Millis(3000));
+  HttpResult refused = BeginOversizedUpload(&connection, "/v1/stream/endless");
   ASSERT_EQ(refused.status, 413) << refused.error;
   // The server half-closes at once (its answer is complete), so reads see the end; what ends
   // the drain is the full close, after which our sends are answered with a reset and fail.
