@@ -33,28 +33,14 @@ done
 [[ $# -eq 2 ]] || { usage >&2; exit 2; }
 [[ -x "$DS_BENCH" ]] || { echo "ab.sh: no ds-bench at $DS_BENCH (build first)" >&2; exit 2; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source "$repo/bench/lib/local_server.sh"
 
 run_one() {
   local binary=$1
   local storage_args=(--data-dir "$work/data")
   [[ $memory -eq 1 ]] && storage_args=(--storage memory)
   rm -rf "$work/data"
-  "$binary" --host 127.0.0.1 --port "$port" "${storage_args[@]}" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 50); do
-    grep -q "listening" "$work/server.log" 2>/dev/null && break
-    sleep 0.1
-  done
-  grep -q "listening" "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
+  start_server "$binary" "$port" "${storage_args[@]}"
   local before after rate ticks_per_s
   ticks_per_s=$(getconf CLK_TCK)
   before=$(cpu_ticks "$server_pid")
@@ -62,8 +48,7 @@ run_one() {
            --streams 100 --body-bytes 100 --duration "$duration" --warmup "$warmup" 2>/dev/null |
          awk '$1 == "appends_per_s" {print $2}')
   after=$(cpu_ticks "$server_pid")
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+  stop_server
   # Appends over the whole run are estimated as rate x (warm-up + duration).
   awk -v r="$rate" -v b="$before" -v a="$after" -v t="$ticks_per_s" -v s="$((duration + warmup))" \
     'BEGIN { printf "%d %.1f\n", r, (a - b) / t * 1e6 / (r * s) }'

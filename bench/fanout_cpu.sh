@@ -17,31 +17,21 @@ if [[ "${1:-}" == "--subscribers" ]]; then subscribers=$2; shift 2; fi
 [[ $# -ge 1 ]] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ -x "$DS_BENCH" ]] || { echo "fanout_cpu.sh: no ds-bench at $DS_BENCH" >&2; exit 2; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source "$repo/bench/lib/local_server.sh"
 deliveries=$((subscribers * 10 * 8))
 
 for binary in "$@"; do
   rm -rf "$work/data"
-  "$binary" --host 127.0.0.1 --port "$port" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 50); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
+  start_server "$binary" "$port" --data-dir "$work/data"
   "$DS_BENCH" --url "http://127.0.0.1:$port" --scenario fanout --subscribers "$subscribers" \
     --rate 10 --duration 14 --server-pid "$server_pid" >"$work/bench.txt" 2>/dev/null &
   bench_pid=$!
   sleep 5
-  s0=$(ticks "$server_pid"); c0=$(ticks "$bench_pid")
+  s0=$(cpu_ticks "$server_pid"); c0=$(cpu_ticks "$bench_pid")
   sleep 8
-  s1=$(ticks "$server_pid"); c1=$(ticks "$bench_pid")
+  s1=$(cpu_ticks "$server_pid"); c1=$(cpu_ticks "$bench_pid")
   wait "$bench_pid"
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+  stop_server
   p99=$(awk '$1 == "delivery_latency_p99_us" {print $2}' "$work/bench.txt")
   awk -v b="$binary" -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" -v t="$(getconf CLK_TCK)" \
       -v n="$deliveries" -v p="$p99" 'BEGIN {
