@@ -15,6 +15,7 @@
 #include "storage_memory/memory_storage.h"
 #include "storage_rocksdb/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
+#include "util/log.h"
 
 namespace {
 
@@ -108,6 +109,7 @@ Status OpenStorage(const Config& config, std::unique_ptr<Storage>* storage) {
   }
   RocksDbOptions options;
   options.path = config.data_dir;
+  options.log = log::Sink();
   return RocksDbStorage::Open(options, storage);
 }
 

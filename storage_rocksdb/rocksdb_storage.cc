@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "storage_rocksdb/generation_compaction_filter.h"
+#include "storage_rocksdb/info_logger.h"
 #include "storage_rocksdb/key_codec.h"
 #include "storage_rocksdb/live_generations.h"
 #include "storage_rocksdb/meta_codec.h"
@@ -142,6 +143,8 @@ Status RocksDbStorage::Impl::OpenDb() {
   db_options.wal_bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs
   db_options.keep_log_file_num = 4;
+  if (options.env) db_options.env = options.env;
+  db_options.info_log = std::make_shared<InfoLogger>(options.log);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, kSmallWriteBuffer, nullptr)},

@@ -14,7 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "streamkeeper/log_sink.h"
 #include "streamkeeper/storage.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace streamkeeper {
 
@@ -24,6 +29,12 @@ struct RocksDbOptions {
   size_t block_cache_bytes = 256 << 20;  // one LRU cache shared by every column family
   size_t write_buffer_bytes = 32 << 20;  // memtable size of the data column family
   int max_background_jobs = 2;           // flush + compaction threads
+  // The environment RocksDB does its file I/O through; nullptr: the default (the OS). Not
+  // owned; must outlive the storage. Tests pass a fault-injecting one.
+  rocksdb::Env* env = nullptr;
+  // RocksDB's own log lines (storage_rocksdb/info_logger.h); no LOG file is written in the data
+  // directory. nullptr: its warnings and errors go to stderr.
+  LogSink log;
 };
 
 class RocksDbStorage final : public Storage {

@@ -16,6 +16,7 @@ packages=(
   librocksdb-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcxxopts-dev
+  libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libgoogle-perftools-dev
   ninja-build ccache cmake g++ pkg-config

@@ -22,7 +22,9 @@ enum class StatusCode {
   kProducerSeqGap,       // producer seq skipped ahead                          -> 409
   kStaleEpoch,           // producer epoch older than the stored one            -> 403
   kPayloadTooLarge,      // body larger than the configured limit               -> 413
-  kIoError,              // the storage failed; nothing was acknowledged         -> 500
+  kIoError,              // an unexpected storage failure                       -> 500
+  kNoSpace,              // the disk is full (or below the free-space reserve)  -> 507
+  kUnavailable,          // storage is failing or recovering; retry later       -> 503
 };
 
 class Status {
@@ -37,6 +39,10 @@ class Status {
   }
   static Status BadRequest(std::string msg) { return Status(StatusCode::kBadRequest, std::move(msg)); }
   static Status IoError(std::string msg) { return Status(StatusCode::kIoError, std::move(msg)); }
+  static Status NoSpace(std::string msg) { return Status(StatusCode::kNoSpace, std::move(msg)); }
+  static Status Unavailable(std::string msg) {
+    return Status(StatusCode::kUnavailable, std::move(msg));
+  }
   static Status Of(StatusCode code, std::string msg) { return Status(code, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }

@@ -30,6 +30,8 @@ int HttpStatusOf(StatusCode code) {
     case StatusCode::kStaleEpoch: return 403;
     case StatusCode::kPayloadTooLarge: return 413;
     case StatusCode::kIoError: return 500;
+    case StatusCode::kNoSpace: return 507;
+    case StatusCode::kUnavailable: return 503;
   }
   return 500;
 }
@@ -48,13 +50,27 @@ std::string_view ErrorCodeOf(StatusCode code) {
     case StatusCode::kStaleEpoch: return "STALE_EPOCH";
     case StatusCode::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";
     case StatusCode::kIoError: return "STORAGE_ERROR";
+    case StatusCode::kNoSpace: return "INSUFFICIENT_STORAGE";
+    case StatusCode::kUnavailable: return "STORAGE_UNAVAILABLE";
   }
   return "INTERNAL";
 }
 
+// How long a client should wait before retrying a write the storage refused: long enough for
+// an operator (or RocksDB's own recovery) to act, short enough that a transient fault costs
+// little.
+constexpr const char* kNoSpaceRetryAfterSeconds = "30";
+constexpr const char* kUnavailableRetryAfterSeconds = "5";
+
 HttpResponse ErrorOf(const Status& status) {
-  return ProtocolHandler::Error(HttpStatusOf(status.code()), ErrorCodeOf(status.code()),
-                                status.message());
+  HttpResponse response = ProtocolHandler::Error(HttpStatusOf(status.code()),
+                                                 ErrorCodeOf(status.code()), status.message());
+  if (status.code() == StatusCode::kNoSpace) {
+    response.set("Retry-After", kNoSpaceRetryAfterSeconds);
+  } else if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kIoError) {
+    response.set("Retry-After", kUnavailableRetryAfterSeconds);
+  }
+  return response;
 }
 
 HttpResponse Empty(int status) {
