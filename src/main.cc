@@ -27,6 +27,7 @@ struct Config {
   std::string storage;
   bool sync = true;
   size_t max_read_bytes = 0;
+  uint64_t min_free_disk_mb = 256;
 };
 
 int ParseArgs(int argc, char** argv, Config* config) {
@@ -58,6 +59,9 @@ int ParseArgs(int argc, char** argv, Config* config) {
        cxxopts::value<int64_t>()->default_value("120000"))
       ("sse-reconnect-ms", "SSE responses end after this long so caches can collapse readers",
        cxxopts::value<int64_t>()->default_value("60000"))
+      ("min-free-disk-mb", "free-space reserve of the data directory's disk: below it creates "
+                           "and appends get 507 (reads go on); 0 = none (rocksdb storage)",
+       cxxopts::value<uint64_t>()->default_value("256"))
       ("h,help", "print this help");
   cxxopts::ParseResult result;
   try {
@@ -94,6 +98,7 @@ int ParseArgs(int argc, char** argv, Config* config) {
     config->server.max_header_bytes = result["max-header-bytes"].as<size_t>();
     config->server.threads = result["threads"].as<size_t>();
     config->max_read_bytes = result["max-read-bytes"].as<size_t>();
+    config->min_free_disk_mb = result["min-free-disk-mb"].as<uint64_t>();
     if (config->max_read_bytes == 0) throw std::runtime_error("--max-read-bytes must be positive");
   } catch (const std::exception& e) {
     std::cerr << "streamkeeper: " << e.what() << std::endl;
@@ -135,6 +140,8 @@ int main(int argc, char** argv) {
   }
   ManagerOptions manager_options;
   manager_options.sync = config.sync;
+  manager_options.min_free_disk_bytes = config.min_free_disk_mb << 20;
+  manager_options.log = log::Sink();
   auto manager = StreamManager::Open(std::move(storage), manager_options, &status);
   if (!manager) {
     std::cerr << "streamkeeper: cannot load streams: " << status.message() << std::endl;
