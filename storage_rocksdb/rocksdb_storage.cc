@@ -215,6 +215,7 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   db_options.wal_bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs
   db_options.keep_log_file_num = 4;
+  db_options.max_open_files = options.max_open_files;
   if (options.env) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLogger>(options.log);
   db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>(options.log));

@@ -29,6 +29,10 @@ struct RocksDbOptions {
   size_t block_cache_bytes = 256 << 20;  // one LRU cache shared by every column family
   size_t write_buffer_bytes = 32 << 20;  // memtable size of the data column family
   int max_background_jobs = 2;           // flush + compaction threads
+  // Files RocksDB keeps open: its table cache of SSTs plus about 10 of its own. -1 keeps every
+  // SST open, a descriptor count that grows with the data without bound; the server sizes this
+  // from its descriptor limit (src/util/descriptor_limit.h).
+  int max_open_files = 1024;
   // The environment RocksDB does its file I/O through; nullptr: the default (the OS). Not
   // owned; must outlive the storage. Tests pass a fault-injecting one.
   rocksdb::Env* env = nullptr;
