@@ -114,7 +114,14 @@ std::vector<StreamModel*> CrashClient::all_streams() {
 }
 
 void CrashClient::violation(const std::string& message) {
-  violations_->add("client " + std::to_string(id_) + ": " + message);
+  std::string text = "client " + std::to_string(id_) + ": " + message + "\n  its last events:";
+  for (const std::string& event : history_) text += "\n    " + event;
+  violations_->add(text);
+}
+
+void CrashClient::remember(std::string event) {
+  if (history_.size() == kHistory) history_.pop_front();
+  history_.push_back("server " + std::to_string(generation_) + ": " + std::move(event));
 }
 
 Operation CrashClient::make_append(StreamModel* stream) {
@@ -195,11 +202,18 @@ Operation CrashClient::next_operation() {
       op.units.clear();
       return op;
     }
-    if (bytes_->live_forks == 0) return delete_op(bytes_.get());
-    return make_append(json_.get());
+    return delete_op(bytes_.get());  // soft when forks still read it
   };
 
   int choice = static_cast<int>(rng_() % 100);
+  if (bytes_->soft_deleted) {
+    // Deleted while forked: only its forks are left; it goes for good with the last of them.
+    if (choice < 30) return make_append(json_.get());
+    if (choice < 50) return make_producer_append();
+    StreamModel* fork = live_forks[rng_() % live_forks.size()];
+    if (choice < 70 && !fork->closed) return make_append(fork);
+    return delete_op(fork);
+  }
   if (choice < 22) {  // plain append
     if (bytes_->closed) return bytes_closed();
     return make_append(bytes_.get());
@@ -226,10 +240,7 @@ Operation CrashClient::next_operation() {
     op.stream = bytes_.get();
     return op;
   }
-  if (choice < 82) {  // delete (then recreated by a later step)
-    if (bytes_->live_forks == 0) return delete_op(bytes_.get());
-    return make_append(json_.get());
-  }
+  if (choice < 82) return delete_op(bytes_.get());  // recreated later; soft while forked
   if (choice < 88 && live_forks.size() < 2) {
     auto fork = std::make_unique<StreamModel>();
     fork->path = "/v1/stream/crash/c" + std::to_string(id_) + "/fork" +
@@ -386,6 +397,9 @@ void CrashClient::run() {
       op = next_operation();
     }
     Outcome outcome = execute(op, expect_duplicate);
+    static const char* kOutcomes[] = {"acknowledged", "unknown outcome", "not sent", "violation"};
+    remember(op.describe() + (expect_duplicate ? " (retry, duplicate expected)" : "") + ": " +
+             kOutcomes[static_cast<int>(outcome)]);
     if (outcome == Outcome::kViolation) break;
     if (outcome == Outcome::kAcknowledged) {
       stats_->acknowledged.fetch_add(1);
@@ -419,6 +433,11 @@ Observed CrashClient::observe(const StreamModel& stream) {
   bool connected = true;
   HttpResult head = send("HEAD", stream.path, {}, "", &connected);
   if (head.status == 404) return observed;
+  if (head.status == 410) {
+    observed.exists = true;
+    observed.gone = true;
+    return observed;
+  }
   if (head.status != 200) {
     observed.error = "HEAD " + stream.path + ": " + Summary(head);
     return observed;
@@ -510,7 +529,7 @@ void CrashClient::check_producer_duplicate() {
 
 void CrashClient::check_stream_seq_conflict() {
   const StreamModel& b = *bytes_;
-  if (!b.exists || b.closed || b.last_stream_seq.empty()) return;
+  if (!b.exists || b.soft_deleted || b.closed || b.last_stream_seq.empty()) return;
   Headers headers = {{"Content-Type", kText}, {"Stream-Seq", b.last_stream_seq}};
   bool connected = true;
   HttpResult r = send("POST", b.path, headers, "<repeated Stream-Seq>", &connected);
@@ -529,12 +548,16 @@ void CrashClient::verify(uint16_t port) {
     StreamModel after = After(op, *op.stream);
     std::string why_before, why_after;
     if (Matches(*op.stream, observed, &why_before)) {
-      pending_->state = Pending::State::kNotApplied;
+      // Unchanged: it did not take effect, or (a retry) it had taken effect once already.
+      pending_->state =
+          pending_->may_apply ? Pending::State::kNotApplied : Pending::State::kApplied;
       if (pending_->may_apply) stats_->unknown_dropped.fetch_add(1);
+      remember("verify: unchanged by " + op.describe());
     } else if (pending_->may_apply && Matches(after, observed, &why_after)) {
       pending_->state = Pending::State::kApplied;
       stats_->unknown_applied.fetch_add(1);
       Commit(op);
+      remember("verify: applied " + op.describe());
     } else {
       violation(op.stream->path + " after restart shows neither its acknowledged state nor " +
                 (pending_->may_apply ? "that state plus " : "(it already took effect once) ") +

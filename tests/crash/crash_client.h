@@ -12,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -114,7 +115,10 @@ class CrashClient {
   void check_producer_duplicate();
   void check_stream_seq_conflict();
   std::vector<StreamModel*> all_streams();
+  // Adds the client's recent events to `message`: what it sent, what came back, what the
+  // verifier found.
   void violation(const std::string& message);
+  void remember(std::string event);
 
   int id_;
   std::mt19937_64 rng_;
@@ -130,6 +134,8 @@ class CrashClient {
   std::unique_ptr<StreamModel> producer_;
   std::vector<std::unique_ptr<StreamModel>> forks_;  // every fork ever made, deleted ones too
   std::optional<Pending> pending_;
+  static constexpr size_t kHistory = 8;
+  std::deque<std::string> history_;
   uint64_t counter_ = 0;     // makes every body unique
   uint64_t stream_seq_ = 0;  // next Stream-Seq
   uint64_t next_producer_seq_ = 0;

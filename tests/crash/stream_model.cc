@@ -68,6 +68,7 @@ StreamModel After(const Operation& op, const StreamModel& before) {
   switch (op.kind) {
     case Operation::Kind::kCreate:
       after.exists = true;
+      after.soft_deleted = false;
       after.closed = false;
       after.bytes.clear();
       after.messages.clear();
@@ -102,6 +103,10 @@ StreamModel After(const Operation& op, const StreamModel& before) {
       after.closed = true;
       break;
     case Operation::Kind::kDelete:
+      if (before.live_forks > 0) {
+        after.soft_deleted = true;  // its forks still read it
+        break;
+      }
       after.exists = false;
       after.closed = false;
       after.bytes.clear();
@@ -121,9 +126,16 @@ void Commit(const Operation& op) {
   bool existed = stream->exists;
   *stream = After(op, *stream);
   ++stream->unverified_ops;
-  if (stream->fork_source) {
-    if (!existed && stream->exists) ++stream->fork_source->live_forks;
-    if (existed && !stream->exists) --stream->fork_source->live_forks;
+  StreamModel* source = stream->fork_source;
+  if (!source) return;
+  if (!existed && stream->exists) ++source->live_forks;
+  if (existed && !stream->exists && --source->live_forks == 0 && source->soft_deleted) {
+    Operation erase;
+    erase.kind = Operation::Kind::kDelete;
+    erase.stream = source;
+    *source = After(erase, *source);
+    source->soft_deleted = false;
+    ++source->unverified_ops;
   }
 }
 
@@ -137,6 +149,11 @@ bool Matches(const StreamModel& model, const Observed& observed, std::string* wh
     return false;
   }
   if (!model.exists) return true;
+  if (model.soft_deleted != observed.gone) {
+    *why = model.soft_deleted ? "soft-deleted stream is not 410" : "stream is gone (410)";
+    return false;
+  }
+  if (model.soft_deleted) return true;  // unreadable; its forks' content checks its data
   if (model.tail() != observed.tail) {
     *why = "tail " + std::to_string(observed.tail) + ", expected " + std::to_string(model.tail());
     return false;

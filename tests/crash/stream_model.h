@@ -18,6 +18,7 @@ struct StreamModel {
   std::string path;
   bool json = false;
   bool exists = false;
+  bool soft_deleted = false;  // deleted while forks exist: 410 until the last fork goes
   bool closed = false;
   std::string bytes;                  // byte streams
   std::vector<std::string> messages;  // JSON streams
@@ -69,12 +70,13 @@ struct Operation {
 StreamModel After(const Operation& op, const StreamModel& before);
 
 // Records that `op` took effect: op.stream becomes After(op, *op.stream), and fork bookkeeping
-// on the source follows.
+// on the source follows (a soft-deleted source goes with its last fork).
 void Commit(const Operation& op);
 
 // What a server showed for one stream.
 struct Observed {
   bool exists = false;
+  bool gone = false;  // 410: soft-deleted
   bool closed = false;
   uint64_t tail = 0;
   std::string rendered;  // whole content, as StreamModel::rendered()
