@@ -243,8 +243,8 @@ Operation CrashClient::next_operation() {
   if (choice < 82) return delete_op(bytes_.get());  // recreated later; soft while forked
   if (choice < 88 && live_forks.size() < 2) {
     auto fork = std::make_unique<StreamModel>();
-    fork->path = "/v1/stream/crash/c" + std::to_string(id_) + "/fork" +
-                 std::to_string(forks_.size());
+    fork->path =
+        "/v1/stream/crash/c" + std::to_string(id_) + "/fork" + std::to_string(forks_.size());
     fork->fork_source = bytes_.get();
     Operation op;
     op.kind = Operation::Kind::kFork;
@@ -338,8 +338,8 @@ CrashClient::Outcome CrashClient::execute(const Operation& op, bool expect_dupli
   if (!connected) return Outcome::kNotSent;
   if (r.status == 0 || r.status >= 500) return Outcome::kUnknown;
   auto fail = [&](const std::string& why) {
-    violation(op.describe() + (expect_duplicate ? " (retry of an applied op)" : "") + ": " +
-              why + "; answer: " + Summary(r));
+    violation(op.describe() + (expect_duplicate ? " (retry of an applied op)" : "") + ": " + why +
+              "; answer: " + Summary(r));
     return Outcome::kViolation;
   };
   if (r.status != expected_status) {
@@ -357,7 +357,8 @@ CrashClient::Outcome CrashClient::execute(const Operation& op, bool expect_dupli
   if (op.kind == Operation::Kind::kAppend || op.kind == Operation::Kind::kClose ||
       op.kind == Operation::Kind::kAppendToClosed) {
     bool closed = r.header("Stream-Closed").value_or("") == "true";
-    if (closed != after.closed) return fail(after.closed ? "expected Stream-Closed" : "unexpected Stream-Closed");
+    if (closed != after.closed)
+      return fail(after.closed ? "expected Stream-Closed" : "unexpected Stream-Closed");
   }
   if (op.producer) {
     if (r.header("Producer-Epoch").value_or("") != std::to_string(op.producer_epoch) ||
@@ -497,6 +498,7 @@ void CrashClient::check_stream(StreamModel* stream) {
   stats_->checked.fetch_add(stream->unverified_ops);
   stats_->streams_checked.fetch_add(1);
   stream->unverified_ops = 0;
+  stream->absent_checks = stream->exists ? 0 : stream->absent_checks + 1;
 }
 
 void CrashClient::check_producer_duplicate() {
@@ -573,7 +575,10 @@ void CrashClient::verify(uint16_t port) {
   }
   check_producer_duplicate();
   check_stream_seq_conflict();
-  for (StreamModel* stream : all_streams()) check_stream(stream);
+  for (StreamModel* stream : all_streams()) {
+    bool retired = stream->fork_source && !stream->exists && stream->absent_checks >= 3;
+    if (!retired) check_stream(stream);
+  }
   connection_.reset();
 }
 

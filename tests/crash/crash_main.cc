@@ -85,14 +85,13 @@ bool ParseFlags(int argc, char** argv, Flags* flags, bool* help) {
   return flags->rounds > 0 && flags->clients > 0 && flags->max_run_ms > 0;
 }
 
-std::unique_ptr<testing::ServerProcess> StartServer(const Flags& flags,
-                                                    const std::string& data_dir,
+std::unique_ptr<testing::ServerProcess> StartServer(const Flags& flags, const std::string& data_dir,
                                                     uint16_t* port) {
   auto server = std::make_unique<testing::ServerProcess>();
   *port = 0;
-  if (!server->spawn(flags.server, {"--host", "127.0.0.1", "--port", "0", "--storage", "rocksdb",
-                                    "--data-dir", data_dir, "--sync", "always", "--threads",
-                                    "2"})) {
+  if (!server->spawn(flags.server,
+                     {"--host", "127.0.0.1", "--port", "0", "--storage", "rocksdb", "--data-dir",
+                      data_dir, "--sync", "always", "--threads", "2"})) {
     return server;
   }
   *port = server->wait_listening(Millis(30000));

@@ -37,8 +37,7 @@ std::string StreamModel::rendered() const {
 }
 
 std::string Operation::describe() const {
-  static const char* kNames[] = {"create", "fork", "append", "close", "delete",
-                                 "append-to-closed"};
+  static const char* kNames[] = {"create", "fork", "append", "close", "delete", "append-to-closed"};
   std::string out = std::string(kNames[static_cast<int>(kind)]) + " " + stream->path;
   if (kind == Kind::kFork) {
     out += " from " + stream->fork_source->path + " at " + std::to_string(fork_offset);

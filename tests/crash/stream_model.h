@@ -33,6 +33,9 @@ struct StreamModel {
   std::vector<uint64_t> boundaries;    // tails acknowledged in this incarnation (fork points)
   // Operations acknowledged since this stream was last checked after a restart.
   uint64_t unverified_ops = 0;
+  // Checks after restarts that found it absent, as it should be (deleted forks retire after a
+  // few, so that each restart's check does not grow with every fork ever made).
+  int absent_checks = 0;
 
   uint64_t tail() const { return json ? messages.size() : bytes.size(); }
   // The whole content as a read from offset -1 renders it (JSON: one array of the messages).
@@ -52,15 +55,15 @@ struct Operation {
   Kind kind = Kind::kAppend;
   StreamModel* stream = nullptr;
   std::string content_type;
-  std::string body;                 // the request body
-  std::vector<std::string> units;   // what the body adds: one string of bytes, or messages
-  bool close = false;               // kAppend: with Stream-Closed: true
+  std::string body;                // the request body
+  std::vector<std::string> units;  // what the body adds: one string of bytes, or messages
+  bool close = false;              // kAppend: with Stream-Closed: true
   std::optional<std::string> stream_seq;
   bool producer = false;
   std::string producer_id;
   uint64_t producer_epoch = 0;
   uint64_t producer_seq = 0;
-  uint64_t fork_offset = 0;         // kFork: position in the source
+  uint64_t fork_offset = 0;  // kFork: position in the source
 
   // Human-readable, for violation messages.
   std::string describe() const;
