@@ -206,7 +206,7 @@ Operation CrashClient::next_operation() {
   };
 
   int choice = static_cast<int>(rng_() % 100);
-  if (bytes_->soft_deleted) {
+  if (bytes_->soft_deleted && !live_forks.empty()) {
     // Deleted while forked: only its forks are left; it goes for good with the last of them.
     if (choice < 30) return make_append(json_.get());
     if (choice < 50) return make_producer_append();
