@@ -12,11 +12,13 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <system_error>
 #include <utility>
 
+#include "storage_rocksdb/damage_report.h"
 #include "storage_rocksdb/generation_compaction_filter.h"
 #include "storage_rocksdb/info_logger.h"
 #include "storage_rocksdb/key_codec.h"
@@ -54,10 +56,14 @@ std::string DataRangeDeletionBegin(std::string_view path, uint64_t generation) {
   return begin;
 }
 
+// RocksDB's two lock failures: "While lock file: <dir>/LOCK: ..." (another process) and "lock
+// hold by current process ..." (this one). Matching a bare "lock" took "block checksum
+// mismatch" in a damaged SST for a locked directory.
 bool LooksLikeLockFailure(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
   std::string text = status.ToString();
   std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text.find("lock") != std::string::npos;
+  return text.find("lock file") != std::string::npos || text.find("lock hold") != std::string::npos;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(std::shared_ptr<rocksdb::Cache> cache, bool bloom,
@@ -102,6 +108,7 @@ struct RocksDbStorage::Impl {
   Status LoadProducers(const std::map<std::string, size_t>& index, LoadedState* out);
   Status LoadLastRecords(LoadedState* out);
   Status ValidateBatch(const WriteBatch& batch) const;
+  Status ReadFailed(const rocksdb::Status& status, const std::string& what) const;
 
   RocksDbOptions options;
   // Declared before `db`: the filters must outlive the database that calls them.
@@ -145,6 +152,17 @@ Status RocksDbStorage::Impl::OpenDb() {
   db_options.keep_log_file_num = 4;
   if (options.env) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLogger>(options.log);
+  // Damaged files (storage_rocksdb/README.md, "Damaged data directories"). paranoid_checks:
+  // a corruption found at open or by a flush or compaction is an error, never skipped.
+  // Point-in-time WAL recovery: replay stops at the first bad record, so a torn tail (a write
+  // cut by a crash, never acknowledged under --sync always) is dropped and logged - RocksDB's
+  // warning "<wal>: dropping N bytes; Corruption: ..." - and anything after a hole is never
+  // replayed over it; an SST holding data from beyond the hole fails the open. SSTs are not
+  // checksummed whole at open (that is O(data)): the open reads each table's footer, index and
+  // properties, and every read verifies the checksum of the blocks it touches
+  // (ReadOptions::verify_checksums), so a damaged data block fails the read that meets it.
+  db_options.paranoid_checks = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, kSmallWriteBuffer, nullptr)},
@@ -163,14 +181,26 @@ Status RocksDbStorage::Impl::OpenDb() {
   families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
       DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
+  std::string no_current = CheckCurrentPresent(path);
+  if (!no_current.empty()) {
+    return Status::IoError("data directory " + path + " is damaged: " + no_current);
+  }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  rocksdb::Status status =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
+          : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!status.ok()) {
     if (LooksLikeLockFailure(status)) {
       return Status::IoError("data directory " + path +
                              " is locked: another process (another streamkeeper?) or this one "
                              "already has it open: " +
                              status.ToString());
+    }
+    std::string damage = DescribeDamage(path, status);
+    if (!damage.empty()) {
+      return Status::IoError("data directory " + path + " is damaged: " + damage + " (" +
+                             status.ToString() + ")");
     }
     return Status::IoError("cannot open RocksDB database in " + path + ": " + status.ToString());
   }
@@ -203,6 +233,7 @@ Status RocksDbStorage::Impl::CheckFormatVersion() {
     return Status::IoError("data directory " + path +
                            " holds data but no format version: not a streamkeeper database");
   }
+  if (options.read_only) return Status::Ok();  // an empty database: nothing to mark
   rocksdb::WriteOptions sync;
   sync.sync = true;
   status = db->Put(sync, default_family, ToSlice(keys::kFormatVersionKey),
@@ -244,7 +275,7 @@ Status RocksDbStorage::Impl::LoadMetas(LoadedState* out, std::map<std::string, s
     (*index)[stream.meta.path] = out->streams.size();
     out->streams.push_back(std::move(stream));
   }
-  return FromRocks(it->status(), "loading stream metadata from " + options.path);
+  return ReadFailed(it->status(), "loading stream metadata from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& index,
@@ -264,7 +295,7 @@ Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& 
     }
     stream.producers[std::string(parts->producer_id)] = state;
   }
-  return FromRocks(it->status(), "loading producer state from " + options.path);
+  return ReadFailed(it->status(), "loading producer state from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
@@ -278,7 +309,7 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
     read_options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
     it->SeekToLast();
-    if (!it->status().ok()) return FromRocks(it->status(), "loading records from " + options.path);
+    if (!it->status().ok()) return ReadFailed(it->status(), "loading records from " + options.path);
     if (!it->Valid()) continue;
     auto parts = keys::ParseDataKey(View(it->key()));
     if (!parts) return Status::IoError("corrupt data key in " + options.path);
@@ -374,6 +405,21 @@ Status RocksDbStorage::sync() {
 
 // --- read --------------------------------------------------------------------------------------
 
+// A read that met a damaged block fails (the caller answers 5xx) and says so in the server log
+// too: the client's error alone would leave the operator unaware of the damage.
+Status RocksDbStorage::Impl::ReadFailed(const rocksdb::Status& status,
+                                        const std::string& what) const {
+  if (!status.IsCorruption()) return FromRocks(status, what);
+  std::string message = what + ": data directory " + options.path + " is damaged: " +
+                        status.ToString();
+  if (options.log) {
+    options.log(LogLevel::kError, message);
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+  return Status::IoError(message);
+}
+
 Status RocksDbStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,
                                     uint64_t end, size_t max_bytes, std::vector<Record>* out) {
   if (from >= end || generation > keys::kMaxKeyNumber) return Status::Ok();
@@ -402,7 +448,7 @@ Status RocksDbStorage::read_records(const std::string& path, uint64_t generation
     total += it->value().size();
     if (total >= max_bytes) break;
   }
-  return FromRocks(it->status(), "reading stream '" + path + "'");
+  return impl_->ReadFailed(it->status(), "reading stream '" + path + "'");
 }
 
 // --- maintenance -------------------------------------------------------------------------------
@@ -415,6 +461,13 @@ Status RocksDbStorage::Compact() {
     if (!status.ok()) return FromRocks(status, "compacting " + impl_->options.path);
   }
   return Status::Ok();
+}
+
+Status RocksDbStorage::VerifyChecksums() {
+  rocksdb::Status status = impl_->db->VerifyChecksum(rocksdb::ReadOptions());
+  if (status.ok()) return Status::Ok();
+  return Status::IoError("data directory " + impl_->options.path + " is damaged: " +
+                         status.ToString());
 }
 
 }  // namespace streamkeeper
