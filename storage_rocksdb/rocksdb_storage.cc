@@ -118,6 +118,15 @@ struct RocksDbStorage::Impl {
   LiveGenerations::Erased pending_erases;
   GenerationCompactionFilter data_filter;
   GenerationCompactionFilter producer_filter;
+  // A read-only open takes no lock of RocksDB's own; this one (the same LOCK file) keeps a
+  // running server out while ds-admin verifies. Declared before `db`: released after it closes.
+  struct DirectoryLock {
+    rocksdb::Env* env = nullptr;
+    rocksdb::FileLock* lock = nullptr;
+    ~DirectoryLock() {
+      if (lock) env->UnlockFile(lock);
+    }
+  } read_only_lock;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db closes
   rocksdb::ColumnFamilyHandle* default_family = nullptr;
@@ -186,10 +195,16 @@ Status RocksDbStorage::Impl::OpenDb() {
     return Status::IoError("data directory " + path + " is damaged: " + no_current);
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
-          : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  rocksdb::Status status;
+  if (options.read_only) {
+    read_only_lock.env = db_options.env;
+    status = db_options.env->LockFile(path + "/LOCK", &read_only_lock.lock);
+    if (status.ok()) {
+      status = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw);
+    }
+  } else {
+    status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  }
   if (!status.ok()) {
     if (LooksLikeLockFailure(status)) {
       return Status::IoError("data directory " + path +
@@ -309,7 +324,9 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
     read_options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
     it->SeekToLast();
-    if (!it->status().ok()) return ReadFailed(it->status(), "loading records from " + options.path);
+    if (!it->status().ok()) {
+      return ReadFailed(it->status(), "loading records from " + options.path);
+    }
     if (!it->Valid()) continue;
     auto parts = keys::ParseDataKey(View(it->key()));
     if (!parts) return Status::IoError("corrupt data key in " + options.path);
@@ -410,8 +427,8 @@ Status RocksDbStorage::sync() {
 Status RocksDbStorage::Impl::ReadFailed(const rocksdb::Status& status,
                                         const std::string& what) const {
   if (!status.IsCorruption()) return FromRocks(status, what);
-  std::string message = what + ": data directory " + options.path + " is damaged: " +
-                        status.ToString();
+  std::string message =
+      what + ": data directory " + options.path + " is damaged: " + status.ToString();
   if (options.log) {
     options.log(LogLevel::kError, message);
   } else {
@@ -466,8 +483,8 @@ Status RocksDbStorage::Compact() {
 Status RocksDbStorage::VerifyChecksums() {
   rocksdb::Status status = impl_->db->VerifyChecksum(rocksdb::ReadOptions());
   if (status.ok()) return Status::Ok();
-  return Status::IoError("data directory " + impl_->options.path + " is damaged: " +
-                         status.ToString());
+  return Status::IoError("data directory " + impl_->options.path +
+                         " is damaged: " + status.ToString());
 }
 
 }  // namespace streamkeeper

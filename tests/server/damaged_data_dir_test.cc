@@ -6,6 +6,7 @@
 // damaged data block, which start-up does not read - every read that meets the block fails with
 // a 5xx and a log line. It never serves wrong data. `ds-admin verify` reports each damage with
 // exit code 1 and a line naming the file.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -15,8 +16,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "../storage/temp_dir.h"
 #include "http_test_client.h"
@@ -89,9 +88,9 @@ class DamagedDataDirTest : public ::testing::Test {
     {
       auto server = Start(&port);
       ASSERT_NE(port, 0);
-      ASSERT_EQ(Request(port, "PUT", kStream, {{"Content-Type", "application/octet-stream"}})
-                    .status,
-                201);
+      ASSERT_EQ(
+          Request(port, "PUT", kStream, {{"Content-Type", "application/octet-stream"}}).status,
+          201);
       Append(port, kFlushedAppends, &random);
       server->signal(SIGTERM);
       ASSERT_EQ(server->wait_exit(Millis(10000)), 0) << server->err();
@@ -109,10 +108,10 @@ class DamagedDataDirTest : public ::testing::Test {
   void Append(uint16_t port, int count, std::mt19937* random) {
     for (int i = 0; i < count; ++i) {
       std::string bytes = RandomBytes(random, kAppendBytes);
-      ASSERT_EQ(Request(port, "POST", kStream, {{"Content-Type", "application/octet-stream"}},
-                        bytes)
-                    .status,
-                204);
+      ASSERT_EQ(
+          Request(port, "POST", kStream, {{"Content-Type", "application/octet-stream"}}, bytes)
+              .status,
+          204);
       content_ += bytes;
     }
   }
@@ -130,8 +129,8 @@ class DamagedDataDirTest : public ::testing::Test {
   }
 
   std::vector<std::string> ServerArgs() const {
-    return {"--storage", "rocksdb", "--data-dir", data_, "--host", "127.0.0.1", "--port", "0",
-            "--sync",    "always",  "--threads",  "2"};
+    return {"--storage", "rocksdb", "--data-dir", data_,    "--host",    "127.0.0.1",
+            "--port",    "0",       "--sync",     "always", "--threads", "2"};
   }
 
   // Starts the server on a directory it must refuse; returns how it exited.
