@@ -208,6 +208,7 @@ TEST_F(DamagedDataDirTest, TruncatedWalTailIsDroppedLoggedAndTheRestServed) {
   EXPECT_TRUE(Contains(verify.out, "problem: " + wal + ": dropping ")) << verify.out;
   EXPECT_TRUE(Contains(verify.out, "Corruption: truncated record")) << verify.out;
   // verify opens read-only: the torn tail is still there for the server (and for an operator).
+  ASSERT_TRUE(fs::exists(wal)) << "verify replayed and removed the WAL it was to report";
   EXPECT_EQ(fs::file_size(wal), torn_size);
 
   uint16_t port = 0;
@@ -340,12 +341,14 @@ TEST_F(DamagedDataDirTest, MissingSstRefusesToStartNamingIt) {
   EXPECT_TRUE(Contains(verify.out, "SST file " + table + " is missing")) << verify.out;
 }
 
-// Not one of the flips, but the one damage RocksDB itself would serve silently: without CURRENT
-// it takes the directory for a new database (create_if_missing) and the server would start
-// empty, every stream gone.
+// Not one of the flips, but the damage RocksDB itself would serve silently: without CURRENT it
+// takes the directory for a new database (create_if_missing) and, unless a WAL file is there
+// ("wal_dir contains existing log file"), creates one over the tables: the server would start
+// empty, every stream gone. The WALs go too here, as after an operator's "cleanup".
 TEST_F(DamagedDataDirTest, MissingCurrentRefusesToStartInsteadOfServingAnEmptyDatabase) {
   const std::string current = data_ + "/CURRENT";
   fs::remove(current);
+  for (const std::string& wal : Files(".log")) fs::remove(wal);
   Exited run = StartRefused();
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(Contains(run.err, "is damaged: " + current + " is missing")) << run.err;
