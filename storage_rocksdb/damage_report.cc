@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -105,7 +106,107 @@ std::string FindUnreadableTable(const std::string& dir) {
   return "";
 }
 
+// CRC-32C (Castagnoli), as the log format uses it, and the format's masking of stored CRCs.
+uint32_t Crc32c(const unsigned char* data, size_t size) {
+  static const std::vector<uint32_t> table = [] {
+    std::vector<uint32_t> t(256);
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xffffffffu;
+  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return crc ^ 0xffffffffu;
+}
+
+uint32_t MaskedCrc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+// The log format (MANIFEST and WAL): 32 KiB blocks of records, each a 7-byte header (masked
+// CRC-32C of type and payload, little-endian 32 bits; payload length, 16 bits; type) and the
+// payload; a record never crosses a block; a block's last < 7 bytes are padding.
+constexpr size_t kBlockSize = 32768;
+constexpr size_t kHeaderSize = 7;
+
+struct LogRecord {
+  bool valid = false;
+  uint32_t stored_crc = 0;
+  size_t length = 0;
+  unsigned char type = 0;
+};
+
+LogRecord RecordAt(const std::string& bytes, size_t pos) {
+  LogRecord record;
+  if (pos + kHeaderSize > bytes.size()) return record;
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(bytes[pos + i]); };
+  record.stored_crc = byte(0) | byte(1) << 8 | byte(2) << 16 | static_cast<uint32_t>(byte(3)) << 24;
+  record.length = byte(4) | byte(5) << 8;
+  record.type = byte(6);
+  size_t end = pos + kHeaderSize + record.length;
+  if (end > bytes.size() || pos % kBlockSize + kHeaderSize + record.length > kBlockSize) {
+    return record;
+  }
+  if (record.type < 1 || record.type > 4) return record;  // full, first, middle, last
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data()) + pos + 6;
+  record.valid = MaskedCrc(Crc32c(data, 1 + record.length)) == record.stored_crc;
+  return record;
+}
+
+// The offset of the first whole, checksummed record at or after `from`, or npos.
+size_t NextValidRecord(const std::string& bytes, size_t from) {
+  constexpr size_t kMaxScan = 1 << 20;  // a torn edit is far smaller
+  for (size_t pos = from; pos + kHeaderSize <= bytes.size() && pos < from + kMaxScan; ++pos) {
+    if (RecordAt(bytes, pos).valid) return pos;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
+
+std::string CheckManifestTail(const std::string& dir) {
+  std::ifstream current_in(dir + "/CURRENT", std::ios::binary);
+  if (!current_in) return "";
+  std::string name;
+  std::getline(current_in, name);
+  if (!IsManifestName(name)) return "";  // DescribeDamage names that once the open fails
+  const std::string manifest = dir + "/" + name;
+  std::ifstream in(manifest, std::ios::binary);
+  if (!in) return "";
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t pos = 0;
+  while (pos + kHeaderSize <= bytes.size()) {
+    size_t left_in_block = kBlockSize - pos % kBlockSize;
+    if (left_in_block < kHeaderSize) {
+      pos += left_in_block;
+      continue;
+    }
+    LogRecord record = RecordAt(bytes, pos);
+    if (record.valid) {
+      pos += kHeaderSize + record.length;
+      continue;
+    }
+    if (pos + kHeaderSize + record.length <= bytes.size()) return "";  // RocksDB reports it
+    // Runs past the end: a torn write, unless the bytes up to the end are the whole record
+    // (its checksum matches them) or whole records follow.
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data()) + pos + 6;
+    if (MaskedCrc(Crc32c(data, bytes.size() - pos - 6)) == record.stored_crc) {
+      return "MANIFEST " + manifest + " is corrupt: the last record, at offset " +
+             std::to_string(pos) + ", is whole but its length says " +
+             std::to_string(record.length) + " bytes: a damaged length, not a torn write " +
+             "(RocksDB would drop the edit)";
+    }
+    size_t next = NextValidRecord(bytes, pos + 1);
+    if (next == std::string::npos) return "";
+    return "MANIFEST " + manifest + " is corrupt: the record at offset " + std::to_string(pos) +
+           " claims " + std::to_string(record.length) +
+           " bytes, past the end of the file, yet a whole record follows at offset " +
+           std::to_string(next) + ": a damaged length, not a torn write (RocksDB would drop " +
+           "every edit after it)";
+  }
+  return "";
+}
 
 std::string DescribeDamage(const std::string& dir, const rocksdb::Status& open_status) {
   std::string damage = CheckCurrent(dir);

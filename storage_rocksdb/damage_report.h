@@ -27,4 +27,15 @@ std::string DescribeDamage(const std::string& dir, const rocksdb::Status& open_s
 // directory for a new one (create_if_missing) and serve it empty: called before opening.
 std::string CheckCurrentPresent(const std::string& dir);
 
+// Returns "" unless the MANIFEST that CURRENT names has a tail RocksDB would take for a torn
+// write although it is not one. RocksDB reads a record whose length runs past the end of the
+// file as the last edit, cut by a crash, and drops it and everything after it without a word;
+// a flipped bit in the length field of a record in the middle looks the same, and dropping the
+// edits after it loses the tables they added (a swept flip served a stream with no records).
+// A torn write leaves only a prefix of one edit; so when the bytes up to the end are the whole
+// record (its checksum matches them), or a whole, checksummed record follows the "torn" one,
+// the length is damaged: the message names the MANIFEST and the offset.
+// Reads the whole MANIFEST (its size is what recovery reads anyway). Called before opening.
+std::string CheckManifestTail(const std::string& dir);
+
 }  // namespace streamkeeper

@@ -190,10 +190,9 @@ Status RocksDbStorage::Impl::OpenDb() {
   families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
       DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
-  std::string no_current = CheckCurrentPresent(path);
-  if (!no_current.empty()) {
-    return Status::IoError("data directory " + path + " is damaged: " + no_current);
-  }
+  std::string damage = CheckCurrentPresent(path);
+  if (damage.empty()) damage = CheckManifestTail(path);
+  if (!damage.empty()) return Status::IoError("data directory " + path + " is damaged: " + damage);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status;
   if (options.read_only) {
@@ -212,7 +211,7 @@ Status RocksDbStorage::Impl::OpenDb() {
                              "already has it open: " +
                              status.ToString());
     }
-    std::string damage = DescribeDamage(path, status);
+    damage = DescribeDamage(path, status);
     if (!damage.empty()) {
       return Status::IoError("data directory " + path + " is damaged: " + damage + " (" +
                              status.ToString() + ")");

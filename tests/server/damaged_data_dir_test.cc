@@ -288,7 +288,8 @@ TEST_F(DamagedDataDirTest, FlippedByteInAnSstFooterOrIndexRefusesToStartNamingTh
 
 TEST_F(DamagedDataDirTest, FlippedByteInTheManifestRefusesToStartNamingIt) {
   const std::string manifest = Manifest();
-  FlipByte(manifest, fs::file_size(manifest) / 2);
+  const std::string intact = ReadFile(manifest);
+  FlipByte(manifest, intact.size() / 2);  // a record's payload or header: a checksum mismatch
   Exited run = StartRefused();
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(Contains(run.err, "cannot open storage: data directory " + data_ +
@@ -299,6 +300,29 @@ TEST_F(DamagedDataDirTest, FlippedByteInTheManifestRefusesToStartNamingIt) {
   EXPECT_TRUE(Contains(verify.out, "problem: data directory " + data_ + " is damaged: MANIFEST " +
                                        manifest + " is corrupt"))
       << verify.out;
+}
+
+// The flip RocksDB does not see: the length field of the last record, made to run past the end
+// of the file, reads as an edit torn by a crash and would be dropped without a word.
+TEST_F(DamagedDataDirTest, FlippedLengthOfTheLastManifestRecordRefusesToStart) {
+  const std::string manifest = Manifest();
+  const std::string intact = ReadFile(manifest);
+  ASSERT_LT(intact.size(), 32768u) << "one log block expected";
+  size_t last = 0;  // walk the 7-byte headers: masked crc (4), length (2), type (1)
+  for (size_t pos = 0; pos + 7 <= intact.size();) {
+    last = pos;
+    pos += 7 + (static_cast<unsigned char>(intact[pos + 4]) |
+                static_cast<unsigned char>(intact[pos + 5]) << 8);
+  }
+  FlipByte(manifest, last + 5, 0x01);  // +256 bytes: past the end
+  Exited run = StartRefused();
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Contains(run.err, "is damaged: MANIFEST " + manifest + " is corrupt: the last " +
+                                    "record, at offset " + std::to_string(last)))
+      << run.err;
+  Exited verify = Verify();
+  EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+  EXPECT_TRUE(Contains(verify.out, "MANIFEST " + manifest + " is corrupt")) << verify.out;
 }
 
 TEST_F(DamagedDataDirTest, FlippedByteInCurrentRefusesToStartNamingIt) {
