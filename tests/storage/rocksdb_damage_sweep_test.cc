@@ -171,3 +171,51 @@ TEST_F(RocksDbDamageSweepTest, AFlippedByteInTheManifestIsRefusedOrHarmless) {
 
 }  // namespace
 }  // namespace streamkeeper
+
+namespace streamkeeper {
+namespace {
+
+// CheckManifestTail() must never refuse a healthy directory: a MANIFEST of more than one 32 KiB
+// log block (block padding, a record up to the block end), grown by many flushes, opens.
+TEST(RocksDbManifestCheckTest, AManifestOfManyBlocksOpens) {
+  testing::TempDir dir;
+  RocksDbOptions options;
+  options.path = dir.path() + "/db";
+  options.block_cache_bytes = 1 << 20;
+  std::unique_ptr<Storage> storage;
+  ASSERT_TRUE(RocksDbStorage::Open(options, &storage).ok());
+  LoadedState state;
+  ASSERT_TRUE(storage->load(&state).ok());
+  auto manifest_size = [&] {
+    uintmax_t size = 0;
+    for (const auto& entry : fs::directory_iterator(options.path)) {
+      if (entry.path().filename().string().rfind("MANIFEST-", 0) == 0) {
+        size = std::max(size, entry.file_size());
+      }
+    }
+    return size;
+  };
+  for (int i = 0; manifest_size() < 32768 + 8192; ++i) {
+    ASSERT_LT(i, 5000) << "the MANIFEST does not grow";
+    WriteBatch batch;
+    batch.sync = false;
+    batch.generation_counter = 1 + i;
+    StreamChange change;
+    change.meta.path = "/s" + std::to_string(i);  // a new path each time: edits name new keys
+    change.meta.generation = 1 + i;
+    change.meta.content_type = "text/plain";
+    change.meta.tail = 1;
+    change.records.push_back(Record{0, "x"});
+    batch.changes.push_back(std::move(change));
+    ASSERT_TRUE(storage->write(batch).ok());
+    ASSERT_TRUE(static_cast<RocksDbStorage*>(storage.get())->Compact().ok());
+  }
+  storage.reset();
+  Status status = RocksDbStorage::Open(options, &storage);
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_TRUE(storage->load(&state).ok());
+  EXPECT_GT(state.streams.size(), 0u);
+}
+
+}  // namespace
+}  // namespace streamkeeper
