@@ -165,11 +165,11 @@ Status RocksDbStorage::Impl::OpenDb() {
   // a corruption found at open or by a flush or compaction is an error, never skipped.
   // Point-in-time WAL recovery: replay stops at the first bad record, so a torn tail (a write
   // cut by a crash, never acknowledged under --sync always) is dropped and logged - RocksDB's
-  // warning "<wal>: dropping N bytes; Corruption: ..." - and anything after a hole is never
-  // replayed over it; an SST holding data from beyond the hole fails the open. SSTs are not
-  // checksummed whole at open (that is O(data)): the open reads each table's footer, index and
-  // properties, and every read verifies the checksum of the blocks it touches
-  // (ReadOptions::verify_checksums), so a damaged data block fails the read that meets it.
+  // warning "<wal>: dropping N bytes; Corruption: ..." - and nothing after a hole is replayed
+  // over it. SSTs are not checksummed whole at open (that is O(data)): the open reads each
+  // table's footer, index and properties, and every read verifies the checksum of the blocks
+  // it touches (ReadOptions::verify_checksums), so a damaged data block fails the read that
+  // meets it.
   db_options.paranoid_checks = true;
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 
