@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -18,8 +19,8 @@
 #include <system_error>
 #include <utility>
 
+#include "storage_rocksdb/damage_report.h"
 #include "storage_rocksdb/data_key_prefix.h"
-
 #include "storage_rocksdb/generation_compaction_filter.h"
 #include "storage_rocksdb/info_logger.h"
 #include "storage_rocksdb/key_codec.h"
@@ -83,10 +84,14 @@ std::string DataRangeDeletionBegin(std::string_view path, uint64_t generation) {
   return begin;
 }
 
+// RocksDB's two lock failures: "While lock file: <dir>/LOCK: ..." (another process) and "lock
+// hold by current process ..." (this one). Matching a bare "lock" took "block checksum
+// mismatch" in a damaged SST for a locked directory.
 bool LooksLikeLockFailure(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
   std::string text = status.ToString();
   std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text.find("lock") != std::string::npos;
+  return text.find("lock file") != std::string::npos || text.find("lock hold") != std::string::npos;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(std::shared_ptr<rocksdb::Cache> cache, bool bloom,
@@ -121,7 +126,7 @@ struct RocksDbStorage::Impl {
 
   // Opens read-write; on a full disk (RocksDB's own recovery at open needs space), read-only.
   Status OpenDb();
-  Status OpenDbAs(bool read_only);
+  Status OpenDbAs(bool open_read_only);
   void CloseDb();
   Status CheckFormatVersion(bool read_only_open);
   bool FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family);
@@ -140,6 +145,7 @@ struct RocksDbStorage::Impl {
     for (auto& item : to_delete) range_deletions_due.push_back(std::move(item));
   }
   Status Reopen();
+  Status ReadFailed(const rocksdb::Status& status, const std::string& what) const;
 
   RocksDbOptions options;
   // Declared before `db`: the filters must outlive the database that calls them.
@@ -158,6 +164,17 @@ struct RocksDbStorage::Impl {
   std::shared_mutex db_mu;
   bool read_only = false;  // opened read-only on a full disk; write() answers kNoSpace
   std::string read_only_reason;
+  // A read-only open takes no lock of RocksDB's own; this one (the same LOCK file) keeps a
+  // running server out while ds-admin verifies. Declared before `db`: released after it closes.
+  struct DirectoryLock {
+    rocksdb::Env* env = nullptr;
+    rocksdb::FileLock* lock = nullptr;
+    void release() {
+      if (lock) env->UnlockFile(lock);
+      lock = nullptr;
+    }
+    ~DirectoryLock() { release(); }
+  } read_only_lock;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db closes
   rocksdb::ColumnFamilyHandle* default_family = nullptr;
@@ -173,9 +190,15 @@ void RocksDbStorage::Impl::CloseDb() {
   handles.clear();
   db->Close();
   db.reset();
+  read_only_lock.release();
 }
 
 Status RocksDbStorage::Impl::OpenDb() {
+  if (options.read_only) {
+    read_only = true;
+    read_only_reason = "opened read-only";
+    return OpenDbAs(true);
+  }
   Status status = OpenDbAs(false);
   if (status.code() != StatusCode::kNoSpace) return status;
   // Reads need no space: serve them, and take writes again once resume() can reopen.
@@ -193,6 +216,7 @@ Status RocksDbStorage::Impl::OpenDb() {
 
 Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   const std::string& path = options.path;
+  handles.clear();
   if (path.empty()) return Status::IoError("rocksdb storage: no data directory given");
   if (options.create_if_missing) {
     std::error_code ec;
@@ -219,6 +243,17 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   if (options.env) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLogger>(options.log);
   db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>(options.log));
+  // Damaged files (storage_rocksdb/README.md, "Damaged data directories"). paranoid_checks:
+  // a corruption found at open or by a flush or compaction is an error, never skipped.
+  // Point-in-time WAL recovery: replay stops at the first bad record, so a torn tail (a write
+  // cut by a crash, never acknowledged under --sync always) is dropped and logged - RocksDB's
+  // warning "<wal>: dropping N bytes; Corruption: ..." - and nothing after a hole is replayed
+  // over it. SSTs are not checksummed whole at open (that is O(data)): the open reads each
+  // table's footer, index and properties, and every read verifies the checksum of the blocks
+  // it touches (ReadOptions::verify_checksums), so a damaged data block fails the read that
+  // meets it.
+  db_options.paranoid_checks = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, kSmallWriteBuffer, nullptr)},
@@ -237,10 +272,21 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
       DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
+  std::string damage = CheckCurrentPresent(path);
+  if (damage.empty()) damage = CheckManifestTail(path);
+  if (!damage.empty()) return Status::IoError("data directory " + path + " is damaged: " + damage);
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      open_read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
-                     : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  rocksdb::Status status;
+  if (open_read_only) {
+    read_only_lock.env = db_options.env;
+    status = db_options.env->LockFile(path + "/LOCK", &read_only_lock.lock);
+    if (status.ok()) {
+      status = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw);
+      if (!status.ok()) read_only_lock.release();
+    }
+  } else {
+    status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  }
   if (!status.ok()) {
     if (status.IsNoSpace()) {
       return Status::NoSpace("cannot open RocksDB database in " + path + ": " + status.ToString());
@@ -250,6 +296,11 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
                              " is locked: another process (another streamkeeper?) or this one "
                              "already has it open: " +
                              status.ToString());
+    }
+    damage = DescribeDamage(path, status);
+    if (!damage.empty()) {
+      return Status::IoError("data directory " + path + " is damaged: " + damage + " (" +
+                             status.ToString() + ")");
     }
     return Status::IoError("cannot open RocksDB database in " + path + ": " + status.ToString());
   }
@@ -324,7 +375,7 @@ Status RocksDbStorage::Impl::LoadMetas(LoadedState* out, std::map<std::string, s
     (*index)[stream.meta.path] = out->streams.size();
     out->streams.push_back(std::move(stream));
   }
-  return FromRocks(it->status(), "loading stream metadata from " + options.path);
+  return ReadFailed(it->status(), "loading stream metadata from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& index,
@@ -344,7 +395,7 @@ Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& 
     }
     stream.producers[std::string(parts->producer_id)] = state;
   }
-  return FromRocks(it->status(), "loading producer state from " + options.path);
+  return ReadFailed(it->status(), "loading producer state from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
@@ -358,7 +409,9 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
     read_options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
     it->SeekToLast();
-    if (!it->status().ok()) return FromRocks(it->status(), "loading records from " + options.path);
+    if (!it->status().ok()) {
+      return ReadFailed(it->status(), "loading records from " + options.path);
+    }
     if (!it->Valid()) continue;
     auto parts = keys::ParseDataKey(View(it->key()));
     if (!parts) return Status::IoError("corrupt data key in " + options.path);
@@ -525,6 +578,21 @@ Status RocksDbStorage::sync() {
 
 // --- read --------------------------------------------------------------------------------------
 
+// A read that met a damaged block fails (the caller answers 5xx) and says so in the server log
+// too: the client's error alone would leave the operator unaware of the damage.
+Status RocksDbStorage::Impl::ReadFailed(const rocksdb::Status& status,
+                                        const std::string& what) const {
+  if (!status.IsCorruption()) return FromRocks(status, what);
+  std::string message =
+      what + ": data directory " + options.path + " is damaged: " + status.ToString();
+  if (options.log) {
+    options.log(LogLevel::kError, message);
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+  return Status::IoError(message);
+}
+
 Status RocksDbStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,
                                     uint64_t end, size_t max_bytes, std::vector<Record>* out) {
   if (from >= end || generation > keys::kMaxKeyNumber) return Status::Ok();
@@ -554,7 +622,7 @@ Status RocksDbStorage::read_records(const std::string& path, uint64_t generation
     total += it->value().size();
     if (total >= max_bytes) break;
   }
-  return FromRocks(it->status(), "reading stream '" + path + "'");
+  return impl_->ReadFailed(it->status(), "reading stream '" + path + "'");
 }
 
 // --- maintenance -------------------------------------------------------------------------------
@@ -578,6 +646,7 @@ Status RocksDbStorage::Impl::Reopen() {
 }
 
 Status RocksDbStorage::resume() {
+  if (impl_->options.read_only) return Status::IoError("opened read-only: no writes");
   if (impl_->read_only) return impl_->Reopen();
   // DB::Resume() flushes the memtables (whatever of a failed batch reached them becomes
   // durable: the manager's kReset changes undo it) and clears the background error.
@@ -599,6 +668,13 @@ Status RocksDbStorage::Compact() {
     if (!status.ok()) return FromRocks(status, "compacting " + impl_->options.path);
   }
   return Status::Ok();
+}
+
+Status RocksDbStorage::VerifyChecksums() {
+  rocksdb::Status status = impl_->db->VerifyChecksum(rocksdb::ReadOptions());
+  if (status.ok()) return Status::Ok();
+  return Status::IoError("data directory " + impl_->options.path +
+                         " is damaged: " + status.ToString());
 }
 
 }  // namespace streamkeeper

@@ -39,6 +39,10 @@ struct RocksDbOptions {
   // RocksDB's own log lines (storage_rocksdb/info_logger.h); no LOG file is written in the data
   // directory. nullptr: its warnings and errors go to stderr.
   LogSink log;
+  // Open without writing anything (DB::OpenForReadOnly): the WAL is replayed into memory, not
+  // flushed, so a damaged tail stays on disk to be reported. write() and sync() fail. For
+  // `ds-admin verify`.
+  bool read_only = false;
 };
 
 class RocksDbStorage final : public Storage {
@@ -48,7 +52,8 @@ class RocksDbStorage final : public Storage {
   // database is opened read-only: reads work, write() and sync() answer kNoSpace, and resume()
   // reopens it read-write once there is space. On failure stores nullptr and returns kIoError with a message naming
   // the directory and the cause: it cannot be created or opened, it is locked by another
-  // process (or already open in this one), or it holds an unknown format version or is not a
+  // process (or already open in this one), it is damaged ("... is damaged: <file> is
+  // corrupt/missing ...", damage_report.h), or it holds an unknown format version or is not a
   // Streamkeeper database.
   static Status Open(const RocksDbOptions& options, std::unique_ptr<Storage>* out);
 
@@ -82,6 +87,11 @@ class RocksDbStorage final : public Storage {
   // over all data (dead generations are dropped once load() has run). For tools and tests;
   // blocks until done.
   Status Compact();
+
+  // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),
+  // for `ds-admin verify`; the server checks only the blocks it reads. kIoError naming the
+  // damaged file if one does not match.
+  Status VerifyChecksums();
 
  private:
   struct Impl;
