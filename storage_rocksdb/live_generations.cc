@@ -1,64 +1,68 @@
 #include "storage_rocksdb/live_generations.h"
 
+#include <algorithm>
 #include <mutex>
-#include <unordered_set>
 
 namespace streamkeeper {
 
 void LiveGenerations::Reset(const LoadedState& state) {
   std::unique_lock lock(mu_);
-  generation_.clear();
+  generations_.clear();
   for (const LoadedStream& stream : state.streams) {
-    generation_[stream.meta.path] = stream.meta.generation;
+    generations_[stream.meta.path] = {stream.meta.generation};
   }
   loaded_ = true;
 }
 
 void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
-  std::unique_lock lock(mu_);
+  bool introduces = false;
   for (const StreamChange& change : batch.changes) {
     // A records-only change (a plain append) never introduces a generation: the put that
     // created it wrote the meta. Skipping them keeps this lock and map off the append path.
+    introduces = introduces || (change.kind == StreamChange::Kind::kPut && change.write_meta) ||
+                 change.kind == StreamChange::Kind::kReset;
+  }
+  if (!introduces) return;
+  std::unique_lock lock(mu_);
+  for (const StreamChange& change : batch.changes) {
     if ((change.kind == StreamChange::Kind::kPut && change.write_meta) ||
         change.kind == StreamChange::Kind::kReset) {
-      generation_[change.meta.path] = change.meta.generation;
+      std::vector<uint64_t>& live = generations_[change.meta.path];
+      if (std::find(live.begin(), live.end(), change.meta.generation) == live.end()) {
+        live.push_back(change.meta.generation);
+      }
     }
   }
 }
 
-LiveGenerations::Erased LiveGenerations::ErasedBy(const WriteBatch& batch) {
-  // Walk backwards so an erase followed by a put of the same path in one batch keeps the put.
-  Erased erased;
-  bool any_erase = false;
+LiveGenerations::Purged LiveGenerations::PurgedBy(const WriteBatch& batch) {
+  Purged purged;
   for (const StreamChange& change : batch.changes) {
-    any_erase = any_erase || change.kind == StreamChange::Kind::kErase;
-  }
-  if (!any_erase) return erased;  // the common case: appends only
-  std::unordered_set<std::string_view> put_later;
-  for (auto it = batch.changes.rbegin(); it != batch.changes.rend(); ++it) {
-    const StreamMeta& meta = it->meta;
-    if (it->kind != StreamChange::Kind::kErase) {
-      put_later.insert(meta.path);
-      continue;
+    if (change.kind == StreamChange::Kind::kPurge) {
+      purged.emplace_back(change.meta.path, change.meta.generation);
     }
-    if (!put_later.contains(meta.path)) erased.emplace_back(meta.path, meta.generation);
   }
-  return erased;
+  return purged;
 }
 
-void LiveGenerations::Forget(const Erased& erased) {
+void LiveGenerations::Forget(const Purged& purged) {
   std::unique_lock lock(mu_);
-  for (const auto& [path, generation] : erased) {
-    auto found = generation_.find(path);
-    if (found != generation_.end() && found->second == generation) generation_.erase(found);
+  for (const auto& [path, generation] : purged) {
+    auto found = generations_.find(path);
+    if (found == generations_.end()) continue;
+    std::vector<uint64_t>& live = found->second;
+    live.erase(std::remove(live.begin(), live.end(), generation), live.end());
+    if (live.empty()) generations_.erase(found);
   }
 }
 
 bool LiveGenerations::IsDead(std::string_view path, uint64_t generation) const {
   std::shared_lock lock(mu_);
   if (!loaded_) return false;
-  auto found = generation_.find(path);
-  return found == generation_.end() || found->second != generation;
+  auto found = generations_.find(path);
+  if (found == generations_.end()) return true;
+  const std::vector<uint64_t>& live = found->second;
+  return std::find(live.begin(), live.end(), generation) == live.end();
 }
 
 }  // namespace streamkeeper

@@ -1,10 +1,12 @@
-// LiveGenerations: the thread-safe map path -> live generation that the compaction filter reads.
+// LiveGenerations: the thread-safe map path -> live generations that the compaction filter reads.
 //
-// RocksDbStorage fills it at load() and keeps it current in write(): a put's generation is made
-// live *before* its batch is written (so a compaction running concurrently never drops fresh
-// data), an erase is applied only *after* its batch is durable (so a failed write never loses a
-// live generation). Until load() has run, IsDead() answers false for everything: the filter
-// must not drop data it cannot yet judge.
+// RocksDbStorage fills it at load() (each stored meta's generation) and keeps it current in
+// write(): a generation whose meta a batch writes is made live *before* the batch is written
+// (so a compaction running concurrently never drops fresh data), and it dies only by a kPurge
+// after that purge is written - never by an erase, which a failed batch may still have to undo,
+// nor by a newer generation of the same path. After a restart, generations without a meta are
+// dead. Until load() has run, IsDead() answers false for everything: the filter must not drop
+// data it cannot yet judge.
 #pragma once
 
 #include <cstdint>
@@ -29,17 +31,17 @@ class LiveGenerations {
   // Replaces the whole map with the streams of `state` and starts judging entries.
   void Reset(const LoadedState& state);
 
-  // Marks every (path, generation) whose meta `batch` writes live (records-only changes follow
-  // the write that created their generation). Call before writing the batch.
+  // Marks every (path, generation) whose meta `batch` writes (kPut with write_meta, kReset)
+  // live; records-only changes follow the write that created their generation. Call before
+  // writing the batch.
   void BeforeWrite(const WriteBatch& batch);
-  // The (path, generation) pairs `batch` erases, leaving out paths the same batch puts again.
-  using Erased = std::vector<std::pair<std::string, uint64_t>>;
-  static Erased ErasedBy(const WriteBatch& batch);
-  // Forgets erased generations (those still live at exactly that generation). Call only once
-  // the erasing batch is durable: a synced write, or an unsynced one after Storage::sync().
-  void Forget(const Erased& erased);
+  // The (path, generation) pairs `batch` purges.
+  using Purged = std::vector<std::pair<std::string, uint64_t>>;
+  static Purged PurgedBy(const WriteBatch& batch);
+  // Forgets purged generations. Call once the purging batch is written.
+  void Forget(const Purged& purged);
 
-  // True only when the map is loaded and `path` is absent or live at another generation.
+  // True only when the map is loaded and `generation` is not among `path`'s live ones.
   // Safe to call from any thread, including RocksDB's compaction threads.
   bool IsDead(std::string_view path, uint64_t generation) const;
 
@@ -53,7 +55,8 @@ class LiveGenerations {
   // Everything below is guarded by mu_.
   mutable std::shared_mutex mu_;
   bool loaded_ = false;
-  std::unordered_map<std::string, uint64_t, PathHash, std::equal_to<>> generation_;
+  // Nearly always one generation per path; more only while an erased one awaits its purge.
+  std::unordered_map<std::string, std::vector<uint64_t>, PathHash, std::equal_to<>> generations_;
 };
 
 }  // namespace streamkeeper

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -136,33 +137,21 @@ struct RocksDbStorage::Impl {
   Status ValidateBatch(const WriteBatch& batch) const;
   // Adds a kReset change to `wb` (reads the stored producers and records it must drop).
   Status AddReset(const StreamChange& change, rocksdb::WriteBatch* wb);
-  // `erased`: for the compaction filter (LiveGenerations::ErasedBy); `to_delete`: every
-  // erased generation, whose records the next write range-deletes.
-  void EraseIsDurable(LiveGenerations::Erased erased, LiveGenerations::Erased to_delete) {
-    if (!erased.empty()) live.Forget(erased);
-    if (to_delete.empty()) return;
-    std::lock_guard lock(pending_mu);
-    for (auto& item : to_delete) range_deletions_due.push_back(std::move(item));
-  }
   Status Reopen();
   Status ReadFailed(const rocksdb::Status& status, const std::string& what) const;
 
   RocksDbOptions options;
   // Declared before `db`: the filters must outlive the database that calls them.
   LiveGenerations live;
-  // Generations erased by unsynced writes, forgotten by the filter after the next sync().
-  std::mutex pending_mu;
-  LiveGenerations::Erased pending_erases;
-  LiveGenerations::Erased pending_range_deletions;
   GenerationCompactionFilter data_filter;
   GenerationCompactionFilter producer_filter;
-  // Erased generations whose erase is durable: their records are range-deleted by the next
-  // write (until then a kReset of a failed erase could still need them). Guarded by pending_mu.
-  LiveGenerations::Erased range_deletions_due;
   // Readers hold it shared; resume() holds it exclusively while it reopens a read-only
   // database read-write. write() and sync() never run concurrently with resume().
   std::shared_mutex db_mu;
   bool read_only = false;  // opened read-only on a full disk; write() answers kNoSpace
+  // A write or sync failed since the last open or successful resume: no SyncWAL until then
+  // (see CloseDb).
+  std::atomic<bool> wal_failed{false};
   std::string read_only_reason;
   // A read-only open takes no lock of RocksDB's own; this one (the same LOCK file) keeps a
   // running server out while ds-admin verifies. Declared before `db`: released after it closes.
@@ -185,7 +174,9 @@ struct RocksDbStorage::Impl {
 
 void RocksDbStorage::Impl::CloseDb() {
   if (!db) return;
-  if (!read_only) db->SyncWAL();  // best effort: a clean shutdown makes sync=false writes power-safe
+  // Best effort: a clean shutdown makes sync=false writes power-safe. Never after a failed WAL
+  // write: Debian's RocksDB asserts when a WAL writer that has seen an error is synced.
+  if (!read_only && !wal_failed) db->SyncWAL();
   for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
   handles.clear();
   db->Close();
@@ -309,7 +300,9 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   meta = handles[1];
   producers = handles[2];
   data = handles[3];
-  return CheckFormatVersion(open_read_only);
+  Status version = CheckFormatVersion(open_read_only);
+  if (!version.ok()) CloseDb();  // callers may try again; never leave a second instance open
+  return version;
 }
 
 bool RocksDbStorage::Impl::FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family) {
@@ -422,6 +415,7 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
 
 Status RocksDbStorage::load(LoadedState* out) {
   std::shared_lock db_lock(impl_->db_mu);
+  if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
   LoadedState state;
   std::map<std::string, size_t> index;
   Status status = impl_->LoadMetas(&state, &index);
@@ -470,8 +464,11 @@ Status RocksDbStorage::Impl::AddReset(const StreamChange& change, rocksdb::Write
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading producers of " + meta.path);
   for (const auto& [id, state] : change.producers) {
-    wb->Put(producers, keys::ProducerKey(meta.path, meta.generation, id),
-            EncodeProducerState(state));
+    // Delete first: a Put over an entry under a range tombstone would be updated in place and
+    // keep the older sequence number, staying hidden.
+    std::string key = keys::ProducerKey(meta.path, meta.generation, id);
+    wb->Delete(producers, key);
+    wb->Put(producers, key, EncodeProducerState(state));
   }
   // Records at or above the tail, one point delete each: a DeleteRange starting inside the
   // stream's keys would share the data family's insert-hint domain (see
@@ -496,21 +493,17 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   if (!valid.ok()) return valid;
 
   rocksdb::WriteBatch wb;
-  LiveGenerations::Erased range_deletions;
-  {
-    std::lock_guard lock(impl_->pending_mu);
-    range_deletions.swap(impl_->range_deletions_due);
-  }
-  for (const auto& [path, generation] : range_deletions) {
-    wb.DeleteRange(impl_->data, DataRangeDeletionBegin(path, generation),
-                   keys::DataGenerationEnd(path, generation));
-  }
   for (const StreamChange& change : batch.changes) {
     const StreamMeta& meta = change.meta;
     if (change.kind == StreamChange::Kind::kErase) {
-      // The records go once this erase is durable (range_deletions_due), so that a kReset
-      // written after a failed erase finds them still there.
+      // Producers and records stay until the kPurge, so that a kReset written after a failed
+      // erase finds them; the compaction filter keeps them live until then.
       wb.Delete(impl_->meta, meta.path);
+      continue;
+    }
+    if (change.kind == StreamChange::Kind::kPurge) {
+      wb.DeleteRange(impl_->data, DataRangeDeletionBegin(meta.path, meta.generation),
+                     keys::DataGenerationEnd(meta.path, meta.generation));
       wb.DeleteRange(impl_->producers, keys::ProducerGenerationBegin(meta.path, meta.generation),
                      keys::ProducerGenerationEnd(meta.path, meta.generation));
       continue;
@@ -537,43 +530,25 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   impl_->live.BeforeWrite(batch);
   rocksdb::Status status = impl_->db->Write(write_options, &wb);
   if (!status.ok()) {
-    std::lock_guard lock(impl_->pending_mu);  // tried again with the next write
-    for (auto& item : range_deletions) impl_->range_deletions_due.push_back(std::move(item));
+    impl_->wal_failed = true;
     return FromRocks(status, "writing to " + impl_->options.path);
   }
-  // The compaction filter may drop an erased generation only once the erase is durable: were it
-  // dropped earlier, a crash could bring the stream's meta back without its records.
-  LiveGenerations::Erased erased = LiveGenerations::ErasedBy(batch);
-  LiveGenerations::Erased to_delete;
-  for (const StreamChange& change : batch.changes) {
-    if (change.kind == StreamChange::Kind::kErase) {
-      to_delete.emplace_back(change.meta.path, change.meta.generation);
-    }
-  }
-  if (batch.sync) {
-    impl_->EraseIsDurable(std::move(erased), std::move(to_delete));
-  } else if (!to_delete.empty()) {
-    std::lock_guard lock(impl_->pending_mu);
-    for (auto& item : erased) impl_->pending_erases.push_back(std::move(item));
-    for (auto& item : to_delete) impl_->pending_range_deletions.push_back(std::move(item));
-  }
+  // A purged generation is dead: the compaction filter may drop whatever of it is left.
+  LiveGenerations::Purged purged = LiveGenerations::PurgedBy(batch);
+  if (!purged.empty()) impl_->live.Forget(purged);
   return Status::Ok();
 }
 
 Status RocksDbStorage::sync() {
-  LiveGenerations::Erased erased;  // erases written before this sync started: it covers them
-  LiveGenerations::Erased to_delete;
-  {
-    std::lock_guard lock(impl_->pending_mu);
-    erased.swap(impl_->pending_erases);
-    to_delete.swap(impl_->pending_range_deletions);
-  }
   if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
+  // After a failed write the WAL writer must not be synced (Debian's RocksDB asserts). A sync
+  // that starts just before a concurrent write fails is not covered by this check; RocksDB
+  // only asserts if that WAL file was never synced before, i.e. the failing write is among the
+  // first on a WAL file just switched to.
+  if (impl_->wal_failed) return Status::Unavailable("the WAL of " + impl_->options.path + " failed");
   rocksdb::Status status = impl_->db->SyncWAL();
-  // On failure the erased generations simply stay live (their data is kept): always safe.
-  if (!status.ok()) return FromRocks(status, "syncing the WAL of " + impl_->options.path);
-  impl_->EraseIsDurable(std::move(erased), std::move(to_delete));
-  return Status::Ok();
+  if (!status.ok()) impl_->wal_failed = true;
+  return FromRocks(status, "syncing the WAL of " + impl_->options.path);
 }
 
 // --- read --------------------------------------------------------------------------------------
@@ -607,6 +582,7 @@ Status RocksDbStorage::read_records(const std::string& path, uint64_t generation
   read_options.iterate_lower_bound = &lower_slice;
   read_options.iterate_upper_bound = &upper_slice;  // positions < end, this generation only
   std::shared_lock db_lock(impl_->db_mu);
+  if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->data));
 
   // The record containing `from` is the last one starting at or before it; when there is none,
@@ -631,6 +607,7 @@ Status RocksDbStorage::Impl::Reopen() {
   std::unique_lock db_lock(db_mu);
   CloseDb();
   read_only = false;
+  wal_failed = false;  // a new WAL
   Status status = OpenDbAs(false);
   if (status.ok()) {
     if (options.log) options.log(LogLevel::kInfo, "rocksdb: reopened " + options.path + " read-write");
@@ -647,10 +624,22 @@ Status RocksDbStorage::Impl::Reopen() {
 
 Status RocksDbStorage::resume() {
   if (impl_->options.read_only) return Status::IoError("opened read-only: no writes");
-  if (impl_->read_only) return impl_->Reopen();
+  if (impl_->read_only || !impl_->db) return impl_->Reopen();
   // DB::Resume() flushes the memtables (whatever of a failed batch reached them becomes
-  // durable: the manager's kReset changes undo it) and clears the background error.
-  return FromRocks(impl_->db->Resume(), "resuming writes to " + impl_->options.path);
+  // durable: the manager's kReset changes undo it) and clears the background error. It cannot
+  // clear an error RocksDB deems fatal (an EIO on the WAL): then close and reopen, which
+  // replays the WAL as after a crash and starts a new one.
+  rocksdb::Status resumed = impl_->db->Resume();
+  if (resumed.ok()) {
+    impl_->wal_failed = false;
+    return Status::Ok();
+  }
+  if (resumed.IsNoSpace()) return FromRocks(resumed, "resuming writes to " + impl_->options.path);
+  if (impl_->options.log) {
+    impl_->options.log(LogLevel::kWarn, "rocksdb: cannot resume " + impl_->options.path + " (" +
+                                            resumed.ToString() + "); reopening it");
+  }
+  return impl_->Reopen();
 }
 
 std::optional<uint64_t> RocksDbStorage::free_disk_bytes() const {
@@ -661,6 +650,7 @@ std::optional<uint64_t> RocksDbStorage::free_disk_bytes() const {
 
 Status RocksDbStorage::Compact() {
   std::shared_lock db_lock(impl_->db_mu);
+  if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (rocksdb::ColumnFamilyHandle* family : {impl_->meta, impl_->producers, impl_->data}) {

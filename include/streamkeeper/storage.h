@@ -31,14 +31,18 @@ struct Record {
 struct StreamChange {
   enum class Kind {
     kPut,    // upsert `meta`, upsert `producers`, add `records`
-    // Remove the meta and producers of (meta.path, meta.generation) and, once the erase is
-    // durable, every record of it. Until then the records stay, so that a kReset written after
-    // a failed erase brings the stream back whole.
+    // Remove the meta of (meta.path, meta.generation): the stream is gone from load(). Its
+    // producers and records stay until a kPurge of that generation, so that a kReset written
+    // after a failed erase brings the stream back whole.
     kErase,
     // Make (meta.path, meta.generation) exactly `meta` (tail included) and `producers` (every
     // other producer entry is removed), and remove its records at or above meta.tail. Undoes a
     // batch that failed after it may have reached the store (StreamManager rollback).
     kReset,
+    // Remove every producer entry and record of (meta.path, meta.generation), a generation
+    // whose erase has completed. Written by the StreamManager after a successful erase; what a
+    // lost kPurge leaves behind is dead data that compaction drops after the next restart.
+    kPurge,
   };
   Kind kind = Kind::kPut;
   StreamMeta meta;
@@ -79,7 +83,7 @@ class Storage {
   // power loss; without, once it survives a process crash. A non-OK result (kNoSpace when the
   // disk is full, kIoError otherwise) means nothing of the batch may be assumed durable, though
   // some or all of it may still reach the store: the caller acknowledges nothing of it and
-  // undoes it with kReset/kErase changes once resume() succeeds.
+  // undoes it with kReset/kErase/kPurge changes once resume() succeeds.
   virtual Status write(const WriteBatch& batch) = 0;
 
   // Appends to *out, in position order, the records of (path, generation) that overlap

@@ -41,20 +41,26 @@ GroupCommitter::~GroupCommitter() {
 }
 
 void GroupCommitter::submit(std::vector<StreamChange> changes, Completion done) {
-  enqueue(Pending{std::move(changes), std::move(done), sync_, {}});
+  enqueue(Pending{std::move(changes), std::move(done), sync_, {}, {}, true});
 }
 
 void GroupCommitter::submit_unsynced(std::vector<StreamChange> changes, Completion done) {
-  enqueue(Pending{std::move(changes), std::move(done), false, {}});
+  enqueue(Pending{std::move(changes), std::move(done), false, {}, {}, true});
+}
+
+void GroupCommitter::submit_cleanup(std::vector<StreamChange> changes) {
+  enqueue(Pending{std::move(changes), nullptr, false, {}, {}, false});
 }
 
 void GroupCommitter::recover(std::function<Status()> attempt, Completion done) {
-  enqueue(Pending{{}, std::move(done), false, std::move(attempt)});
+  enqueue(Pending{{}, std::move(done), false, std::move(attempt), {}, false});
 }
 
 void GroupCommitter::enqueue(Pending pending) {
-  pending.doomed = !pending.changes.empty() && failed();
   std::unique_lock lock(mu_);
+  // Decided under mu_: a recovery is queued only after the failure, so anything queued after
+  // it sees failed() and is doomed, and anything not doomed is queued before it.
+  if (pending.doomable && failed()) pending.doomed = failure();
   if (!stopping_) {
     queue_.push_back(std::move(pending));
     if (queue_.size() == 1) cv_.notify_one();
@@ -145,7 +151,7 @@ void GroupCommitter::write_group(std::vector<Pending> group) {
   // (the manager refuses writes while failed). They and whatever was validated against them
   // since must fail: fail again, and let the next recovery undo them. Rare by construction.
   for (const Pending& pending : written.batch) {
-    if (pending.doomed && failure().ok()) {
+    if (!pending.doomed.ok() && !pending.changes.empty() && failure().ok()) {
       fail(Status::Unavailable("a write raced a storage recovery"));
     }
   }
@@ -245,7 +251,7 @@ void GroupCommitter::sync_and_complete(std::vector<Written>* ready) {
                     : written.needs_sync ? sync_status
                                          : Status::Ok();
     for (Pending& pending : written.batch) {
-      if (pending.done) pending.done(status);
+      if (pending.done) pending.done(pending.doomed.ok() ? status : pending.doomed);
     }
   }
   ready->clear();

@@ -62,6 +62,10 @@ class GroupCommitter {
   // Writes without asking for a sync (last-access bookkeeping); still ordered with the rest.
   void submit_unsynced(std::vector<StreamChange> changes, Completion done);
 
+  // Writes changes that depend on nothing not yet durable (the purge of a completed erase),
+  // unsynced and without a completion. Never doomed by a failure: lost at worst.
+  void submit_cleanup(std::vector<StreamChange> changes);
+
   // Queues a recovery: once every earlier submission has completed and no write or sync is in
   // flight, runs `attempt` on the writer thread; if it returns OK the committer is no longer
   // failed. Then `done` runs with attempt's result. Submissions queued after it are handled
@@ -83,9 +87,11 @@ class GroupCommitter {
     Completion done;
     bool needs_sync = true;
     std::function<Status()> recovery;  // set: a recovery item, not a write
-    // Changes submitted while the committer was failed: validated against state that may
-    // include failed writes, so they must never be written (see write_group).
-    bool doomed = false;
+    // Submitted while the committer was failed: validated against state that may include
+    // failed writes, so never written nor acknowledged (see write_group); a barrier completes
+    // with the failure it was submitted under.
+    Status doomed;
+    bool doomable = true;  // false: cleanup that depends on nothing (submit_cleanup)
   };
   struct Written {
     std::vector<Pending> batch;

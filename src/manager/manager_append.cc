@@ -58,7 +58,8 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
       if (p.epoch == state.epoch && p.seq <= state.last_seq) {
         result.duplicate = true;
         result.producer_seq = state.last_seq;
-        lock.unlock();
+        // A barrier, submitted under the lock: a rollback of the write it waits for cannot
+        // come between the check and the submission (GroupCommitter dooms it if failed).
         submit({}, [entry, result, done](const Status& s) mutable {
           std::lock_guard lock(entry->mu);
           result.status = s;
@@ -89,8 +90,7 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     next_producer = ProducerState{p.epoch, p.seq};
   } else if (meta.closed) {
     if (data.empty()) {  // close-only on a closed stream is idempotent
-      lock.unlock();
-      submit({}, [entry, result, done](const Status& s) mutable {
+      submit({}, [entry, result, done](const Status& s) mutable {  // under the lock, as above
         std::lock_guard lock(entry->mu);
         result.status = s;
         result.tail = entry->durable_tail;

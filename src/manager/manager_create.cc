@@ -116,10 +116,8 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
                     {});
       }
       map_lock.unlock();
-      CreateResult result;
-      result.created = false;
-      lock.unlock();
       // A barrier: answer only once the original create (maybe still queued) is durable.
+      // Submitted under the stream's lock, like every barrier (manager_append.cc).
       submit({}, [existing, done](const Status& s) {
         CreateResult result;
         std::lock_guard lock(existing->mu);

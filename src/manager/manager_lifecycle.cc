@@ -81,6 +81,7 @@ void StreamManager::Impl::shutdown() {
   recovery_cv_.notify_all();
   if (health_) health_->notify();
   if (recovery_.joinable()) recovery_.join();
+  if (committer_) recover_before_shutdown();
   if (committer_) {
     flush_last_access();
     committer_->stop();

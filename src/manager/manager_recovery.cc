@@ -49,10 +49,12 @@ void StreamManager::Impl::put_back(const EntryPtr& entry) {
   std::lock_guard lock(entry->mu);
   if (!entry->removed || !entry->durable) return;  // never stored, nothing to bring back
   entry->roll_back();
-  entry->removed = false;
-  note_reset(entry);
   auto [it, inserted] = streams_.try_emplace(entry->meta.path, entry);
-  if (inserted) return;
+  if (inserted) {
+    entry->removed = false;
+    note_reset(entry);
+    return;
+  }
   // The path holds a create queued after this erase; it fails too (everything queued before
   // the recovery does) and puts this entry back when it does.
   EntryPtr holder = it->second;
@@ -89,7 +91,10 @@ Status StreamManager::Impl::recover_storage() {
   batch.sync = true;
   batch.generation_counter = generation_counter_.load();
   // Erases first: an erase clears the path's meta, a reset of a live incarnation restores it.
-  for (const StreamMeta& meta : erases) batch.changes.push_back(EraseChange(meta));
+  for (const StreamMeta& meta : erases) {
+    batch.changes.push_back(EraseChange(meta));
+    batch.changes.push_back(PurgeChange(meta));  // a failed create's generation is dead for good
+  }
   for (const EntryPtr& entry : resets) {
     std::lock_guard lock(entry->mu);
     if (entry->removed) continue;  // its failed create is erased above
@@ -106,6 +111,29 @@ Status StreamManager::Impl::recover_storage() {
     for (auto& meta : erases) erase_repairs_.push_back(std::move(meta));
   }
   return status;
+}
+
+void StreamManager::Impl::recover_before_shutdown() {
+  if (health_->state() == StorageHealth::State::kHealthy) return;
+  // One last attempt, so that a clean stop does not leave a failed batch in the store for the
+  // next start to find (a crash while degraded can: the log says so).
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = promise->get_future();
+  committer_->recover([this] { return health_->space_ok() ? recover_storage()
+                                                         : Status::NoSpace("disk still full"); },
+                      [promise](const Status& s) { promise->set_value(s); });
+  Status status = result.get();
+  bool repairs_left = false;
+  {
+    std::lock_guard lock(repair_mu_);
+    repairs_left = !reset_repairs_.empty() || !erase_repairs_.empty();
+  }
+  if (repairs_left && options_.log) {
+    options_.log(LogLevel::kError,
+                 "stopping while the storage still fails (" + status.message() +
+                     "): writes refused with 503/507 since the failure may reappear after a "
+                     "restart, each whole or not at all");
+  }
 }
 
 void StreamManager::Impl::recovery_loop() {
@@ -125,7 +153,7 @@ void StreamManager::Impl::recovery_loop() {
                         [promise](const Status& s) { promise->set_value(s); });
     Status status = result.get();
     if (status.ok()) recoveries_.fetch_add(1, std::memory_order_relaxed);
-    health_->end_recovery(status);
+    health_->end_recovery(status);  // stays degraded if the committer failed again meanwhile
   }
 }
 

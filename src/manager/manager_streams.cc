@@ -83,9 +83,15 @@ bool StreamManager::Impl::remove_locked(const EntryPtr& entry, StatusCallback do
   submit(std::move(changes), [this, touched = std::move(touched), shared_wakes,
                               done = std::move(done)](const Status& s) {
     std::vector<EntryPtr> erased;
+    std::vector<StreamChange> purges;
     for (const Touched& t : touched) {
       if (t.kind == Touched::Kind::kErase) {
-        if (!s.ok()) erased.push_back(t.entry);
+        if (s.ok()) {
+          std::lock_guard lock(t.entry->mu);
+          purges.push_back(PurgeChange(t.entry->meta));
+        } else {
+          erased.push_back(t.entry);
+        }
         continue;
       }
       std::lock_guard lock(t.entry->mu);
@@ -98,6 +104,8 @@ bool StreamManager::Impl::remove_locked(const EntryPtr& entry, StatusCallback do
       }
     }
     for (const EntryPtr& e : erased) put_back(e);
+    // The erase is durable: its producers and records can go (storage.h, kPurge).
+    if (!purges.empty()) committer_->submit_cleanup(std::move(purges));
     RunAll(*shared_wakes);
     if (done) done(s);
   });

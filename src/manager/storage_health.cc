@@ -50,12 +50,18 @@ bool StorageHealth::space_ok() const {
   return !free || *free >= min_free_bytes_;
 }
 
-void StorageHealth::set(State state, const Status& cause) {
+void StorageHealth::set(State state, const Status& cause, bool unless_degraded_since_recovery) {
   State before;
   std::chrono::milliseconds degraded_for{0};
   {
     std::lock_guard lock(mu_);
     before = state_.load();
+    if (state == State::kDegraded && !cause.ok()) ++degrades_;
+    if (state == State::kRecovering) degrades_at_recovery_ = degrades_;
+    // A write that raced the recovery failed the committer again: that failure wins.
+    if (unless_degraded_since_recovery && degrades_ != degrades_at_recovery_) {
+      state = State::kDegraded;
+    }
     if (before == State::kHealthy && state != State::kHealthy) {
       degraded_since_ = std::chrono::steady_clock::now();
     }
@@ -85,7 +91,7 @@ void StorageHealth::begin_recovery() { set(State::kRecovering, Status::Ok()); }
 
 void StorageHealth::end_recovery(const Status& result) {
   if (result.ok()) {
-    set(State::kHealthy, Status::Ok());
+    set(State::kHealthy, Status::Ok(), /*unless_degraded_since_recovery=*/true);
     return;
   }
   set(State::kDegraded, result.code() == StatusCode::kNoSpace ? result

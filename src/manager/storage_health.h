@@ -53,7 +53,8 @@ class StorageHealth {
   // A write or sync failed, or the reserve is crossed: refuse writes with `cause`.
   void degrade(const Status& cause);
   void begin_recovery();
-  // kHealthy when `result` is OK, else back to kDegraded with `result` as the cause.
+  // kHealthy when `result` is OK and nothing degraded the storage since begin_recovery() (a
+  // write that raced the recovery fails the committer again); else back to kDegraded.
   void end_recovery(const Status& result);
 
   // Blocks until the state is kDegraded, `stop` is set, or `timeout` passes.
@@ -62,7 +63,7 @@ class StorageHealth {
   void notify();
 
  private:
-  void set(State state, const Status& cause);
+  void set(State state, const Status& cause, bool unless_degraded_since_recovery = false);
 
   const Storage* storage_;
   const uint64_t min_free_bytes_;
@@ -73,6 +74,8 @@ class StorageHealth {
   std::condition_variable cv_;
   Status cause_;
   std::chrono::steady_clock::time_point degraded_since_;
+  uint64_t degrades_ = 0;            // degrade() calls so far
+  uint64_t degrades_at_recovery_ = 0;  // ... when the running recovery began
 
   // check_space() rate limit; writer thread only.
   std::chrono::steady_clock::time_point last_check_{};

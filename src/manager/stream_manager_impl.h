@@ -63,6 +63,14 @@ inline StreamChange EraseChange(const StreamMeta& meta) {
   return change;
 }
 
+inline StreamChange PurgeChange(const StreamMeta& meta) {
+  StreamChange change;
+  change.kind = StreamChange::Kind::kPurge;
+  change.meta.path = meta.path;
+  change.meta.generation = meta.generation;
+  return change;
+}
+
 // Turns an append body into records starting at `position`; returns the units added.
 inline uint64_t BuildRecords(bool is_json, std::string data, std::vector<std::string>* messages,
                       uint64_t position, std::vector<Record>* records) {
@@ -158,6 +166,8 @@ class StreamManager::Impl {
   // durably writes the repairs.
   Status recover_storage();
   void recovery_loop();
+  // At shutdown while degraded: one more recovery, and a log line if repairs are left.
+  void recover_before_shutdown();
 
   std::unique_ptr<Storage> storage_;
   ManagerOptions options_;

@@ -38,39 +38,36 @@ TEST(LiveGenerationsTest, OtherGenerationsAndUnknownPathsAreDead) {
   EXPECT_TRUE(live.IsDead("/b", 1));
 }
 
-// An erase is only reported, not applied: the storage applies it once it is durable.
-TEST(LiveGenerationsTest, ErasedGenerationStaysLiveUntilForgotten) {
-  LiveGenerations live;
-  live.Reset(Loaded({{"/a", 1}}));
-  WriteBatch batch;
-  batch.changes.push_back(Change(StreamChange::Kind::kErase, "/a", 1));
-  LiveGenerations::Erased erased = LiveGenerations::ErasedBy(batch);
-  ASSERT_EQ(erased.size(), 1u);
-  EXPECT_FALSE(live.IsDead("/a", 1)) << "not durable yet: the filter must keep the records";
-  live.Forget(erased);
-  EXPECT_TRUE(live.IsDead("/a", 1));
-}
-
-TEST(LiveGenerationsTest, EraseThenPutOfThePathInOneBatchErasesNothing) {
-  WriteBatch batch;
-  batch.changes.push_back(Change(StreamChange::Kind::kErase, "/a", 1));
-  batch.changes.push_back(Change(StreamChange::Kind::kPut, "/a", 2));
-  EXPECT_TRUE(LiveGenerations::ErasedBy(batch).empty());
-}
-
-// A recreated path (a later put of a new generation) is not undone by forgetting the old one.
-TEST(LiveGenerationsTest, ForgettingAnOldGenerationKeepsTheNewOne) {
+// An erase kills nothing: a failed batch may still have to undo it. Only a purge does.
+TEST(LiveGenerationsTest, AnErasedGenerationStaysLiveUntilPurged) {
   LiveGenerations live;
   live.Reset(Loaded({{"/a", 1}}));
   WriteBatch erase;
   erase.changes.push_back(Change(StreamChange::Kind::kErase, "/a", 1));
-  LiveGenerations::Erased erased = LiveGenerations::ErasedBy(erase);
+  live.BeforeWrite(erase);
+  EXPECT_TRUE(LiveGenerations::PurgedBy(erase).empty());
+  EXPECT_FALSE(live.IsDead("/a", 1)) << "the filter must keep the records until the purge";
+  WriteBatch purge;
+  purge.changes.push_back(Change(StreamChange::Kind::kPurge, "/a", 1));
+  live.Forget(LiveGenerations::PurgedBy(purge));
+  EXPECT_TRUE(live.IsDead("/a", 1));
+}
+
+// A recreated path keeps its old generation live until that one is purged (a failed erase of
+// it may still be undone), and purging the old one keeps the new one.
+TEST(LiveGenerationsTest, ARecreatedPathKeepsBothGenerationsUntilTheOldIsPurged) {
+  LiveGenerations live;
+  live.Reset(Loaded({{"/a", 1}}));
   WriteBatch recreate;
   recreate.changes.push_back(Change(StreamChange::Kind::kPut, "/a", 5));
   live.BeforeWrite(recreate);
-  live.Forget(erased);
+  EXPECT_FALSE(live.IsDead("/a", 1));
   EXPECT_FALSE(live.IsDead("/a", 5));
+  WriteBatch purge;
+  purge.changes.push_back(Change(StreamChange::Kind::kPurge, "/a", 1));
+  live.Forget(LiveGenerations::PurgedBy(purge));
   EXPECT_TRUE(live.IsDead("/a", 1));
+  EXPECT_FALSE(live.IsDead("/a", 5));
 }
 
 TEST(LiveGenerationsTest, OnlyMetaWritesIntroduceGenerations) {
@@ -84,7 +81,7 @@ TEST(LiveGenerationsTest, OnlyMetaWritesIntroduceGenerations) {
   live.BeforeWrite(batch);
   EXPECT_FALSE(live.IsDead("/a", 1));
   EXPECT_FALSE(live.IsDead("/b", 3));
-  EXPECT_TRUE(LiveGenerations::ErasedBy(batch).empty());
+  EXPECT_TRUE(LiveGenerations::PurgedBy(batch).empty());
 }
 
 }  // namespace

@@ -263,7 +263,9 @@ TEST_F(RocksDbStorageTest, EraseSurvivesReopen) {
     erase.kind = StreamChange::Kind::kErase;
     erase.meta = Meta("/gone", 1);
     Write(storage.get(), {erase});
-    Write(storage.get(), {Put(Meta("/kept", 2), {})});  // carries the erase's range deletion
+    StreamChange purge = erase;
+    purge.kind = StreamChange::Kind::kPurge;
+    Write(storage.get(), {purge});
   }
   auto storage = Open(false);
   LoadedState state = Load(storage.get());

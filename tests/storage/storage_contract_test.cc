@@ -47,6 +47,13 @@ StreamChange Erase(const std::string& path, uint64_t generation) {
   return change;
 }
 
+StreamChange Purge(const std::string& path, uint64_t generation) {
+  StreamChange change;
+  change.kind = StreamChange::Kind::kPurge;
+  change.meta = Meta(path, generation);
+  return change;
+}
+
 std::vector<uint64_t> Positions(const std::vector<Record>& records) {
   std::vector<uint64_t> positions;
   for (const Record& record : records) positions.push_back(record.position);
@@ -255,9 +262,9 @@ TYPED_TEST(StorageContractTest, EraseRemovesThatGenerationOnly) {
   this->Write({Put(Meta("/s", 1), {{0, "abc"}}, {{"p", {1, 1}}}),
                Put(Meta("/other", 2), {{0, "keep"}}, {{"q", {1, 2}}})});
   this->Write({Erase("/s", 1)}, 12);
-  // The records go with the next write after the erase is durable (until then a kReset could
-  // bring the stream back); nobody reads an erased generation meanwhile.
-  this->Write({Put(Meta("/other", 2), {})}, 12);
+  // The records stay until the purge (a kReset could still bring the stream back).
+  EXPECT_EQ(this->Read("/s", 1, 0).size(), 1u);
+  this->Write({Purge("/s", 1)}, 12);
 
   LoadedState state = this->Load();
   EXPECT_EQ(state.generation_counter, 12u);
@@ -271,7 +278,7 @@ TYPED_TEST(StorageContractTest, EraseRemovesThatGenerationOnly) {
 TYPED_TEST(StorageContractTest, RecreatedPathSeesNoOldRecordsOrProducers) {
   this->Write({Put(Meta("/s", 1), {{0, "abc"}, {3, "def"}}, {{"p", {4, 9}}})});
   this->Write({Erase("/s", 1)});
-  this->Write({Put(Meta("/s", 2), {}, {{"other", {0, 0}}})});
+  this->Write({Put(Meta("/s", 2), {}, {{"other", {0, 0}}}), Purge("/s", 1)});
 
   EXPECT_TRUE(this->Read("/s", 2, 0).empty());
   EXPECT_TRUE(this->Read("/s", 1, 0).empty());
@@ -284,7 +291,7 @@ TYPED_TEST(StorageContractTest, RecreatedPathSeesNoOldRecordsOrProducers) {
 TYPED_TEST(StorageContractTest, EraseThenPutInOneBatch) {
   this->Write({Put(Meta("/s", 1), {{0, "old"}})});
   this->Write({Erase("/s", 1), Put(Meta("/s", 2), {{0, "new"}})});
-  this->Write({Put(Meta("/s", 2), {})});  // the durable erase's records go with the next write
+  this->Write({Purge("/s", 1)});
 
   LoadedState state = this->Load();
   ASSERT_EQ(state.streams.size(), 1u);
