@@ -191,15 +191,22 @@ bool FaultFs::Admit() {
 }
 
 IOStatus FaultFs::MaybeFail(IoKind kind, const std::string& fname) {
-  if (!armed_.on || armed_.kind != kind) return IOStatus::OK();
-  if (armed_.filter == FileFilter::kWal && !IsWal(fname)) return IOStatus::OK();
-  ++armed_.seen;
-  bool fail = armed_.sticky ? armed_.seen >= armed_.at : armed_.seen == armed_.at;
+  bool fail = false;
+  ErrorCode code = ErrorCode::kIoError;
+  for (Armed& armed : armed_) {
+    if (armed.kind != kind) continue;
+    if (armed.filter == FileFilter::kWal && !IsWal(fname)) continue;
+    ++armed.seen;
+    if (armed.sticky ? armed.seen >= armed.at : armed.seen == armed.at) {
+      fail = true;
+      code = armed.code;
+    }
+  }
   if (!fail) return IOStatus::OK();
   ++counters_.injected_errors;
   const char* what = kind == IoKind::kWrite ? "injected write error" : "injected sync error";
-  return armed_.code == ErrorCode::kNoSpace ? IOStatus::NoSpace(what, fname)
-                                            : IOStatus::IOError(what, fname);
+  return code == ErrorCode::kNoSpace ? IOStatus::NoSpace(what, fname)
+                                     : IOStatus::IOError(what, fname);
 }
 
 void FaultFs::Freeze() {
@@ -216,12 +223,12 @@ void FaultFs::FreezeAtEvent(uint64_t n) {
 void FaultFs::ArmError(IoKind kind, uint64_t nth, ErrorCode code, bool sticky,
                        FileFilter filter) {
   std::lock_guard lock(mu_);
-  armed_ = Armed{true, kind, filter, nth, 0, code, sticky};
+  armed_.push_back(Armed{kind, filter, nth, 0, code, sticky});
 }
 
 void FaultFs::Heal() {
   std::lock_guard lock(mu_);
-  armed_.on = false;
+  armed_.clear();
 }
 
 FaultCounters FaultFs::counters() const {
@@ -383,7 +390,7 @@ void FaultFs::ApplyCut(CutMode mode) {
   }
   files_.clear();
   dir_ops_.clear();
-  armed_.on = false;
+  armed_.clear();
   freeze_at_ = 0;
   frozen_ = false;
 }

@@ -21,7 +21,8 @@
 //
 // Errors. ArmError() makes the Nth Append or the Nth Sync/Fsync (counted from the call, on WAL
 // files or on every file) fail with NoSpace or IOError, once or from then on, until Heal().
-// A failed Append writes nothing; a failed sync makes nothing durable.
+// Several may be armed at once (a failed write, then a failed sync). A failed Append writes
+// nothing; a failed sync makes nothing durable.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
@@ -151,14 +152,14 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::map<std::string, std::vector<DirOp>> dir_ops_;  // by directory
 
   struct Armed {
-    bool on = false;
     IoKind kind = IoKind::kWrite;
     FileFilter filter = FileFilter::kWal;
     uint64_t at = 0;  // absolute count of calls of `kind` on matching files
     uint64_t seen = 0;
     ErrorCode code = ErrorCode::kIoError;
     bool sticky = false;
-  } armed_;
+  };
+  std::vector<Armed> armed_;
 
   FaultCounters counters_;
   std::mt19937_64 rng_;

@@ -161,6 +161,7 @@ TEST_F(FaultFsTest, ArmedErrorsHitTheNthCallOnWalFilesUntilHealed) {
   EXPECT_TRUE(second.IsNoSpace()) << second.ToString();
   EXPECT_TRUE(wal->Append("3", IOOptions(), nullptr).ok());  // once only
 
+  fs_->Heal();
   fs_->ArmError(IoKind::kSync, 1, ErrorCode::kIoError, /*sticky=*/true, FileFilter::kAny);
   EXPECT_TRUE(wal->Append("4", IOOptions(), nullptr).ok());
   rocksdb::IOStatus sync = wal->Sync(IOOptions(), nullptr);
