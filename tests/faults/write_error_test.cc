@@ -157,7 +157,15 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
       for (auto& [path, s] : model_.streams) {
         if (!s.closed) open.push_back(path);
       }
-      if (open.empty()) break;
+      if (open.empty()) {  // everything closed: a new stream to write to
+        ModelOp op;
+        op.kind = ModelOp::kCreate;
+        op.path = "/n" + std::to_string(paths_.size());
+        op.create.content_type = kBytesType;
+        paths_.push_back(op.path);
+        ops.push_back(op);
+        break;
+      }
       ops.push_back(AppendTo(open[Uniform(0, open.size() - 1)]));
     }
     return ops;
@@ -248,7 +256,7 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
 
   // Every stream as the model says, read through the manager (durable data only).
   void ExpectModel(const std::string& when) {
-    for (const std::string path : {"/a", "/b", "/c"}) {
+    for (const std::string& path : paths_) {
       bool unused;
       std::string diff = Differs(path, Observe(h_->manager(), path), model_, h_->now(), &unused);
       EXPECT_EQ(diff, "") << scenario().name << " seed " << seed() << ", " << when;
@@ -280,6 +288,7 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
   std::mt19937_64 rng_;
   std::unique_ptr<FaultHarness> h_;
   StreamModel model_;
+  std::vector<std::string> paths_ = {"/a", "/b", "/c"};
   std::map<std::string, uint64_t> next_seq_;
   uint64_t payload_ = 0;
   uint64_t stream_seq_ = 0;
