@@ -71,9 +71,8 @@ class FaultFile : public rocksdb::FSWritableFileOwnerWrapper {
                             const rocksdb::IOOptions& options,
                             const rocksdb::DataVerificationInfo& info,
                             rocksdb::IODebugContext* dbg) override {
-    return DoAppend(data, [&] {
-      return target()->PositionedAppend(data, offset, options, info, dbg);
-    });
+    return DoAppend(data,
+                    [&] { return target()->PositionedAppend(data, offset, options, info, dbg); });
   }
   IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
     return DoSync([&] { return target()->Sync(options, dbg); });
@@ -169,8 +168,7 @@ class FaultDir : public rocksdb::FSDirectoryWrapper {
   std::string name_;
 };
 
-FaultFs::FaultFs(uint64_t seed)
-    : FileSystemWrapper(rocksdb::FileSystem::Default()), rng_(seed) {}
+FaultFs::FaultFs(uint64_t seed) : FileSystemWrapper(rocksdb::FileSystem::Default()), rng_(seed) {}
 
 std::unique_ptr<rocksdb::Env> FaultFs::NewEnv(const std::shared_ptr<FaultFs>& fs) {
   return rocksdb::NewCompositeEnv(fs);
@@ -220,8 +218,7 @@ void FaultFs::FreezeAtEvent(uint64_t n) {
   freeze_at_ = n == 0 ? 0 : counters_.events + n;
 }
 
-void FaultFs::ArmError(IoKind kind, uint64_t nth, ErrorCode code, bool sticky,
-                       FileFilter filter) {
+void FaultFs::ArmError(IoKind kind, uint64_t nth, ErrorCode code, bool sticky, FileFilter filter) {
   std::lock_guard lock(mu_);
   armed_.push_back(Armed{kind, filter, nth, 0, code, sticky});
 }
@@ -257,8 +254,7 @@ IOStatus FaultFs::NewWritableFile(const std::string& fname, const rocksdb::FileO
   return Wrap(fname, existed, 0, target()->NewWritableFile(fname, options, result, dbg), result);
 }
 
-IOStatus FaultFs::ReopenWritableFile(const std::string& fname,
-                                     const rocksdb::FileOptions& options,
+IOStatus FaultFs::ReopenWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
                                      rocksdb::IODebugContext* dbg) {
   if (!Admit()) return IOStatus::IOError("power is off", fname);
@@ -274,8 +270,8 @@ IOStatus FaultFs::ReuseWritableFile(const std::string& fname, const std::string&
                                     rocksdb::IODebugContext* dbg) {
   // Recycled WAL files are off in Streamkeeper's options; treat one as a new file.
   if (!Admit()) return IOStatus::IOError("power is off", fname);
-  return Wrap(fname, false, 0,
-              target()->ReuseWritableFile(fname, old_fname, options, result, dbg), result);
+  return Wrap(fname, false, 0, target()->ReuseWritableFile(fname, old_fname, options, result, dbg),
+              result);
 }
 
 IOStatus FaultFs::NewDirectory(const std::string& name, const rocksdb::IOOptions& options,
@@ -328,8 +324,8 @@ IOStatus FaultFs::LinkFile(const std::string& src, const std::string& target_nam
   return target()->LinkFile(src, target_name, options, dbg);
 }
 
-IOStatus FaultFs::Truncate(const std::string& fname, size_t size,
-                           const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) {
+IOStatus FaultFs::Truncate(const std::string& fname, size_t size, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) {
   if (!Admit()) return IOStatus::OK();
   IOStatus status = target()->Truncate(fname, size, options, dbg);
   if (status.ok()) {

@@ -52,17 +52,17 @@ enum class FileFilter { kWal, kAny };
 enum class ErrorCode { kNoSpace, kIoError };
 
 struct FaultCounters {
-  uint64_t events = 0;            // mutating calls seen (appends, syncs, renames, deletes, ...)
-  uint64_t writes = 0;            // Append calls
-  uint64_t syncs = 0;             // Sync/Fsync calls
-  uint64_t injected_errors = 0;   // calls failed on purpose
-  uint64_t swallowed = 0;         // calls dropped while frozen
-  uint64_t cuts = 0;              // ApplyCut calls
-  uint64_t bytes_dropped = 0;     // unsynced bytes removed by cuts
-  uint64_t torn_writes = 0;       // files whose tail was cut inside an unsynced write
-  uint64_t entries_undone = 0;    // creations and renames undone by cuts
-  uint64_t files_created = 0;     // writable files opened
-  uint64_t dir_syncs = 0;         // directory fsyncs
+  uint64_t events = 0;           // mutating calls seen (appends, syncs, renames, deletes, ...)
+  uint64_t writes = 0;           // Append calls
+  uint64_t syncs = 0;            // Sync/Fsync calls
+  uint64_t injected_errors = 0;  // calls failed on purpose
+  uint64_t swallowed = 0;        // calls dropped while frozen
+  uint64_t cuts = 0;             // ApplyCut calls
+  uint64_t bytes_dropped = 0;    // unsynced bytes removed by cuts
+  uint64_t torn_writes = 0;      // files whose tail was cut inside an unsynced write
+  uint64_t entries_undone = 0;   // creations and renames undone by cuts
+  uint64_t files_created = 0;    // writable files opened
+  uint64_t dir_syncs = 0;        // directory fsyncs
 };
 
 class FaultFs : public rocksdb::FileSystemWrapper {
@@ -122,16 +122,16 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   friend class FaultDir;
 
   struct FileState {
-    uint64_t size = 0;         // bytes written
-    uint64_t synced = 0;       // bytes durable
-    uint64_t last_write = 0;   // where the last unsynced write began (for counting torn writes)
+    uint64_t size = 0;        // bytes written
+    uint64_t synced = 0;      // bytes durable
+    uint64_t last_write = 0;  // where the last unsynced write began (for counting torn writes)
   };
   // A directory entry change not yet made durable by fsyncing the directory.
   struct DirOp {
     enum Kind { kCreated, kRenamed } kind;
-    std::string name;            // kCreated: the file; kRenamed: the target
-    std::string from;            // kRenamed: the source
-    bool had_old = false;        // kRenamed: the target existed before and held `old`
+    std::string name;      // kCreated: the file; kRenamed: the target
+    std::string from;      // kRenamed: the source
+    bool had_old = false;  // kRenamed: the target existed before and held `old`
     std::string old;
   };
 

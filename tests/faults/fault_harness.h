@@ -23,7 +23,10 @@ class FaultHarness {
   // `write_buffer_bytes`: the data family's memtable; small ones make RocksDB flush (new WAL,
   // SST, MANIFEST writes) in the middle of a test.
   explicit FaultHarness(uint64_t seed, bool sync = true, size_t write_buffer_bytes = 4 << 20)
-      : sync_(sync), write_buffer_bytes_(write_buffer_bytes), fs_(std::make_shared<FaultFs>(seed)), env_(FaultFs::NewEnv(fs_)) {}
+      : sync_(sync),
+        write_buffer_bytes_(write_buffer_bytes),
+        fs_(std::make_shared<FaultFs>(seed)),
+        env_(FaultFs::NewEnv(fs_)) {}
   ~FaultHarness() {
     manager_.reset();  // before the env it writes through
   }

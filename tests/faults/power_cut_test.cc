@@ -62,14 +62,14 @@ struct Totals {
   }
   std::string str() const {
     std::ostringstream out;
-    out << sequences << " sequences, " << rounds << " cuts, " << ops << " operations ("
-        << acked << " acknowledged before the cut, " << maybe
+    out << sequences << " sequences, " << rounds << " cuts, " << ops << " operations (" << acked
+        << " acknowledged before the cut, " << maybe
         << " accepted writes unacknowledged at the cut, of which " << maybe_survived
         << " survived), " << checked_streams << " stream states and " << probes
         << " probes checked; fs: " << fs.events << " I/O calls, " << fs.swallowed
         << " swallowed after the cut, " << fs.bytes_dropped << " unsynced bytes dropped, "
-        << fs.torn_writes << " torn writes, " << fs.entries_undone
-        << " directory entries undone, " << fs.files_created << " files created, " << fs.dir_syncs
+        << fs.torn_writes << " torn writes, " << fs.entries_undone << " directory entries undone, "
+        << fs.files_created << " files created, " << fs.dir_syncs
         << " directory syncs; lost acknowledged: 0";
     if (unsynced_lost) out << " (sync=none: " << unsynced_lost << " unsynced acknowledged lost)";
     return out.str();
@@ -88,7 +88,10 @@ struct Config {
 class Sequence {
  public:
   Sequence(uint64_t seed, Config config, Totals* totals)
-      : seed_(seed), config_(std::move(config)), totals_(totals), rng_(seed),
+      : seed_(seed),
+        config_(std::move(config)),
+        totals_(totals),
+        rng_(seed),
         h_(seed, config_.sync, config_.write_buffer_bytes) {}
 
   // Runs every round; returns an empty string or the first failure, with the seed.
@@ -160,7 +163,8 @@ class Sequence {
   void Payload(bool json, ModelOp* op) {
     uint64_t id = ++payload_id_;
     if (!json) {
-      op->data = std::to_string(id) + ":" + std::string(Uniform(0, config_.max_filler), 'a' + id % 26) + ";";
+      op->data = std::to_string(id) + ":" +
+                 std::string(Uniform(0, config_.max_filler), 'a' + id % 26) + ";";
       return;
     }
     int count = static_cast<int>(Uniform(1, 4));
@@ -533,7 +537,7 @@ class Sequence {
   StreamModel model_;
   const std::vector<std::string> paths_ = {"/a", "/b", "/c", "/d", "/e", "/f"};
   uint64_t payload_id_ = 0;
-  uint64_t ops_total_ = 0;       // operations run in earlier rounds
+  uint64_t ops_total_ = 0;  // operations run in earlier rounds
   uint64_t stream_seq_ = 0;
   int round_ = 0;
   std::vector<std::string> log_;

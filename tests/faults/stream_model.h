@@ -51,28 +51,29 @@ struct ModelStream {
 struct ModelOp {
   enum Kind { kCreate, kFork, kAppend, kDelete, kSweep } kind = kAppend;
   std::string path;
-  CreateOptions create;   // kCreate, kFork
-  std::string data;       // kAppend
-  AppendOptions append;   // kAppend
+  CreateOptions create;               // kCreate, kFork
+  std::string data;                   // kAppend
+  AppendOptions append;               // kAppend
   std::vector<std::string> messages;  // kAppend/kCreate on JSON: what `data` flattens to
-  int64_t now_ms = 0;     // the clock when the op runs
+  int64_t now_ms = 0;                 // the clock when the op runs
 
   std::string describe() const;
 };
 
 struct ModelResult {
   StatusCode code = StatusCode::kOk;
-  uint64_t tail = 0;       // when code is kOk and not duplicate (appends)
+  uint64_t tail = 0;  // when code is kOk and not duplicate (appends)
   bool duplicate = false;
-  bool created = false;    // creates
-  size_t swept = 0;        // sweeps
+  bool created = false;  // creates
+  size_t swept = 0;      // sweeps
 };
 
 inline const char* CodeName(StatusCode code) {
-  static const char* const kNames[] = {
-      "kOk", "kNotFound", "kGone", "kBadRequest", "kConfigMismatch", "kContentTypeMismatch",
-      "kSeqConflict", "kClosed", "kProducerSeqGap", "kStaleEpoch", "kPayloadTooLarge",
-      "kIoError", "kNoSpace", "kUnavailable"};
+  static const char* const kNames[] = {"kOk",          "kNotFound",        "kGone",
+                                       "kBadRequest",  "kConfigMismatch",  "kContentTypeMismatch",
+                                       "kSeqConflict", "kClosed",          "kProducerSeqGap",
+                                       "kStaleEpoch",  "kPayloadTooLarge", "kIoError",
+                                       "kNoSpace",     "kUnavailable"};
   auto i = static_cast<size_t>(code);
   return i < std::size(kNames) ? kNames[i] : "?";
 }
@@ -131,10 +132,14 @@ class StreamModel {
 
   ModelResult apply(const ModelOp& op) {
     switch (op.kind) {
-      case ModelOp::kCreate: return create(op);
-      case ModelOp::kFork: return fork(op);
-      case ModelOp::kAppend: return append(op);
-      case ModelOp::kDelete: return del(op);
+      case ModelOp::kCreate:
+        return create(op);
+      case ModelOp::kFork:
+        return fork(op);
+      case ModelOp::kAppend:
+        return append(op);
+      case ModelOp::kDelete:
+        return del(op);
       case ModelOp::kSweep: {
         ModelResult r;
         r.swept = expire_all(op.now_ms);
@@ -323,8 +328,12 @@ inline std::string ModelOp::describe() const {
       if (append.stream_seq) out << " seq=" << *append.stream_seq;
       if (append.close) out << " close";
       break;
-    case kDelete: out << "delete " << path; break;
-    case kSweep: out << "sweep"; break;
+    case kDelete:
+      out << "delete " << path;
+      break;
+    case kSweep:
+      out << "sweep";
+      break;
   }
   return out.str();
 }

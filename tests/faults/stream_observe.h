@@ -31,8 +31,7 @@ inline Observed Observe(StreamManager& manager, const std::string& path) {
   o.closed = info.closed;
   uint64_t from = 0;
   for (int page = 0; page < 10'000; ++page) {
-    ReadResult r = o.json ? manager.read_messages(path, from)
-                          : manager.read(path, from);
+    ReadResult r = o.json ? manager.read_messages(path, from) : manager.read(path, from);
     if (!r.status.ok()) {
       o.code = r.status.code();
       break;
@@ -75,10 +74,14 @@ inline std::string Differs(const std::string& path, const Observed& o, const Str
   }
   if (want != StatusCode::kOk) return "";
   const ModelStream& s = it->second;
-  if (s.json != o.json) out << path << ": json " << o.json << " instead of " << s.json;
-  else if (s.tail() != o.tail) out << path << ": tail " << o.tail << " instead of " << s.tail();
-  else if (s.closed != o.closed) out << path << ": closed " << o.closed;
-  else if (s.json && s.messages != o.messages) out << path << ": messages differ";
+  if (s.json != o.json)
+    out << path << ": json " << o.json << " instead of " << s.json;
+  else if (s.tail() != o.tail)
+    out << path << ": tail " << o.tail << " instead of " << s.tail();
+  else if (s.closed != o.closed)
+    out << path << ": closed " << o.closed;
+  else if (s.json && s.messages != o.messages)
+    out << path << ": messages differ";
   else if (!s.json && s.bytes != o.bytes) {
     out << path << ": bytes differ (" << o.bytes.size() << " vs " << s.bytes.size() << ")";
   }

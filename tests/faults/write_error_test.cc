@@ -93,8 +93,8 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
     rng_.seed(seed() * 1000 + std::get<0>(GetParam()) * 10 + static_cast<int>(code()));
     h_ = std::make_unique<FaultHarness>(seed());
     ASSERT_TRUE(h_->Open().ok());
-    for (auto [path, type] : {std::pair{"/a", kBytesType}, std::pair{"/b", kJsonType},
-                              std::pair{"/c", kBytesType}}) {
+    for (auto [path, type] :
+         {std::pair{"/a", kBytesType}, std::pair{"/b", kJsonType}, std::pair{"/c", kBytesType}}) {
       ModelOp op;
       op.kind = ModelOp::kCreate;
       op.path = path;
@@ -193,19 +193,17 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
     for (size_t i = 0; i < ops.size(); ++i) {
       ops[i].now_ms = h_->now();
       if (ops[i].kind == ModelOp::kCreate) {
-        h_->manager().create_async(ops[i].path, ops[i].create,
-                                   [&, i](Status s, CreateResult r) {
-                                     got[i].status = s;
-                                     got[i].created = r.created;
-                                     finished();
-                                   });
+        h_->manager().create_async(ops[i].path, ops[i].create, [&, i](Status s, CreateResult r) {
+          got[i].status = s;
+          got[i].created = r.created;
+          finished();
+        });
       } else {
-        h_->manager().append_async(ops[i].path, ops[i].data, ops[i].append,
-                                   [&, i](AppendResult r) {
-                                     got[i].status = r.status;
-                                     got[i].append = r;
-                                     finished();
-                                   });
+        h_->manager().append_async(ops[i].path, ops[i].data, ops[i].append, [&, i](AppendResult r) {
+          got[i].status = r.status;
+          got[i].append = r;
+          finished();
+        });
       }
     }
     {
@@ -217,10 +215,9 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
       StatusCode c = got[i].status.code();
       std::string where = scenario().name + std::string(" seed ") + std::to_string(seed()) +
                           " op " + ops[i].describe() + ": ";
-      if (c == StatusCode::kNoSpace || c == StatusCode::kUnavailable ||
-          c == StatusCode::kIoError) {
-        EXPECT_TRUE(faulty) << where << "storage error without a fault: "
-                            << got[i].status.message();
+      if (c == StatusCode::kNoSpace || c == StatusCode::kUnavailable || c == StatusCode::kIoError) {
+        EXPECT_TRUE(faulty) << where
+                            << "storage error without a fault: " << got[i].status.message();
         if (code() == ErrorCode::kNoSpace) {
           EXPECT_TRUE(c == StatusCode::kNoSpace || c == StatusCode::kUnavailable)
               << where << CodeName(c) << " for ENOSPC: " << got[i].status.message();
@@ -237,8 +234,7 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
       ModelResult want = trial.apply(ops[i]);
       EXPECT_EQ(CodeName(want.code), std::string(CodeName(c)))
           << where << "(" << got[i].status.message() << ")";
-      if (want.code == StatusCode::kOk && c == StatusCode::kOk &&
-          ops[i].kind == ModelOp::kAppend) {
+      if (want.code == StatusCode::kOk && c == StatusCode::kOk && ops[i].kind == ModelOp::kAppend) {
         EXPECT_EQ(want.duplicate, got[i].append.duplicate) << where;
         if (!want.duplicate) {
           EXPECT_EQ(want.tail, got[i].append.tail) << where << "offset";
@@ -271,9 +267,9 @@ class WriteErrorTest : public ::testing::TestWithParam<std::tuple<int, ErrorCode
       size_t failed_before = failed_;
       RunBurst(Burst(), /*faulty=*/true);
       if (failed_ == failed_before) {
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                              healed)
-                        .count();
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - healed)
+                .count();
         ++totals.resumes;
         totals.resume_ms_total += ms;
         totals.resume_ms_max = std::max(totals.resume_ms_max, ms);
