@@ -389,48 +389,123 @@ class Sequence {
     return out.str();
   }
 
-  void RunRound(CutMode mode) {
+  // One round's history: the operations in submission order, what the model says each must
+  // give, what each gave, and the model's state after each prefix (states[k]: after k ops).
+  struct Round {
     std::vector<ModelOp> ops;
     std::vector<ModelResult> want;
     std::vector<std::shared_ptr<Outcome>> outcomes;
-    std::vector<StreamModel> states{model_};
+    std::vector<StreamModel> states;
     size_t probes = 0;
+    // The model accepted op i as a write (not a refusal, duplicate or sweep).
+    bool wrote(size_t i) const {
+      return want[i].code == StatusCode::kOk && !want[i].duplicate &&
+             ops[i].kind != ModelOp::kSweep;
+    }
+  };
 
-    auto run_group = [&](const std::vector<ModelOp>& group) {
-      size_t first = outcomes.size();
-      for (ModelOp op : group) {
-        op.now_ms = h_.now();
-        want.push_back(model_.apply(op));
-        states.push_back(model_);
-        log_.push_back("#" + std::to_string(ops.size()) + " " + op.describe());
-        auto out = std::make_shared<Outcome>();
-        outcomes.push_back(out);
-        ops.push_back(op);
-        Issue(op, out);
-      }
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] {
-        return std::all_of(outcomes.begin() + first, outcomes.end(),
-                           [](const auto& o) { return o->done; });
-      });
-    };
+  // Issues `group` back to back (one group commit, or a few) and waits for every result.
+  void RunGroup(Round* round, const std::vector<ModelOp>& group) {
+    size_t first = round->outcomes.size();
+    for (ModelOp op : group) {
+      op.now_ms = h_.now();
+      round->want.push_back(model_.apply(op));
+      round->states.push_back(model_);
+      log_.push_back("#" + std::to_string(round->ops.size()) + " " + op.describe());
+      auto out = std::make_shared<Outcome>();
+      round->outcomes.push_back(out);
+      round->ops.push_back(op);
+      Issue(op, out);
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] {
+      return std::all_of(round->outcomes.begin() + first, round->outcomes.end(),
+                         [](const auto& o) { return o->done; });
+    });
+  }
 
-    // Mutating I/O calls per operation so far (bursts share writes and syncs): aim the cut so
-    // that most rounds are cut inside some I/O call, a few between operations.
+  // Runs probes, then random groups until the power goes (at an armed I/O call) or the round's
+  // operations are done.
+  void Execute(Round* round) {
+    // Aim the cut by the mutating I/O calls per operation so far (bursts share writes and
+    // syncs; reopens' own I/O is counted too: a rough estimate is enough), so that most rounds
+    // are cut inside some I/O call and a few between operations.
     FaultCounters seen = h_.fs().counters();
-    // (Reopens' own I/O is counted too: a rough estimate is enough.)
     double per_op = ops_total_ ? static_cast<double>(seen.events) / static_cast<double>(ops_total_)
                                : (config_.sync ? 1.0 : 0.5);
     h_.fs().FreezeAtEvent(Uniform(1, static_cast<uint64_t>(config_.ops_per_round * per_op) + 2));
     for (const ModelOp& probe : Probes()) {
-      run_group({probe});
-      ++probes;
+      RunGroup(round, {probe});
+      ++round->probes;
     }
-    while (ops.size() < probes + config_.ops_per_round && !h_.fs().frozen()) {
-      run_group(NextGroup());
+    while (round->ops.size() < round->probes + config_.ops_per_round && !h_.fs().frozen()) {
+      RunGroup(round, NextGroup());
       h_.Advance(static_cast<int64_t>(Uniform(0, 400)));
     }
-    ops_total_ += ops.size();
+    ops_total_ += round->ops.size();
+  }
+
+  // Checks every result given before the cut against the model; returns how many operations
+  // from the start must have survived (through the last acknowledged one), or nullopt on failure.
+  // Results given after the power went are not checked: the old instance's I/O failed or went
+  // nowhere (and a failed write may roll back what later operations were validated against).
+  std::optional<size_t> CheckResults(const Round& round) {
+    size_t acked = 0;
+    for (size_t i = 0; i < round.ops.size(); ++i) {
+      const Outcome& out = *round.outcomes[i];
+      if (!out.acked) continue;
+      std::string diff = Compare(round.want[i], out, round.ops[i]);
+      if (!diff.empty()) {
+        Fail("op #" + std::to_string(i) + " " + round.ops[i].describe() + ": " + diff);
+        return std::nullopt;
+      }
+      if (out.got.code == StatusCode::kOk && round.ops[i].kind != ModelOp::kSweep) acked = i + 1;
+    }
+    return acked;
+  }
+
+  // The first k >= lo whose state the recovered streams show; *early: TTL streams that expired
+  // sooner than the model says (their last access is persisted lazily).
+  std::optional<size_t> SurvivingPrefix(const Round& round,
+                                        const std::map<std::string, Observed>& observed, size_t lo,
+                                        std::vector<std::string>* early) {
+    for (size_t k = lo; k < round.states.size(); ++k) {
+      early->clear();
+      bool same = true;
+      for (auto& [path, o] : observed) {
+        bool expired_early = false;
+        if (!Differs(path, o, round.states[k], h_.now(), &expired_early).empty()) {
+          same = false;
+          break;
+        }
+        if (expired_early) early->push_back(path);
+      }
+      if (same) return k;
+    }
+    return std::nullopt;
+  }
+
+  std::string Mismatch(const Round& round, const std::map<std::string, Observed>& observed,
+                       size_t lo) {
+    std::ostringstream out;
+    out << "recovered state matches no prefix of the history at or after " << lo << " of "
+        << round.ops.size() << " operations";
+    for (size_t k : {lo, round.ops.size()}) {
+      out << "\n against the first " << k << ":";
+      for (auto& [path, o] : observed) {
+        bool unused;
+        std::string diff = Differs(path, o, round.states[k], h_.now(), &unused);
+        if (!diff.empty()) out << "\n  " << diff;
+      }
+      if (lo == round.ops.size()) break;
+    }
+    return out.str();
+  }
+
+  void RunRound(CutMode mode) {
+    Round round;
+    round.states.push_back(model_);
+    Execute(&round);
     log_.push_back("-- power cut (" + std::string(h_.fs().frozen() ? "inside I/O" : "between ops") +
                    ", mode " + std::to_string(static_cast<int>(mode)) + ")");
     Status reopened = h_.CutAndReopen(mode);
@@ -438,94 +513,39 @@ class Sequence {
       Fail("reopen after the cut failed: " + reopened.message());
       return;
     }
-
-    size_t acked = 0;  // every op before this index must have survived
-    for (size_t i = 0; i < ops.size(); ++i) {
-      // Results given after the power went are not checked: the old instance's I/O failed or
-      // went nowhere (a failed write may roll back what later operations were checked against).
-      if (!outcomes[i]->acked) continue;
-      std::string diff = Compare(want[i], *outcomes[i], ops[i]);
-      if (!diff.empty()) {
-        Fail("op #" + std::to_string(i) + " " + ops[i].describe() + ": " + diff);
-        return;
-      }
-      if (outcomes[i]->acked && outcomes[i]->got.code == StatusCode::kOk &&
-          ops[i].kind != ModelOp::kSweep) {
-        acked = i + 1;
-      }
-    }
-    size_t lo = (config_.sync || mode == CutMode::kKeepWritten) ? acked : 0;
-
+    std::optional<size_t> acked = CheckResults(round);
+    if (!acked) return;
+    // What must have survived: with sync=always everything acknowledged; with sync=none only a
+    // crash (the OS keeps what was written) promises that, a power cut promises just a prefix.
+    size_t lo = (config_.sync || mode == CutMode::kKeepWritten) ? *acked : 0;
     std::map<std::string, Observed> observed;
     for (const std::string& path : paths_) observed[path] = Observe(h_.manager(), path);
-    int64_t now = h_.now();
-    std::optional<size_t> match;
     std::vector<std::string> early;
-    for (size_t k = lo; k < states.size() && !match; ++k) {
-      std::vector<std::string> expired_early;
-      bool ok = true;
-      for (auto& [path, o] : observed) {
-        bool early_one = false;
-        if (!Differs(path, o, states[k], now, &early_one).empty()) {
-          ok = false;
-          break;
-        }
-        if (early_one) expired_early.push_back(path);
-      }
-      if (ok) {
-        match = k;
-        early = expired_early;
-      }
-    }
+    std::optional<size_t> match = SurvivingPrefix(round, observed, lo, &early);
+
     ++round_;
     ++totals_->rounds;
-    totals_->ops += ops.size();
-    totals_->probes += probes;
-    totals_->acked += acked;
-    for (size_t i = acked; i < ops.size(); ++i) {
-      if (outcomes[i]->got.code == StatusCode::kOk && ops[i].kind != ModelOp::kSweep) {
-        ++totals_->maybe;
-      }
-    }
+    totals_->ops += round.ops.size();
+    totals_->probes += round.probes;
+    totals_->acked += *acked;
     totals_->checked_streams += observed.size();
+    for (size_t i = *acked; i < round.ops.size(); ++i) totals_->maybe += round.wrote(i);
     if (!match) {
-      std::ostringstream out;
-      out << "recovered state matches no prefix of the history at or after " << lo << " of "
-          << ops.size() << " operations; against prefix " << lo << ":";
-      for (auto& [path, o] : observed) {
-        bool unused;
-        std::string diff = Differs(path, o, states[lo], now, &unused);
-        if (!diff.empty()) out << "\n  " << diff;
-      }
-      if (lo + 1 < states.size()) out << "\n against all " << ops.size() << ":";
-      for (auto& [path, o] : observed) {
-        if (lo + 1 >= states.size()) break;
-        bool unused;
-        std::string diff = Differs(path, o, states.back(), now, &unused);
-        if (!diff.empty()) out << "\n  " << diff;
-      }
-      Fail(out.str());
+      Fail(Mismatch(round, observed, lo));
       return;
     }
-    for (size_t i = *match; i < acked; ++i) {
-      if (outcomes[i]->got.code == StatusCode::kOk && ops[i].kind != ModelOp::kSweep) {
-        ++totals_->unsynced_lost;
-      }
-    }
-    for (size_t i = acked; i < *match; ++i) {
-      if (outcomes[i]->got.code == StatusCode::kOk && ops[i].kind != ModelOp::kSweep) {
-        ++totals_->maybe_survived;
-      }
-    }
+    for (size_t i = *match; i < *acked; ++i) totals_->unsynced_lost += round.wrote(i);
+    for (size_t i = *acked; i < *match; ++i) totals_->maybe_survived += round.wrote(i);
     log_.push_back("-- recovered: the first " + std::to_string(*match) + " of " +
-                   std::to_string(ops.size()) + " operations (" + std::to_string(acked) +
+                   std::to_string(round.ops.size()) + " operations (" + std::to_string(*acked) +
                    " acknowledged)");
+
     // Continue from what survived, as the reopened manager sees it.
-    model_ = states[*match];
+    model_ = round.states[*match];
     for (const std::string& path : early) model_.remove(path);
-    model_.expire_all(now);
+    model_.expire_all(h_.now());
     for (auto& [path, s] : model_.streams) {
-      if (observed[path].code == StatusCode::kOk) s.last_access_ms = now;  // Observe() read it
+      if (observed[path].code == StatusCode::kOk) s.last_access_ms = h_.now();  // Observe() read
     }
   }
 
