@@ -359,10 +359,10 @@ TEST_P(WriteErrorTest, PowerCutDuringTheFaultLosesNothingAcknowledged) {
   ExpectModel("after a power cut during the fault, and more writes");
 }
 
-// Seeds per scenario and error: STREAMKEEPER_FAULT_ERROR_SEEDS, 2 by default (CI).
+// Seeds per scenario and error: STREAMKEEPER_FAULT_ERROR_SEEDS, 1 by default (CI).
 int ErrorSeeds() {
   const char* value = std::getenv("STREAMKEEPER_FAULT_ERROR_SEEDS");
-  return value && *value ? std::max(1, std::atoi(value)) : 2;
+  return value && *value ? std::max(1, std::atoi(value)) : 1;
 }
 
 std::string Name(const ::testing::TestParamInfo<WriteErrorTest::ParamType>& info) {
