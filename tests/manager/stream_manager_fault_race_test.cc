@@ -1,4 +1,6 @@
-// Review tests for f1d2537 (rollback after storage faults).
+// StreamManager faults in the narrow places: a failed delete plus a failed re-create of one
+// path, erases failed by the free-space gate while a sync runs, producer state reset after a
+// failed delete, stops while degraded, deletes under --sync none (found in review).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -65,7 +67,7 @@ class GateStorage final : public Storage {
 };
 
 template <typename Backend>
-class ReviewFaultTest : public ::testing::Test {
+class StreamManagerFaultRaceTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
   void TearDown() override {
@@ -108,11 +110,11 @@ class ReviewFaultTest : public ::testing::Test {
   std::unique_ptr<StreamManager> manager_;
 };
 
-TYPED_TEST_SUITE(ReviewFaultTest, ManagerBackends, BackendNames);
+TYPED_TEST_SUITE(StreamManagerFaultRaceTest, ManagerBackends, BackendNames);
 
 // A delete of /s and a re-create of /s queued behind it both fail: /s must be exactly as
 // before (present, with its data), in the running manager and after a restart alike.
-TYPED_TEST(ReviewFaultTest, AFailedDeleteAndAFailedRecreateOfTheSamePathLeaveTheStream) {
+TYPED_TEST(StreamManagerFaultRaceTest, AFailedDeleteAndAFailedRecreateOfTheSamePathLeaveTheStream) {
   CreateResult created;
   ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
   ASSERT_TRUE(this->manager_->create("/x", {}, &created).ok());
@@ -150,7 +152,7 @@ TYPED_TEST(ReviewFaultTest, AFailedDeleteAndAFailedRecreateOfTheSamePathLeaveThe
 
 // A delete whose write reached the store but failed (FaultyStorage's writes_reach_store) is put
 // back and reset by the recovery; later ordinary writes must not delete its records.
-TYPED_TEST(ReviewFaultTest, AFailedDeleteThatReachedTheStoreKeepsItsRecordsAfterLaterWrites) {
+TYPED_TEST(StreamManagerFaultRaceTest, AFailedDeleteThatReachedTheStoreKeepsItsRecordsAfterLaterWrites) {
   CreateResult created;
   ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
   ASSERT_TRUE(this->manager_->create("/x", {}, &created).ok());
@@ -189,7 +191,7 @@ StreamChange EraseChange(const StreamMeta& meta) {
 
 // A clean stop after the fault cleared (but before the recovery interval passed) repairs the
 // store: the append answered with an error is not there after the restart.
-TYPED_TEST(ReviewFaultTest, AnAppendWhoseSyncFailedIsNotThereAfterACleanStop) {
+TYPED_TEST(StreamManagerFaultRaceTest, AnAppendWhoseSyncFailedIsNotThereAfterACleanStop) {
   if (!TypeParam::kPersistent) return;
   CreateResult created;
   ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
@@ -210,7 +212,7 @@ TYPED_TEST(ReviewFaultTest, AnAppendWhoseSyncFailedIsNotThereAfterACleanStop) {
 // Stopped while the storage still fails, nothing can be repaired: the refused append may come
 // back after the restart, but only whole, and offsets go on after it (the weaker promise, in
 // manager_recovery.cc).
-TYPED_TEST(ReviewFaultTest, AnAppendWhoseSyncFailedIsWholeOrAbsentAfterAStopWhileStillFailing) {
+TYPED_TEST(StreamManagerFaultRaceTest, AnAppendWhoseSyncFailedIsWholeOrAbsentAfterAStopWhileStillFailing) {
   if (!TypeParam::kPersistent) return;
   CreateResult created;
   ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
@@ -232,7 +234,7 @@ TYPED_TEST(ReviewFaultTest, AnAppendWhoseSyncFailedIsWholeOrAbsentAfterAStopWhil
 
 // A delete with --sync none (the committer never syncs): the purge after it still drops the
 // deleted generation's records.
-TEST(ReviewRocksDb, ADeleteWithoutSyncsStillPurgesItsRecords) {
+TEST(StreamManagerFaultRaceRocksDb, ADeleteWithoutSyncsStillPurgesItsRecords) {
   streamkeeper::testing::RocksDbBackend backend;
   std::unique_ptr<Storage> storage = backend.Open();
   Storage* raw = storage.get();
@@ -260,7 +262,7 @@ TEST(ReviewRocksDb, ADeleteWithoutSyncsStillPurgesItsRecords) {
 
 // A failed delete (its write reached the store) of a stream with producer state, then a restart:
 // the producer's acknowledged seq must still be known (a retry is a duplicate, not new data).
-TYPED_TEST(ReviewFaultTest, AFailedDeleteKeepsProducerStateAcrossARestart) {
+TYPED_TEST(StreamManagerFaultRaceTest, AFailedDeleteKeepsProducerStateAcrossARestart) {
   if (!TypeParam::kPersistent) return;
   CreateResult created;
   ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
@@ -279,7 +281,7 @@ TYPED_TEST(ReviewFaultTest, AFailedDeleteKeepsProducerStateAcrossARestart) {
   EXPECT_EQ(read.data, "abc");
 }
 
-TEST(ReviewRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsProducers) {
+TEST(StreamManagerFaultRaceRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsProducers) {
   streamkeeper::testing::RocksDbBackend backend;
   std::unique_ptr<Storage> storage = backend.Open();
   LoadedState loaded;
@@ -321,7 +323,7 @@ TEST(ReviewRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsProducers) {
 // the free-space gate then refuses the next group (no RocksDB error at all), so the erase's
 // sync never runs and it fails; recovery resets the stream; later syncs and writes must not
 // range-delete the restored stream's records.
-TYPED_TEST(ReviewFaultTest, AnEraseFailedByTheSpaceGateKeepsItsRecordsAfterLaterWrites) {
+TYPED_TEST(StreamManagerFaultRaceTest, AnEraseFailedByTheSpaceGateKeepsItsRecordsAfterLaterWrites) {
   this->min_free_ = 1000;
   this->Reopen();
   CreateResult created;
