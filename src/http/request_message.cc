@@ -13,7 +13,9 @@ HttpRequest ToHttpRequest(BeastRequest& message) {
   request.method = message.method_string();
   request.target = message.target();
   request.headers.reserve(16);
-  for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
+  for (const auto& field : message) {
+    request.headers.emplace_back(field.name_string(), field.value());
+  }
   request.body = std::move(message.body());
   return request;
 }

@@ -93,8 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   {
     // Any time from year 0 to 9999 formats and parses back.
-    int64_t ms = kMinRfc3339Ms +
-                 static_cast<int64_t>(number % static_cast<uint64_t>(kMaxRfc3339Ms - kMinRfc3339Ms + 1));
+    constexpr uint64_t kSpan = static_cast<uint64_t>(kMaxRfc3339Ms - kMinRfc3339Ms) + 1;
+    int64_t ms = kMinRfc3339Ms + static_cast<int64_t>(number % kSpan);
     if (ParseRfc3339(FormatRfc3339(ms)) != ms) Fail("RFC 3339 round trip", FormatRfc3339(ms));
   }
 

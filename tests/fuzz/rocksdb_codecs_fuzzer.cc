@@ -86,8 +86,8 @@ void RoundTrip(FuzzedDataProvider& in) {
       !(key < keys::DataGenerationEnd(path, generation))) {
     Fail("data key outside its generation's range");
   }
-  if (generation < keys::kMaxKeyNumber &&
-      !(keys::DataGenerationEnd(path, generation) <= keys::DataGenerationBegin(path, generation + 1))) {
+  if (generation < keys::kMaxKeyNumber && !(keys::DataGenerationEnd(path, generation) <=
+                                             keys::DataGenerationBegin(path, generation + 1))) {
     Fail("generation ranges overlap");
   }
 
@@ -137,7 +137,8 @@ void RoundTrip(FuzzedDataProvider& in) {
 
   ProducerState state{in.ConsumeIntegral<uint64_t>(), in.ConsumeIntegral<uint64_t>()};
   ProducerState state_decoded;
-  if (!DecodeProducerState(EncodeProducerState(state), &state_decoded) || !(state_decoded == state)) {
+  if (!DecodeProducerState(EncodeProducerState(state), &state_decoded) ||
+      !(state_decoded == state)) {
     Fail("ProducerState round trip");
   }
 }
