@@ -22,7 +22,7 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
   CXX=clang++ cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSTREAMKEEPER_FUZZ=ON >/dev/null
 fi
-ninja -C "$build" fuzz >/dev/null
+ninja -C "$build" fuzz
 
 run_one() {
   local target=$1 corpus=$build/fuzz-corpus/$1 artifacts=$build/fuzz-artifacts/$1/
