@@ -15,6 +15,7 @@
 #include "storage_memory/memory_storage.h"
 #include "storage_rocksdb/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
+#include "util/descriptor_limit.h"
 #include "util/log.h"
 
 namespace {
@@ -27,6 +28,8 @@ struct Config {
   std::string storage;
   bool sync = true;
   size_t max_read_bytes = 0;
+  uint64_t min_free_disk_mb = 256;
+  int rocksdb_max_open_files = -1;  // from the descriptor plan (util/descriptor_limit.h)
 };
 
 int ParseArgs(int argc, char** argv, Config* config) {
@@ -51,6 +54,9 @@ int ParseArgs(int argc, char** argv, Config* config) {
       ("max-read-bytes", "payload bytes per catch-up response; clients page with "
                          "Stream-Next-Offset",
        cxxopts::value<size_t>()->default_value(std::to_string(1 << 20)))
+      ("max-connections", "client connections served at once; one more gets 503 and is closed "
+                          "(0 = derived from the descriptor limit)",
+       cxxopts::value<size_t>()->default_value("0"))
       ("threads", "IO threads (0 = one per core)", cxxopts::value<size_t>()->default_value("0"))
       ("request-timeout-ms", "time allowed to receive one whole request",
        cxxopts::value<int64_t>()->default_value("30000"))
@@ -58,6 +64,9 @@ int ParseArgs(int argc, char** argv, Config* config) {
        cxxopts::value<int64_t>()->default_value("120000"))
       ("sse-reconnect-ms", "SSE responses end after this long so caches can collapse readers",
        cxxopts::value<int64_t>()->default_value("60000"))
+      ("min-free-disk-mb", "free-space reserve of the data directory's disk: below it creates "
+                           "and appends get 507 (reads go on); 0 = none (rocksdb storage)",
+       cxxopts::value<uint64_t>()->default_value("256"))
       ("h,help", "print this help");
   cxxopts::ParseResult result;
   try {
@@ -93,7 +102,9 @@ int ParseArgs(int argc, char** argv, Config* config) {
     config->server.max_body_bytes = result["max-body-bytes"].as<size_t>();
     config->server.max_header_bytes = result["max-header-bytes"].as<size_t>();
     config->server.threads = result["threads"].as<size_t>();
+    config->server.max_connections = result["max-connections"].as<size_t>();
     config->max_read_bytes = result["max-read-bytes"].as<size_t>();
+    config->min_free_disk_mb = result["min-free-disk-mb"].as<uint64_t>();
     if (config->max_read_bytes == 0) throw std::runtime_error("--max-read-bytes must be positive");
   } catch (const std::exception& e) {
     std::cerr << "streamkeeper: " << e.what() << std::endl;
@@ -110,6 +121,7 @@ Status OpenStorage(const Config& config, std::unique_ptr<Storage>* storage) {
   RocksDbOptions options;
   options.path = config.data_dir;
   options.log = log::Sink();
+  options.max_open_files = config.rocksdb_max_open_files;
   return RocksDbStorage::Open(options, storage);
 }
 
@@ -127,6 +139,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  DescriptorLimit descriptors = RaiseDescriptorLimit();
+  DescriptorPlan plan = PlanDescriptors(descriptors.soft, config.server.threads,
+                                        config.server.max_refusing_connections,
+                                        config.storage == "rocksdb");
+  config.rocksdb_max_open_files = plan.storage_max_open_files;
+  if (config.server.max_connections == 0) config.server.max_connections = plan.max_connections;
+  log::Info(DescribeDescriptors(descriptors, plan, config.server.max_connections));
+
   std::unique_ptr<Storage> storage;
   Status status = OpenStorage(config, &storage);
   if (!status.ok()) {
@@ -135,6 +155,8 @@ int main(int argc, char** argv) {
   }
   ManagerOptions manager_options;
   manager_options.sync = config.sync;
+  manager_options.min_free_disk_bytes = config.min_free_disk_mb << 20;
+  manager_options.log = log::Sink();
   auto manager = StreamManager::Open(std::move(storage), manager_options, &status);
   if (!manager) {
     std::cerr << "streamkeeper: cannot load streams: " << status.message() << std::endl;

@@ -48,15 +48,37 @@ Status MemoryStorage::load(LoadedState* out) {
 
 Status MemoryStorage::write(const WriteBatch& batch) {
   std::unique_lock lock(mu_);
+  // Earlier erases are durable by now (this backend has no failing sync), unless this batch
+  // is the kReset that undoes one: apply it first, then drop what is still erased.
+  std::vector<GenerationKey> erased_before;
+  erased_before.swap(erased_);
   for (const StreamChange& change : batch.changes) {
-    if (change.kind == StreamChange::Kind::kErase) {
-      ApplyErase(change);
-    } else {
-      ApplyPut(change);
+    switch (change.kind) {
+      case StreamChange::Kind::kPut: ApplyPut(change); break;
+      case StreamChange::Kind::kErase: ApplyErase(change); break;
+      case StreamChange::Kind::kReset: ApplyReset(change); break;
     }
   }
+  erased_before.swap(erased_);
+  DropErasedRecords();
+  erased_ = std::move(erased_before);
   generation_counter_ = batch.generation_counter;
   return Status::Ok();
+}
+
+Status MemoryStorage::sync() {
+  std::unique_lock lock(mu_);
+  DropErasedRecords();
+  return Status::Ok();
+}
+
+void MemoryStorage::DropErasedRecords() {
+  for (const GenerationKey& key : erased_) {
+    auto meta = metas_.find(key.first);
+    if (meta != metas_.end() && meta->second.generation == key.second) continue;  // reset
+    records_.erase(key);
+  }
+  erased_.clear();
 }
 
 void MemoryStorage::ApplyPut(const StreamChange& change) {
@@ -77,7 +99,23 @@ void MemoryStorage::ApplyErase(const StreamChange& change) {
   GenerationKey key{change.meta.path, change.meta.generation};
   metas_.erase(change.meta.path);
   producers_.erase(key);
-  records_.erase(key);
+  erased_.push_back(std::move(key));
+}
+
+void MemoryStorage::ApplyReset(const StreamChange& change) {
+  const StreamMeta& meta = change.meta;
+  GenerationKey key{meta.path, meta.generation};
+  metas_[meta.path] = meta;
+  if (change.producers.empty()) {
+    producers_.erase(key);
+  } else {
+    producers_[key] = change.producers;
+  }
+  auto found = records_.find(key);
+  if (found == records_.end()) return;
+  std::vector<Record>& records = found->second;
+  records.erase(std::lower_bound(records.begin(), records.end(), meta.tail, PositionLess),
+                records.end());
 }
 
 Status MemoryStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,

@@ -19,7 +19,8 @@ void LiveGenerations::BeforeWrite(const WriteBatch& batch) {
   for (const StreamChange& change : batch.changes) {
     // A records-only change (a plain append) never introduces a generation: the put that
     // created it wrote the meta. Skipping them keeps this lock and map off the append path.
-    if (change.kind == StreamChange::Kind::kPut && change.write_meta) {
+    if ((change.kind == StreamChange::Kind::kPut && change.write_meta) ||
+        change.kind == StreamChange::Kind::kReset) {
       generation_[change.meta.path] = change.meta.generation;
     }
   }
@@ -36,7 +37,7 @@ LiveGenerations::Erased LiveGenerations::ErasedBy(const WriteBatch& batch) {
   std::unordered_set<std::string_view> put_later;
   for (auto it = batch.changes.rbegin(); it != batch.changes.rend(); ++it) {
     const StreamMeta& meta = it->meta;
-    if (it->kind == StreamChange::Kind::kPut) {
+    if (it->kind != StreamChange::Kind::kErase) {
       put_later.insert(meta.path);
       continue;
     }

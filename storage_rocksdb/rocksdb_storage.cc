@@ -3,20 +3,24 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
-
-#include <mutex>
-
-#include "storage_rocksdb/data_key_prefix.h"
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
 #include <system_error>
 #include <utility>
 
+#include "storage_rocksdb/damage_report.h"
+#include "storage_rocksdb/data_key_prefix.h"
 #include "storage_rocksdb/generation_compaction_filter.h"
 #include "storage_rocksdb/info_logger.h"
 #include "storage_rocksdb/key_codec.h"
@@ -39,10 +43,36 @@ constexpr size_t kSmallWriteBuffer = 8 << 20;
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 rocksdb::Slice ToSlice(std::string_view view) { return {view.data(), view.size()}; }
 
+// A full disk is kNoSpace (507 over HTTP, retried once space returns); anything else kIoError.
 Status FromRocks(const rocksdb::Status& status, std::string_view what) {
   if (status.ok()) return Status::Ok();
-  return Status::IoError(std::string(what) + ": " + status.ToString());
+  std::string message = std::string(what) + ": " + status.ToString();
+  if (status.IsNoSpace()) return Status::NoSpace(std::move(message));
+  return Status::IoError(std::move(message));
 }
+
+// Keeps RocksDB from recovering from a background error on its own. Its automatic recovery
+// from a full disk waits for free space as large as every memtable together (32 MiB and more
+// here) and would race our own: the StreamManager undoes the failed batches and resumes
+// through Storage::resume() once its own free-space reserve is back (manager/storage_health.h).
+class ManualRecoveryListener final : public rocksdb::EventListener {
+ public:
+  explicit ManualRecoveryListener(const LogSink& log) : log_(log) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    if (log_) {
+      log_(LogLevel::kError, "rocksdb: background error (reason " +
+                                 std::to_string(static_cast<int>(reason)) +
+                                 "), writes stop until resumed: " + error->ToString());
+    }
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+
+ private:
+  LogSink log_;
+};
 
 // The first key of a generation's DeleteRange: "<path>\0<generation>_", just below its first
 // data key. It must lie outside the data family's insert-hint domain (data_key_prefix.h): RocksDB
@@ -54,10 +84,14 @@ std::string DataRangeDeletionBegin(std::string_view path, uint64_t generation) {
   return begin;
 }
 
+// RocksDB's two lock failures: "While lock file: <dir>/LOCK: ..." (another process) and "lock
+// hold by current process ..." (this one). Matching a bare "lock" took "block checksum
+// mismatch" in a damaged SST for a locked directory.
 bool LooksLikeLockFailure(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
   std::string text = status.ToString();
   std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text.find("lock") != std::string::npos;
+  return text.find("lock file") != std::string::npos || text.find("lock hold") != std::string::npos;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(std::shared_ptr<rocksdb::Cache> cache, bool bloom,
@@ -88,20 +122,30 @@ struct RocksDbStorage::Impl {
         data_filter(&live, GenerationCompactionFilter::KeyKind::kData),
         producer_filter(&live, GenerationCompactionFilter::KeyKind::kProducer) {}
 
-  ~Impl() {
-    if (!db) return;
-    db->SyncWAL();  // best effort: a clean shutdown makes sync=false writes power-safe
-    for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
-    db->Close();
-  }
+  ~Impl() { CloseDb(); }
 
+  // Opens read-write; on a full disk (RocksDB's own recovery at open needs space), read-only.
   Status OpenDb();
-  Status CheckFormatVersion();
+  Status OpenDbAs(bool open_read_only);
+  void CloseDb();
+  Status CheckFormatVersion(bool read_only_open);
   bool FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family);
   Status LoadMetas(LoadedState* out, std::map<std::string, size_t>* index);
   Status LoadProducers(const std::map<std::string, size_t>& index, LoadedState* out);
   Status LoadLastRecords(LoadedState* out);
   Status ValidateBatch(const WriteBatch& batch) const;
+  // Adds a kReset change to `wb` (reads the stored producers and records it must drop).
+  Status AddReset(const StreamChange& change, rocksdb::WriteBatch* wb);
+  // `erased`: for the compaction filter (LiveGenerations::ErasedBy); `to_delete`: every
+  // erased generation, whose records the next write range-deletes.
+  void EraseIsDurable(LiveGenerations::Erased erased, LiveGenerations::Erased to_delete) {
+    if (!erased.empty()) live.Forget(erased);
+    if (to_delete.empty()) return;
+    std::lock_guard lock(pending_mu);
+    for (auto& item : to_delete) range_deletions_due.push_back(std::move(item));
+  }
+  Status Reopen();
+  Status ReadFailed(const rocksdb::Status& status, const std::string& what) const;
 
   RocksDbOptions options;
   // Declared before `db`: the filters must outlive the database that calls them.
@@ -109,8 +153,28 @@ struct RocksDbStorage::Impl {
   // Generations erased by unsynced writes, forgotten by the filter after the next sync().
   std::mutex pending_mu;
   LiveGenerations::Erased pending_erases;
+  LiveGenerations::Erased pending_range_deletions;
   GenerationCompactionFilter data_filter;
   GenerationCompactionFilter producer_filter;
+  // Erased generations whose erase is durable: their records are range-deleted by the next
+  // write (until then a kReset of a failed erase could still need them). Guarded by pending_mu.
+  LiveGenerations::Erased range_deletions_due;
+  // Readers hold it shared; resume() holds it exclusively while it reopens a read-only
+  // database read-write. write() and sync() never run concurrently with resume().
+  std::shared_mutex db_mu;
+  bool read_only = false;  // opened read-only on a full disk; write() answers kNoSpace
+  std::string read_only_reason;
+  // A read-only open takes no lock of RocksDB's own; this one (the same LOCK file) keeps a
+  // running server out while ds-admin verifies. Declared before `db`: released after it closes.
+  struct DirectoryLock {
+    rocksdb::Env* env = nullptr;
+    rocksdb::FileLock* lock = nullptr;
+    void release() {
+      if (lock) env->UnlockFile(lock);
+      lock = nullptr;
+    }
+    ~DirectoryLock() { release(); }
+  } read_only_lock;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db closes
   rocksdb::ColumnFamilyHandle* default_family = nullptr;
@@ -119,8 +183,40 @@ struct RocksDbStorage::Impl {
   rocksdb::ColumnFamilyHandle* data = nullptr;
 };
 
+void RocksDbStorage::Impl::CloseDb() {
+  if (!db) return;
+  if (!read_only) db->SyncWAL();  // best effort: a clean shutdown makes sync=false writes power-safe
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  handles.clear();
+  db->Close();
+  db.reset();
+  read_only_lock.release();
+}
+
 Status RocksDbStorage::Impl::OpenDb() {
+  if (options.read_only) {
+    read_only = true;
+    read_only_reason = "opened read-only";
+    return OpenDbAs(true);
+  }
+  Status status = OpenDbAs(false);
+  if (status.code() != StatusCode::kNoSpace) return status;
+  // Reads need no space: serve them, and take writes again once resume() can reopen.
+  Status read_only_status = OpenDbAs(true);
+  if (!read_only_status.ok()) return status;
+  read_only = true;
+  read_only_reason = status.message();
+  if (options.log) {
+    options.log(LogLevel::kError, "rocksdb: opened " + options.path +
+                                      " read-only, writes are refused until space is freed: " +
+                                      status.message());
+  }
+  return Status::Ok();
+}
+
+Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   const std::string& path = options.path;
+  handles.clear();
   if (path.empty()) return Status::IoError("rocksdb storage: no data directory given");
   if (options.create_if_missing) {
     std::error_code ec;
@@ -143,8 +239,21 @@ Status RocksDbStorage::Impl::OpenDb() {
   db_options.wal_bytes_per_sync = 1 << 20;
   db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs
   db_options.keep_log_file_num = 4;
+  db_options.max_open_files = options.max_open_files;
   if (options.env) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLogger>(options.log);
+  db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>(options.log));
+  // Damaged files (storage_rocksdb/README.md, "Damaged data directories"). paranoid_checks:
+  // a corruption found at open or by a flush or compaction is an error, never skipped.
+  // Point-in-time WAL recovery: replay stops at the first bad record, so a torn tail (a write
+  // cut by a crash, never acknowledged under --sync always) is dropped and logged - RocksDB's
+  // warning "<wal>: dropping N bytes; Corruption: ..." - and nothing after a hole is replayed
+  // over it. SSTs are not checksummed whole at open (that is O(data)): the open reads each
+  // table's footer, index and properties, and every read verifies the checksum of the blocks
+  // it touches (ReadOptions::verify_checksums), so a damaged data block fails the read that
+  // meets it.
+  db_options.paranoid_checks = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, false, kSmallWriteBuffer, nullptr)},
@@ -163,14 +272,35 @@ Status RocksDbStorage::Impl::OpenDb() {
   families.back().options.compression = rocksdb::kLZ4Compression;
   families.back().options.memtable_insert_with_hint_prefix_extractor.reset(
       DataKeyPrefix(), [](const rocksdb::SliceTransform*) {});  // static: never deleted
+  std::string damage = CheckCurrentPresent(path);
+  if (damage.empty()) damage = CheckManifestTail(path);
+  if (!damage.empty()) return Status::IoError("data directory " + path + " is damaged: " + damage);
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  rocksdb::Status status;
+  if (open_read_only) {
+    read_only_lock.env = db_options.env;
+    status = db_options.env->LockFile(path + "/LOCK", &read_only_lock.lock);
+    if (status.ok()) {
+      status = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw);
+      if (!status.ok()) read_only_lock.release();
+    }
+  } else {
+    status = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  }
   if (!status.ok()) {
+    if (status.IsNoSpace()) {
+      return Status::NoSpace("cannot open RocksDB database in " + path + ": " + status.ToString());
+    }
     if (LooksLikeLockFailure(status)) {
       return Status::IoError("data directory " + path +
                              " is locked: another process (another streamkeeper?) or this one "
                              "already has it open: " +
                              status.ToString());
+    }
+    damage = DescribeDamage(path, status);
+    if (!damage.empty()) {
+      return Status::IoError("data directory " + path + " is damaged: " + damage + " (" +
+                             status.ToString() + ")");
     }
     return Status::IoError("cannot open RocksDB database in " + path + ": " + status.ToString());
   }
@@ -179,7 +309,7 @@ Status RocksDbStorage::Impl::OpenDb() {
   meta = handles[1];
   producers = handles[2];
   data = handles[3];
-  return CheckFormatVersion();
+  return CheckFormatVersion(open_read_only);
 }
 
 bool RocksDbStorage::Impl::FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family) {
@@ -188,7 +318,7 @@ bool RocksDbStorage::Impl::FamilyIsEmpty(rocksdb::ColumnFamilyHandle* family) {
   return !it->Valid();
 }
 
-Status RocksDbStorage::Impl::CheckFormatVersion() {
+Status RocksDbStorage::Impl::CheckFormatVersion(bool read_only_open) {
   const std::string& path = options.path;
   std::string version;
   rocksdb::Status status =
@@ -203,6 +333,7 @@ Status RocksDbStorage::Impl::CheckFormatVersion() {
     return Status::IoError("data directory " + path +
                            " holds data but no format version: not a streamkeeper database");
   }
+  if (read_only_open) return Status::Ok();  // an empty database: written once writable
   rocksdb::WriteOptions sync;
   sync.sync = true;
   status = db->Put(sync, default_family, ToSlice(keys::kFormatVersionKey),
@@ -244,7 +375,7 @@ Status RocksDbStorage::Impl::LoadMetas(LoadedState* out, std::map<std::string, s
     (*index)[stream.meta.path] = out->streams.size();
     out->streams.push_back(std::move(stream));
   }
-  return FromRocks(it->status(), "loading stream metadata from " + options.path);
+  return ReadFailed(it->status(), "loading stream metadata from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& index,
@@ -264,7 +395,7 @@ Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& 
     }
     stream.producers[std::string(parts->producer_id)] = state;
   }
-  return FromRocks(it->status(), "loading producer state from " + options.path);
+  return ReadFailed(it->status(), "loading producer state from " + options.path);
 }
 
 Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
@@ -278,7 +409,9 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
     read_options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
     it->SeekToLast();
-    if (!it->status().ok()) return FromRocks(it->status(), "loading records from " + options.path);
+    if (!it->status().ok()) {
+      return ReadFailed(it->status(), "loading records from " + options.path);
+    }
     if (!it->Valid()) continue;
     auto parts = keys::ParseDataKey(View(it->key()));
     if (!parts) return Status::IoError("corrupt data key in " + options.path);
@@ -288,6 +421,7 @@ Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
 }
 
 Status RocksDbStorage::load(LoadedState* out) {
+  std::shared_lock db_lock(impl_->db_mu);
   LoadedState state;
   std::map<std::string, size_t> index;
   Status status = impl_->LoadMetas(&state, &index);
@@ -315,19 +449,75 @@ Status RocksDbStorage::Impl::ValidateBatch(const WriteBatch& batch) const {
   return Status::Ok();
 }
 
+Status RocksDbStorage::Impl::AddReset(const StreamChange& change, rocksdb::WriteBatch* wb) {
+  const StreamMeta& meta = change.meta;
+  wb->Put(this->meta, meta.path, EncodeStreamMeta(meta));
+  // Producers: point deletes of the stored ones the reset drops, then puts. (A DeleteRange
+  // followed by puts could be undone by an in-place memtable update of this family, which keeps
+  // the older sequence number.)
+  std::string lower = keys::ProducerGenerationBegin(meta.path, meta.generation);
+  std::string upper = keys::ProducerGenerationEnd(meta.path, meta.generation);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, producers));
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    auto parts = keys::ParseProducerKey(View(it->key()));
+    if (parts && !change.producers.contains(std::string(parts->producer_id))) {
+      wb->Delete(producers, it->key());
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading producers of " + meta.path);
+  for (const auto& [id, state] : change.producers) {
+    wb->Put(producers, keys::ProducerKey(meta.path, meta.generation, id),
+            EncodeProducerState(state));
+  }
+  // Records at or above the tail, one point delete each: a DeleteRange starting inside the
+  // stream's keys would share the data family's insert-hint domain (see
+  // DataRangeDeletionBegin). A reset follows a failed batch, so there are few.
+  if (meta.tail > keys::kMaxKeyNumber) return Status::Ok();
+  std::string from = keys::DataKey(meta.path, meta.generation, meta.tail);
+  std::string end = keys::DataGenerationEnd(meta.path, meta.generation);
+  rocksdb::Slice from_slice(from), end_slice(end);
+  rocksdb::ReadOptions data_options;
+  data_options.iterate_lower_bound = &from_slice;
+  data_options.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> records(db->NewIterator(data_options, data));
+  for (records->Seek(from_slice); records->Valid(); records->Next()) {
+    wb->Delete(data, records->key());
+  }
+  return FromRocks(records->status(), "reading records of " + meta.path);
+}
+
 Status RocksDbStorage::write(const WriteBatch& batch) {
+  if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
   Status valid = impl_->ValidateBatch(batch);
   if (!valid.ok()) return valid;
 
   rocksdb::WriteBatch wb;
+  LiveGenerations::Erased range_deletions;
+  {
+    std::lock_guard lock(impl_->pending_mu);
+    range_deletions.swap(impl_->range_deletions_due);
+  }
+  for (const auto& [path, generation] : range_deletions) {
+    wb.DeleteRange(impl_->data, DataRangeDeletionBegin(path, generation),
+                   keys::DataGenerationEnd(path, generation));
+  }
   for (const StreamChange& change : batch.changes) {
     const StreamMeta& meta = change.meta;
     if (change.kind == StreamChange::Kind::kErase) {
+      // The records go once this erase is durable (range_deletions_due), so that a kReset
+      // written after a failed erase finds them still there.
       wb.Delete(impl_->meta, meta.path);
-      wb.DeleteRange(impl_->data, DataRangeDeletionBegin(meta.path, meta.generation),
-                     keys::DataGenerationEnd(meta.path, meta.generation));
       wb.DeleteRange(impl_->producers, keys::ProducerGenerationBegin(meta.path, meta.generation),
                      keys::ProducerGenerationEnd(meta.path, meta.generation));
+      continue;
+    }
+    if (change.kind == StreamChange::Kind::kReset) {
+      Status reset = impl_->AddReset(change, &wb);
+      if (!reset.ok()) return reset;
       continue;
     }
     if (change.write_meta) wb.Put(impl_->meta, meta.path, EncodeStreamMeta(meta));
@@ -346,33 +536,62 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   write_options.sync = batch.sync;
   impl_->live.BeforeWrite(batch);
   rocksdb::Status status = impl_->db->Write(write_options, &wb);
-  if (!status.ok()) return FromRocks(status, "writing to " + impl_->options.path);
+  if (!status.ok()) {
+    std::lock_guard lock(impl_->pending_mu);  // tried again with the next write
+    for (auto& item : range_deletions) impl_->range_deletions_due.push_back(std::move(item));
+    return FromRocks(status, "writing to " + impl_->options.path);
+  }
   // The compaction filter may drop an erased generation only once the erase is durable: were it
   // dropped earlier, a crash could bring the stream's meta back without its records.
   LiveGenerations::Erased erased = LiveGenerations::ErasedBy(batch);
+  LiveGenerations::Erased to_delete;
+  for (const StreamChange& change : batch.changes) {
+    if (change.kind == StreamChange::Kind::kErase) {
+      to_delete.emplace_back(change.meta.path, change.meta.generation);
+    }
+  }
   if (batch.sync) {
-    impl_->live.Forget(erased);
-  } else if (!erased.empty()) {
+    impl_->EraseIsDurable(std::move(erased), std::move(to_delete));
+  } else if (!to_delete.empty()) {
     std::lock_guard lock(impl_->pending_mu);
     for (auto& item : erased) impl_->pending_erases.push_back(std::move(item));
+    for (auto& item : to_delete) impl_->pending_range_deletions.push_back(std::move(item));
   }
   return Status::Ok();
 }
 
 Status RocksDbStorage::sync() {
   LiveGenerations::Erased erased;  // erases written before this sync started: it covers them
+  LiveGenerations::Erased to_delete;
   {
     std::lock_guard lock(impl_->pending_mu);
     erased.swap(impl_->pending_erases);
+    to_delete.swap(impl_->pending_range_deletions);
   }
+  if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
   rocksdb::Status status = impl_->db->SyncWAL();
   // On failure the erased generations simply stay live (their data is kept): always safe.
   if (!status.ok()) return FromRocks(status, "syncing the WAL of " + impl_->options.path);
-  impl_->live.Forget(erased);
+  impl_->EraseIsDurable(std::move(erased), std::move(to_delete));
   return Status::Ok();
 }
 
 // --- read --------------------------------------------------------------------------------------
+
+// A read that met a damaged block fails (the caller answers 5xx) and says so in the server log
+// too: the client's error alone would leave the operator unaware of the damage.
+Status RocksDbStorage::Impl::ReadFailed(const rocksdb::Status& status,
+                                        const std::string& what) const {
+  if (!status.IsCorruption()) return FromRocks(status, what);
+  std::string message =
+      what + ": data directory " + options.path + " is damaged: " + status.ToString();
+  if (options.log) {
+    options.log(LogLevel::kError, message);
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+  return Status::IoError(message);
+}
 
 Status RocksDbStorage::read_records(const std::string& path, uint64_t generation, uint64_t from,
                                     uint64_t end, size_t max_bytes, std::vector<Record>* out) {
@@ -387,6 +606,7 @@ Status RocksDbStorage::read_records(const std::string& path, uint64_t generation
   read_options.fill_cache = true;
   read_options.iterate_lower_bound = &lower_slice;
   read_options.iterate_upper_bound = &upper_slice;  // positions < end, this generation only
+  std::shared_lock db_lock(impl_->db_mu);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->data));
 
   // The record containing `from` is the last one starting at or before it; when there is none,
@@ -402,12 +622,45 @@ Status RocksDbStorage::read_records(const std::string& path, uint64_t generation
     total += it->value().size();
     if (total >= max_bytes) break;
   }
-  return FromRocks(it->status(), "reading stream '" + path + "'");
+  return impl_->ReadFailed(it->status(), "reading stream '" + path + "'");
 }
 
 // --- maintenance -------------------------------------------------------------------------------
 
+Status RocksDbStorage::Impl::Reopen() {
+  std::unique_lock db_lock(db_mu);
+  CloseDb();
+  read_only = false;
+  Status status = OpenDbAs(false);
+  if (status.ok()) {
+    if (options.log) options.log(LogLevel::kInfo, "rocksdb: reopened " + options.path + " read-write");
+    return status;
+  }
+  Status again = OpenDbAs(true);  // keep serving reads
+  if (!again.ok()) {
+    return Status::IoError("cannot reopen " + options.path + " even read-only: " + again.message());
+  }
+  read_only = true;
+  read_only_reason = status.message();
+  return status;
+}
+
+Status RocksDbStorage::resume() {
+  if (impl_->options.read_only) return Status::IoError("opened read-only: no writes");
+  if (impl_->read_only) return impl_->Reopen();
+  // DB::Resume() flushes the memtables (whatever of a failed batch reached them becomes
+  // durable: the manager's kReset changes undo it) and clears the background error.
+  return FromRocks(impl_->db->Resume(), "resuming writes to " + impl_->options.path);
+}
+
+std::optional<uint64_t> RocksDbStorage::free_disk_bytes() const {
+  struct statvfs fs;
+  if (::statvfs(impl_->options.path.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
 Status RocksDbStorage::Compact() {
+  std::shared_lock db_lock(impl_->db_mu);
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (rocksdb::ColumnFamilyHandle* family : {impl_->meta, impl_->producers, impl_->data}) {
@@ -415,6 +668,13 @@ Status RocksDbStorage::Compact() {
     if (!status.ok()) return FromRocks(status, "compacting " + impl_->options.path);
   }
   return Status::Ok();
+}
+
+Status RocksDbStorage::VerifyChecksums() {
+  rocksdb::Status status = impl_->db->VerifyChecksum(rocksdb::ReadOptions());
+  if (status.ok()) return Status::Ok();
+  return Status::IoError("data directory " + impl_->options.path +
+                         " is damaged: " + status.ToString());
 }
 
 }  // namespace streamkeeper

@@ -29,20 +29,31 @@ struct RocksDbOptions {
   size_t block_cache_bytes = 256 << 20;  // one LRU cache shared by every column family
   size_t write_buffer_bytes = 32 << 20;  // memtable size of the data column family
   int max_background_jobs = 2;           // flush + compaction threads
+  // Files RocksDB keeps open: its table cache of SSTs plus about 10 of its own. -1 keeps every
+  // SST open, a descriptor count that grows with the data without bound; the server sizes this
+  // from its descriptor limit (src/util/descriptor_limit.h).
+  int max_open_files = 1024;
   // The environment RocksDB does its file I/O through; nullptr: the default (the OS). Not
   // owned; must outlive the storage. Tests pass a fault-injecting one.
   rocksdb::Env* env = nullptr;
   // RocksDB's own log lines (storage_rocksdb/info_logger.h); no LOG file is written in the data
   // directory. nullptr: its warnings and errors go to stderr.
   LogSink log;
+  // Open without writing anything (DB::OpenForReadOnly): the WAL is replayed into memory, not
+  // flushed, so a damaged tail stays on disk to be reported. write() and sync() fail. For
+  // `ds-admin verify`.
+  bool read_only = false;
 };
 
 class RocksDbStorage final : public Storage {
  public:
   // Opens (or creates) the database at options.path. On success stores a RocksDbStorage in
-  // *out and returns OK. On failure stores nullptr and returns kIoError with a message naming
+  // *out and returns OK. On a full disk, where RocksDB cannot finish its recovery at open, the
+  // database is opened read-only: reads work, write() and sync() answer kNoSpace, and resume()
+  // reopens it read-write once there is space. On failure stores nullptr and returns kIoError with a message naming
   // the directory and the cause: it cannot be created or opened, it is locked by another
-  // process (or already open in this one), or it holds an unknown format version or is not a
+  // process (or already open in this one), it is damaged ("... is damaged: <file> is
+  // corrupt/missing ...", damage_report.h), or it holds an unknown format version or is not a
   // Streamkeeper database.
   static Status Open(const RocksDbOptions& options, std::unique_ptr<Storage>* out);
 
@@ -56,7 +67,8 @@ class RocksDbStorage final : public Storage {
   // kIoError if a stored value is corrupt or RocksDB fails. Also enables the compaction filter.
   Status load(LoadedState* out) override;
   // One RocksDB WriteBatch; WriteOptions::sync = batch.sync. kBadRequest (nothing written) if a
-  // generation or position exceeds 16 decimal digits; kIoError if RocksDB fails.
+  // generation or position exceeds 16 decimal digits; kNoSpace on a full disk; kIoError if
+  // RocksDB fails otherwise. After a failure RocksDB refuses writes until resume().
   Status write(const WriteBatch& batch) override;
   // DB::SyncWAL(): fsyncs the WAL up to every write that has returned; runs concurrently with
   // write() (the WAL buffer is flushed to the OS at the end of every write).
@@ -64,12 +76,22 @@ class RocksDbStorage final : public Storage {
   // kIoError if RocksDB fails (records appended before the failure stay in *out).
   Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
                       size_t max_bytes, std::vector<Record>* out) override;
+  // Clears RocksDB's background error (DB::Resume()); a database opened read-only because the
+  // disk was full is reopened read-write. kNoSpace while the disk is still full.
+  Status resume() override;
+  // statvfs() of the data directory: bytes available to this (unprivileged) process.
+  std::optional<uint64_t> free_disk_bytes() const override;
   const char* name() const override { return "rocksdb"; }
 
   // Flushes memtables and compacts every column family fully, running the compaction filter
   // over all data (dead generations are dropped once load() has run). For tools and tests;
   // blocks until done.
   Status Compact();
+
+  // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),
+  // for `ds-admin verify`; the server checks only the blocks it reads. kIoError naming the
+  // damaged file if one does not match.
+  Status VerifyChecksums();
 
  private:
   struct Impl;

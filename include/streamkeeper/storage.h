@@ -31,7 +31,14 @@ struct Record {
 struct StreamChange {
   enum class Kind {
     kPut,    // upsert `meta`, upsert `producers`, add `records`
-    kErase,  // remove meta, producers and every record of (meta.path, meta.generation)
+    // Remove the meta and producers of (meta.path, meta.generation) and, once the erase is
+    // durable, every record of it. Until then the records stay, so that a kReset written after
+    // a failed erase brings the stream back whole.
+    kErase,
+    // Make (meta.path, meta.generation) exactly `meta` (tail included) and `producers` (every
+    // other producer entry is removed), and remove its records at or above meta.tail. Undoes a
+    // batch that failed after it may have reached the store (StreamManager rollback).
+    kReset,
   };
   Kind kind = Kind::kPut;
   StreamMeta meta;
@@ -69,8 +76,10 @@ class Storage {
   virtual Status load(LoadedState* out) = 0;
 
   // Applies the whole batch atomically. With batch.sync, returns only once the batch survives a
-  // power loss; without, once it survives a process crash. A non-OK result means nothing of the
-  // batch may be assumed durable; the caller stops acknowledging writes.
+  // power loss; without, once it survives a process crash. A non-OK result (kNoSpace when the
+  // disk is full, kIoError otherwise) means nothing of the batch may be assumed durable, though
+  // some or all of it may still reach the store: the caller acknowledges nothing of it and
+  // undoes it with kReset/kErase changes once resume() succeeds.
   virtual Status write(const WriteBatch& batch) = 0;
 
   // Appends to *out, in position order, the records of (path, generation) that overlap
@@ -81,8 +90,19 @@ class Storage {
                               uint64_t end, size_t max_bytes, std::vector<Record>* out) = 0;
 
   // Makes every write() that returned before this call durable (survives a power loss). May run
-  // concurrently with write() on another thread; the GroupCommitter overlaps the two.
+  // concurrently with write() on another thread; the GroupCommitter overlaps the two. On failure
+  // (kNoSpace or kIoError) those writes are in the state a failed write() leaves.
   virtual Status sync() = 0;
+
+  // Called after write() or sync() failed, by the committer's thread, never concurrently with
+  // write() or sync(): makes the storage writable again once the cause has gone (RocksDB:
+  // DB::Resume(), or reopening read-write a database opened read-only on a full disk). Returns
+  // OK when writes may be tried again, else why not (kNoSpace when the disk is still full).
+  virtual Status resume() { return Status::Ok(); }
+
+  // Bytes free for new data on the volume that holds the store; nullopt when that means
+  // nothing (memory). Cheap enough to call before every group commit; any thread.
+  virtual std::optional<uint64_t> free_disk_bytes() const { return std::nullopt; }
 
   // A short human-readable name ("memory", "rocksdb") for logs and tools.
   virtual const char* name() const = 0;

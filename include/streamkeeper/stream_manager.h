@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "streamkeeper/clock.h"
+#include "streamkeeper/log_sink.h"
 #include "streamkeeper/status.h"
 #include "streamkeeper/storage.h"
 
@@ -31,6 +32,12 @@ struct ManagerOptions {
   bool sync = true;                          // false: survives a process crash, not a power loss
   Clock clock = SystemClock();
   std::chrono::milliseconds sweep_interval{1000};  // expiry sweeper period; 0 disables the thread
+  // Free-space reserve: below it, creates and appends are refused with kNoSpace before the
+  // storage ever meets a full disk (only for storage that reports free space). 0: none.
+  uint64_t min_free_disk_bytes = 0;
+  // After a storage failure, how often a recovery is tried (once the reserve is back).
+  std::chrono::milliseconds recovery_interval{500};
+  LogSink log;  // storage state changes (degraded, recovering, healthy); may be empty
 };
 
 struct CreateOptions {
@@ -109,6 +116,9 @@ struct ManagerStats {
   uint64_t streams = 0;         // entries in memory, soft-deleted ones included
   uint64_t write_batches = 0;   // storage writes made by the group committer
   uint64_t syncs = 0;           // storage syncs (WAL fsyncs) made by the group committer
+  bool writable = true;         // false: storage degraded or recovering, writes are refused
+  uint64_t storage_failures = 0;  // times the storage went from healthy to degraded
+  uint64_t recoveries = 0;        // successful recoveries from a storage failure
 };
 
 using AppendCallback = std::function<void(AppendResult)>;

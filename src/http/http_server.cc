@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <cerrno>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,16 +15,57 @@
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
+#include "util/log.h"
 
 namespace streamkeeper {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// How long a client refused at the connection limit is asked to wait before trying again.
+constexpr const char* kRefusedRetryAfterSeconds = "1";
+// At most one "refusing connections" warning per this interval, however often the limit is met.
+constexpr std::chrono::seconds kRefusalReportInterval{10};
+
+// accept() failures that say the process or the system has run out of something (descriptors,
+// buffers, memory). The pending connection stays in the backlog and the listening socket stays
+// readable, so accepting again at once fails again at once: these pause accepting instead.
+// The name of the errno, for the log; nullptr if `ec` is not one of them.
+const char* ExhaustionName(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return nullptr;
+  switch (ec.value()) {
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOBUFS: return "ENOBUFS";
+    case ENOMEM: return "ENOMEM";
+  }
+  return nullptr;
+}
+
+long long MillisSince(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
+}
+
+}  // namespace
 
 // One io_context per IO thread, each run by exactly that thread: a connection lives on one
 // context, so its handlers never run concurrently and need no strand, and the contexts share no
 // locks. (Profiles of the shared-context design showed strand dispatch and cross-thread wake-ups
 // on every request.) The acceptor hands connections to the contexts round-robin.
+//
+// Admission, on the acceptor's thread (io_[0]):
+//   accepted, under options.max_connections           -> a session, counted until it closes;
+//   accepted, at the limit, a refusal slot free        -> answered 503 (JSON error, Retry-After),
+//                                                        drained briefly and closed;
+//   accepted, at the limit, no refusal slot free       -> answered 503 as far as the socket
+//                                                        takes it at once, closed (no drain);
+//   accept() fails for lack of descriptors or memory   -> accepting pauses for
+//                                                        options.accept_backoff, then resumes.
+// With the default limit (derived from the descriptor limit, util/descriptor_limit.h) the last
+// case should not happen; it is there for the limit set too high, or descriptors taken elsewhere.
 class HttpServer::Impl {
  public:
   Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options) {
@@ -39,6 +82,7 @@ class HttpServer::Impl {
     }
     acceptor_ = std::make_unique<tcp::acceptor>(*io_[0]);
     grace_timer_ = std::make_unique<net::steady_timer>(*io_[0]);
+    accept_timer_ = std::make_unique<net::steady_timer>(*io_[0]);
   }
 
   Status listen() {
@@ -81,6 +125,7 @@ class HttpServer::Impl {
     net::post(*io_[0], [this] {
       boost::system::error_code ignored;
       acceptor_->close(ignored);
+      accept_timer_->cancel();
       // Live readers were woken by the manager's shutdown; give in-flight responses a moment,
       // then stop every loop (idle keep-alive connections are simply dropped).
       grace_timer_->expires_after(std::chrono::milliseconds(500));
@@ -97,23 +142,102 @@ class HttpServer::Impl {
                                                         SessionSocket socket) {
       if (ec) {
         if (!acceptor_->is_open()) return;
-      } else {
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get())->start();
+        if (const char* name = ExhaustionName(ec)) return pause_accepting(ec, name);
+        // Anything else concerns that one connection (say, reset before it was taken).
+        return do_accept();
       }
+      end_exhaustion_episode();
+      admit(std::move(socket), index);
       do_accept();
     });
   }
 
+  void admit(SessionSocket socket, size_t index) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const ServerOptions& options = context_.options;
+    // Only this thread adds to the counts, so checking and then adding cannot overshoot.
+    if (options.max_connections == 0 || context_.connections.load() < options.max_connections) {
+      context_.connections.fetch_add(1);
+      std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(),
+                                    &context_.connections)
+          ->start();
+      return;
+    }
+    note_refusal();
+    HttpResponse answer = ProtocolHandler::Error(
+        503, "TOO_MANY_CONNECTIONS",
+        "the server is at its connection limit (" + std::to_string(options.max_connections) +
+            ", --max-connections); retry later");
+    answer.set("Retry-After", kRefusedRetryAfterSeconds);
+    if (context_.refusing.load() >= options.max_refusing_connections) {
+      return AnswerAndClose(&socket, answer);
+    }
+    context_.refusing.fetch_add(1);
+    std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(),
+                                  &context_.refusing)
+        ->refuse(std::move(answer));
+  }
+
+  // One warning when refusals start, then at most one per kRefusalReportInterval while they go
+  // on: a server at its limit refuses in bursts, and a line per refusal would flood the log.
+  void note_refusal() {
+    ++refused_unreported_;
+    auto now = SteadyClock::now();
+    if (last_refusal_report_ != SteadyClock::time_point() &&
+        now - last_refusal_report_ < kRefusalReportInterval) {
+      return;
+    }
+    log::Warn("at the connection limit (--max-connections " +
+              std::to_string(context_.options.max_connections) + "): refused " +
+              std::to_string(refused_unreported_) +
+              " connection(s) with 503 since the last report");
+    refused_unreported_ = 0;
+    last_refusal_report_ = now;
+  }
+
+  // An episode of failing accepts: logged when it starts and when accepting works again, never
+  // per failed call.
+  void pause_accepting(const boost::system::error_code& ec, const char* name) {
+    if (exhaustion_failures_ == 0) {
+      exhaustion_since_ = SteadyClock::now();
+      log::Warn(std::string("accept failed: ") + name + " (" + ec.message() + ") with " +
+                std::to_string(context_.connections.load()) +
+                " connection(s) open; pausing accepts for " +
+                std::to_string(context_.options.accept_backoff.count()) +
+                " ms at a time until accepting works again");
+    }
+    ++exhaustion_failures_;
+    accept_timer_->expires_after(context_.options.accept_backoff);
+    accept_timer_->async_wait([this](boost::system::error_code ec) {
+      if (ec || !acceptor_->is_open()) return;  // stopped
+      do_accept();
+    });
+  }
+
+  void end_exhaustion_episode() {
+    if (exhaustion_failures_ == 0) return;
+    log::Info("accepting again, after " + std::to_string(exhaustion_failures_) +
+              " failed accept(s) over " + std::to_string(MillisSince(exhaustion_since_)) + " ms");
+    exhaustion_failures_ = 0;
+  }
+
+  // First: sessions, destroyed with the IO contexts below at shutdown, give their count back
+  // to it.
+  SessionContext context_;
   std::vector<std::unique_ptr<net::io_context>> io_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   // One per context; after io_ so that queued sessions go before their contexts do.
   std::vector<std::unique_ptr<WakeQueue>> wakes_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<net::steady_timer> grace_timer_;
+  std::unique_ptr<net::steady_timer> accept_timer_;  // ends a pause of accepting
   size_t next_context_ = 0;
-  SessionContext context_;
+  // Acceptor thread only.
+  uint64_t exhaustion_failures_ = 0;  // failed accepts in the current episode; 0: none going on
+  SteadyClock::time_point exhaustion_since_;
+  uint64_t refused_unreported_ = 0;
+  SteadyClock::time_point last_refusal_report_;
 };
 
 HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options)

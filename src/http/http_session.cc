@@ -57,10 +57,31 @@ void CopyHeaders(const HttpResponse& response, Message* message) {
 
 }  // namespace
 
-HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context,
-                         WakeQueue* wakes)
+void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
+  beast::error_code ec;
+  socket->non_blocking(true, ec);
+  if (!ec) {
+    std::array<char, 4096> discard;
+    for (int reads = 0; reads < 16; ++reads) {  // at most 64 KiB: this runs on the acceptor
+      socket->read_some(net::buffer(discard), ec);
+      if (ec) break;  // would_block: nothing more has arrived
+    }
+    std::string head = RenderResponseHead(answer, false, true, HttpDate());
+    socket->write_some(
+        std::array<net::const_buffer, 2>{net::buffer(head), net::buffer(answer.body)}, ec);
+  }
+  socket->shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket->close(ec);
+}
+
+HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
+                         std::atomic<size_t>* slot)
     : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), context_(context),
-      wakes_(wakes), timer_(socket_.get_executor()) {}
+      wakes_(wakes), slot_(slot), timer_(socket_.get_executor()) {}
+
+// A session dropped without close() (its IO context stopped at shutdown) closes its socket
+// here, as socket_ goes.
+HttpSession::~HttpSession() { release_slot(); }
 
 std::function<void()> HttpSession::wake_callback(uint64_t token) {
   return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
@@ -86,6 +107,20 @@ void HttpSession::start() {
     self->socket_.non_blocking(true, ec);
     if (ec) return self->close();
     self->do_read();
+  });
+}
+
+void HttpSession::refuse(HttpResponse answer) {
+  auto self = shared_from_this();
+  net::dispatch(socket_.get_executor(), [self, answer = std::move(answer)]() mutable {
+    beast::error_code ec;
+    self->socket_.non_blocking(true, ec);
+    if (ec) return self->close();
+    // As for a refused request (on_read_error): the client may be sending one right now, and
+    // closing with its bytes unread would reset the connection before it reads the answer.
+    self->keep_alive_ = false;
+    self->linger_on_close_ = true;
+    self->send(std::move(answer));
   });
 }
 
@@ -273,6 +308,16 @@ void HttpSession::close() {
   deadline_timer_.cancel();
   socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   socket_.close(ignored);
+  release_slot();
+}
+
+// Every way a connection ends comes through here once: close() (the client left, a deadline,
+// an error, the end of a refusal) or the destructor. Counted until the descriptor is closed,
+// not until the last reference to the session goes (a parked waiter may hold one a while).
+void HttpSession::release_slot() {
+  if (slot_ == nullptr) return;
+  slot_->fetch_sub(1, std::memory_order_relaxed);
+  slot_ = nullptr;
 }
 
 void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {

@@ -36,6 +36,11 @@ struct SessionContext {
   StreamManager* manager = nullptr;
   ServerOptions options;
   std::atomic<bool> stopping{false};
+  // Open connections counted against options.max_connections, and over-limit connections
+  // being answered 503. Taken by the acceptor (its thread alone adds), given back by the
+  // session when it closes (HttpSession::release_slot).
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> refusing{0};
 };
 
 // A session's socket and timer are bound to their io_context's own executor type, not the
@@ -44,11 +49,27 @@ struct SessionContext {
 using SessionExecutor = boost::asio::io_context::executor_type;
 using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, SessionExecutor>;
 
+// Without a session, for a connection refused when even the refusal slots are taken: drops what
+// the client has sent so far, sends `answer` as far as the socket takes it at once, and closes.
+// Best effort: request bytes arriving after the close make the kernel reset the connection,
+// which can destroy the answer before the client reads it.
+void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `wakes` belongs to the IO context that owns `socket`.
-  HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes);
+  // `wakes` belongs to the IO context that owns `socket`. `slot` is the count (one of
+  // SessionContext's) this connection was counted in; the session subtracts its one when it
+  // closes its socket, or at the latest when it is destroyed.
+  HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
+              std::atomic<size_t>* slot);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+  // Serves requests until the client or a deadline ends the connection.
   void start();
+  // Serves no request: sends `answer` at once, then half-closes and drains the connection
+  // briefly (so the client can read the answer), and closes it.
+  void refuse(HttpResponse answer);
 
   // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this
   // session's WakeQueue on the session's own thread; stale tokens are ignored.
@@ -72,6 +93,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool send_now(const ConstBuffers& buffers, size_t* sent);
   void on_write(boost::beast::error_code ec, bool close);
   void close();
+  void release_slot();
   // After an error answer to a request that may still be arriving: half-close, drain, close.
   void linger_then_close();
   void discard_input();
@@ -118,6 +140,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       std::chrono::steady_clock::time_point::max();
   SessionContext* context_;
   WakeQueue* wakes_;
+  std::atomic<size_t>* slot_;  // nullptr once given back
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs
   bool linger_on_close_ = false;  // a request was refused: drain before closing

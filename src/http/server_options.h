@@ -20,6 +20,16 @@ struct ServerOptions {
   std::chrono::milliseconds long_poll_timeout{30000};
   std::chrono::milliseconds sse_heartbeat{15000};    // comment line to detect dead clients
   std::chrono::milliseconds sse_reconnect{60000};    // end SSE responses so CDNs can collapse
+  // Client connections served at once; one more is answered 503 and closed. 0: no limit (the
+  // server binary derives one from its descriptor limit, src/util/descriptor_limit.h).
+  size_t max_connections = 0;
+  // Over-limit connections being answered 503 at once (each holds its descriptor while the
+  // answer goes out and the client's request is drained, at most a couple of seconds); beyond
+  // this, an over-limit connection gets the 503 without the drain (it may be lost to a reset).
+  // Not a flag: the descriptor budget reserves room for it.
+  size_t max_refusing_connections = 32;
+  // How long accepting pauses after accept() fails for lack of descriptors or memory.
+  std::chrono::milliseconds accept_backoff{50};
 };
 
 }  // namespace streamkeeper

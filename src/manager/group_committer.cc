@@ -6,9 +6,20 @@
 
 namespace streamkeeper {
 
+Status StorageFailureForClients(const Status& storage_status) {
+  if (storage_status.code() == StatusCode::kNoSpace) {
+    return Status::NoSpace("insufficient storage, writes are refused until space is freed: " +
+                           storage_status.message());
+  }
+  if (storage_status.code() == StatusCode::kUnavailable) return storage_status;
+  return Status::Unavailable("storage failed, writes are refused until it recovers: " +
+                             storage_status.message());
+}
+
 GroupCommitter::GroupCommitter(Storage* storage, bool sync,
-                               const std::atomic<uint64_t>* generation_counter)
-    : storage_(storage), sync_(sync), generation_counter_(generation_counter) {
+                               const std::atomic<uint64_t>* generation_counter, Hooks hooks)
+    : storage_(storage), sync_(sync), generation_counter_(generation_counter),
+      hooks_(std::move(hooks)) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "sk-writer");  // names show in top -H, perf, gdb
     run_writer();
@@ -30,14 +41,19 @@ GroupCommitter::~GroupCommitter() {
 }
 
 void GroupCommitter::submit(std::vector<StreamChange> changes, Completion done) {
-  enqueue(Pending{std::move(changes), std::move(done), sync_});
+  enqueue(Pending{std::move(changes), std::move(done), sync_, {}});
 }
 
 void GroupCommitter::submit_unsynced(std::vector<StreamChange> changes, Completion done) {
-  enqueue(Pending{std::move(changes), std::move(done), false});
+  enqueue(Pending{std::move(changes), std::move(done), false, {}});
+}
+
+void GroupCommitter::recover(std::function<Status()> attempt, Completion done) {
+  enqueue(Pending{{}, std::move(done), false, std::move(attempt)});
 }
 
 void GroupCommitter::enqueue(Pending pending) {
+  pending.doomed = !pending.changes.empty() && failed();
   std::unique_lock lock(mu_);
   if (!stopping_) {
     queue_.push_back(std::move(pending));
@@ -52,7 +68,7 @@ void GroupCommitter::enqueue(Pending pending) {
   if (pending.done) {
     std::lock_guard late_lock(late_mu_);
     late_.emplace_back([done = std::move(pending.done)] {
-      done(Status::IoError("storage is shutting down"));
+      done(Status::Unavailable("storage is shutting down"));
     });
   }
 }
@@ -68,8 +84,13 @@ void GroupCommitter::stop() {
 }
 
 void GroupCommitter::fail(const Status& status) {
-  std::lock_guard lock(failure_mu_);
-  if (failure_.ok()) failure_ = status;
+  {
+    std::lock_guard lock(failure_mu_);
+    if (!failure_.ok()) return;
+    failure_ = StorageFailureForClients(status);
+    failed_.store(true, std::memory_order_release);
+  }
+  if (hooks_.on_failure) hooks_.on_failure(failure());
 }
 
 Status GroupCommitter::failure() const {
@@ -79,59 +100,112 @@ Status GroupCommitter::failure() const {
 
 void GroupCommitter::run_writer() {
   for (;;) {
-    Written written;
+    std::vector<Pending> taken;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) break;  // stopping, and everything is drained
-      written.batch.swap(queue_);
+      taken.swap(queue_);
     }
-    WriteBatch write;
-    write.sync = false;  // the sync thread makes it durable, overlapping the next write
-    for (auto& pending : written.batch) {
-      written.needs_sync = written.needs_sync || pending.needs_sync;
-      for (auto& change : pending.changes) write.changes.push_back(std::move(change));
-    }
-    write.generation_counter = generation_counter_->load();
-    written.status = failure();  // once failed, nothing more is written or acknowledged
-    if (written.status.ok() && !write.changes.empty()) {
-      written.status = storage_->write(write);
-      batches_.fetch_add(1, std::memory_order_relaxed);
-      if (!written.status.ok()) fail(written.status);
-    }
-    // At low load (nothing syncing, nothing more queued) sync here rather than wake the sync
-    // thread, saving a thread hand-off on the acknowledgement path. Under load, hand the batch
-    // over and go on writing the next group while the sync runs.
-    bool sync_here = false;
-    bool more_queued = false;
-    {
-      std::lock_guard lock(mu_);
-      more_queued = !queue_.empty();
-    }
-    {
-      std::lock_guard lock(sync_mu_);
-      if (!more_queued && !syncing_ && written_.empty()) {
-        syncing_ = true;
-        sync_here = true;
-      } else {
-        written_.push_back(std::move(written));
+    // Recovery items split the queue: the writes before one are written (and completed) first.
+    std::vector<Pending> group;
+    for (Pending& pending : taken) {
+      if (!pending.recovery) {
+        group.push_back(std::move(pending));
+        continue;
       }
+      if (!group.empty()) write_group(std::move(group));
+      group.clear();
+      run_recovery(std::move(pending));
     }
-    if (!sync_here) {
-      sync_cv_.notify_one();
-      continue;
-    }
-    std::vector<Written> ready;
-    ready.push_back(std::move(written));
-    sync_and_complete(&ready);
-    std::lock_guard lock(sync_mu_);
-    syncing_ = false;
+    if (!group.empty()) write_group(std::move(group));
   }
   {
     std::lock_guard lock(sync_mu_);
     writer_done_ = true;
   }
   sync_cv_.notify_one();
+}
+
+void GroupCommitter::write_group(std::vector<Pending> group) {
+  Written written;
+  written.batch = std::move(group);
+  WriteBatch write;
+  write.sync = false;  // the sync thread makes it durable, overlapping the next write
+  size_t bytes = 0;
+  for (auto& pending : written.batch) {
+    written.needs_sync = written.needs_sync || pending.needs_sync;
+    for (auto& change : pending.changes) {
+      for (const Record& record : change.records) bytes += record.value.size();
+      write.changes.push_back(std::move(change));
+    }
+  }
+  write.generation_counter = generation_counter_->load();
+  // Changes submitted during a failure reach here after a recovery only when they raced it
+  // (the manager refuses writes while failed). They and whatever was validated against them
+  // since must fail: fail again, and let the next recovery undo them. Rare by construction.
+  for (const Pending& pending : written.batch) {
+    if (pending.doomed && failure().ok()) {
+      fail(Status::Unavailable("a write raced a storage recovery"));
+    }
+  }
+  written.status = failure();  // while failed, nothing is written or acknowledged
+  if (written.status.ok() && !write.changes.empty()) {
+    if (hooks_.admit_write) written.status = hooks_.admit_write(bytes);
+    if (written.status.ok()) {
+      written.status = storage_->write(write);
+      batches_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!written.status.ok()) {
+      fail(written.status);
+      written.status = failure();
+    }
+  }
+  // At low load (nothing syncing, nothing more queued) sync here rather than wake the sync
+  // thread, saving a thread hand-off on the acknowledgement path. Under load, hand the batch
+  // over and go on writing the next group while the sync runs.
+  bool sync_here = false;
+  bool more_queued = false;
+  {
+    std::lock_guard lock(mu_);
+    more_queued = !queue_.empty();
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    if (!more_queued && !syncing_ && written_.empty()) {
+      syncing_ = true;
+      sync_here = true;
+    } else {
+      written_.push_back(std::move(written));
+    }
+  }
+  if (!sync_here) {
+    sync_cv_.notify_one();
+    return;
+  }
+  std::vector<Written> ready;
+  ready.push_back(std::move(written));
+  sync_and_complete(&ready);
+  {
+    std::lock_guard lock(sync_mu_);
+    syncing_ = false;
+  }
+  drained_cv_.notify_all();
+}
+
+void GroupCommitter::run_recovery(Pending item) {
+  {
+    std::unique_lock lock(sync_mu_);
+    drained_cv_.wait(lock, [this] { return !syncing_ && written_.empty(); });
+  }
+  // Everything submitted before this item has completed; nothing is in flight.
+  Status status = item.recovery();
+  if (status.ok()) {
+    std::lock_guard lock(failure_mu_);
+    failure_ = Status::Ok();
+    failed_.store(false, std::memory_order_release);
+  }
+  if (item.done) item.done(status);
 }
 
 void GroupCommitter::run_syncer() {
@@ -145,8 +219,11 @@ void GroupCommitter::run_syncer() {
       syncing_ = true;
     }
     sync_and_complete(&ready);
-    std::lock_guard lock(sync_mu_);
-    syncing_ = false;
+    {
+      std::lock_guard lock(sync_mu_);
+      syncing_ = false;
+    }
+    drained_cv_.notify_all();
   }
 }
 
@@ -158,7 +235,10 @@ void GroupCommitter::sync_and_complete(std::vector<Written>* ready) {
   if (needs_sync && sync_status.ok()) {
     sync_status = storage_->sync();
     syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (!sync_status.ok()) fail(sync_status);
+    if (!sync_status.ok()) {
+      fail(sync_status);
+      sync_status = failure();
+    }
   }
   for (Written& written : *ready) {
     Status status = !written.status.ok() ? written.status

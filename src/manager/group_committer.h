@@ -9,9 +9,15 @@
 // thread hand-off on the acknowledgement path.
 //
 // Completions run strictly in submission order, so an empty submission is a barrier: it
-// completes after everything submitted before it. After a failed write or sync every later
-// submission fails too: the storage state is unknown, and acknowledging anything after it could
-// acknowledge a write that is not durable.
+// completes after everything submitted before it.
+//
+// Failure. Once a write or a sync fails (or the write gate refuses a group), the committer is
+// failed: every submission not yet completed, and every one made until a recovery succeeds,
+// completes with that failure, written or not. Writers validate against state that includes
+// queued writes, so anything queued behind a failed write may depend on it and must not be
+// acknowledged. recover() is the way back: it runs once everything before it has completed and
+// nothing is in flight, so the caller can undo what the failed batches left in the store and
+// resume the storage; when it succeeds the committer takes writes again.
 #pragma once
 
 #include <atomic>
@@ -30,20 +36,40 @@ class GroupCommitter {
  public:
   using Completion = std::function<void(const Status&)>;
 
+  struct Hooks {
+    // Runs on the writer thread before each group is written, with the group's payload bytes;
+    // a non-OK status fails the group unwritten (the free-space reserve). May be empty.
+    std::function<Status(size_t bytes)> admit_write;
+    // Runs once when the committer becomes failed, on the thread that saw the failure, before
+    // any completion of the failed batches. Must be quick and must not submit. May be empty.
+    std::function<void(const Status&)> on_failure;
+  };
+
   // `sync`: acknowledge only after Storage::sync(). `generation_counter` is read when a batch is
   // built and persisted with it.
-  GroupCommitter(Storage* storage, bool sync, const std::atomic<uint64_t>* generation_counter);
+  GroupCommitter(Storage* storage, bool sync, const std::atomic<uint64_t>* generation_counter,
+                 Hooks hooks = {});
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `changes`; `done` runs on a committer thread once they are durable (or failed).
+  // Queues `changes`; `done` runs on a committer thread once they are durable (or failed: with
+  // kNoSpace when the disk is full, kUnavailable for any other storage failure).
   // `done` never runs inline: after stop() it runs on a short-lived thread with an error (the
   // destructor joins those threads).
   void submit(std::vector<StreamChange> changes, Completion done);
 
   // Writes without asking for a sync (last-access bookkeeping); still ordered with the rest.
   void submit_unsynced(std::vector<StreamChange> changes, Completion done);
+
+  // Queues a recovery: once every earlier submission has completed and no write or sync is in
+  // flight, runs `attempt` on the writer thread; if it returns OK the committer is no longer
+  // failed. Then `done` runs with attempt's result. Submissions queued after it are handled
+  // after it.
+  void recover(std::function<Status()> attempt, Completion done);
+
+  // True from a failure until a recovery succeeds.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
 
   // Completes everything queued, then joins the threads.
   void stop();
@@ -56,6 +82,10 @@ class GroupCommitter {
     std::vector<StreamChange> changes;
     Completion done;
     bool needs_sync = true;
+    std::function<Status()> recovery;  // set: a recovery item, not a write
+    // Changes submitted while the committer was failed: validated against state that may
+    // include failed writes, so they must never be written (see write_group).
+    bool doomed = false;
   };
   struct Written {
     std::vector<Pending> batch;
@@ -65,6 +95,10 @@ class GroupCommitter {
   void enqueue(Pending pending);
   void run_writer();
   void run_syncer();
+  // Writes one group (no recovery items) and syncs it here or hands it to the sync thread.
+  void write_group(std::vector<Pending> group);
+  // Waits until nothing is written but not completed, then runs the recovery.
+  void run_recovery(Pending item);
   // Syncs once if any batch needs it, then runs every completion in order; clears *ready.
   void sync_and_complete(std::vector<Written>* ready);
   void fail(const Status& status);
@@ -73,6 +107,7 @@ class GroupCommitter {
   Storage* storage_;
   const bool sync_;
   const std::atomic<uint64_t>* generation_counter_;
+  Hooks hooks_;
 
   std::mutex mu_;  // guards queue_, stopping_
   std::condition_variable cv_;
@@ -81,12 +116,14 @@ class GroupCommitter {
 
   std::mutex sync_mu_;  // guards written_, writer_done_, syncing_
   std::condition_variable sync_cv_;
+  std::condition_variable drained_cv_;  // signalled when syncing_ goes false
   std::vector<Written> written_;
   bool writer_done_ = false;
   bool syncing_ = false;  // some thread is between taking batches and completing them
 
   mutable std::mutex failure_mu_;
-  Status failure_;
+  Status failure_;  // guarded by failure_mu_
+  std::atomic<bool> failed_{false};
 
   std::mutex late_mu_;  // guards late_
   std::vector<std::thread> late_;  // completions of submissions refused after stop()
@@ -96,5 +133,9 @@ class GroupCommitter {
   std::thread writer_;
   std::thread syncer_;
 };
+
+// The status a client sees for a failed storage write: kNoSpace stays (the disk is full),
+// everything else becomes kUnavailable (retry later); the message says what failed.
+Status StorageFailureForClients(const Status& storage_status);
 
 }  // namespace streamkeeper

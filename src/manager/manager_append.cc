@@ -2,6 +2,8 @@
 #include "manager/stream_manager_impl.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "manager/content_type.h"
@@ -19,12 +21,14 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
   if (!entry) return fail(Status::NotFound());
   if (data.empty() && !options.close) return fail(Status::BadRequest("empty append body"));
 
-  // JSON validation is the costly part of an append: do it before taking the stream's lock.
+  // JSON validation is the costly part of an append: do it before taking the stream's lock,
+  // but decide on its result only after the rules that come first (closed, content type,
+  // Stream-Seq). A body of another media type is never parsed: it is a content-type conflict.
   std::vector<std::string> messages;
-  if (entry->is_json && !data.empty()) {
-    Status s = SplitJsonMessages(data, &messages);
-    if (!s.ok()) return fail(s);
-    if (messages.empty()) return fail(Status::BadRequest("empty JSON array"));
+  Status body_status;
+  if (entry->is_json && !data.empty() && IsJsonContentType(options.content_type)) {
+    body_status = SplitJsonMessages(data, &messages);
+    if (body_status.ok() && messages.empty()) body_status = Status::BadRequest("empty JSON array");
   }
 
   std::unique_lock lock(entry->mu);
@@ -104,18 +108,21 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
       return fail(Status::Of(StatusCode::kContentTypeMismatch,
                              "content type does not match the stream's"));
     }
-    if (options.stream_seq) {
-      if (!meta.last_stream_seq.empty() && *options.stream_seq <= meta.last_stream_seq) {
-        return fail(Status::Of(StatusCode::kSeqConflict, "Stream-Seq is not increasing"));
-      }
-      meta.last_stream_seq = *options.stream_seq;
+    if (options.stream_seq && !meta.last_stream_seq.empty() &&
+        *options.stream_seq <= meta.last_stream_seq) {
+      return fail(Status::Of(StatusCode::kSeqConflict, "Stream-Seq is not increasing"));
     }
+    // 4. The body last.
+    if (!body_status.ok()) return fail(body_status);
   }
 
-  // Accept: advance the accepted state and queue the write.
+  // Accept: advance the accepted state and queue the write - unless the storage is failing.
+  if (Status admitted = health_->admit(); !admitted.ok()) return fail(admitted);
   int64_t now_ms = now();
   entry->last_access_ms = now_ms;
   meta.last_access_ms = now_ms;
+  bool sets_stream_seq = options.stream_seq && !data.empty();
+  if (sets_stream_seq) meta.last_stream_seq = *options.stream_seq;
   StreamChange change;
   change.kind = StreamChange::Kind::kPut;
   meta.tail += BuildRecords(entry->is_json, std::move(data), &messages, meta.tail, &change.records);
@@ -154,17 +161,39 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     for_readers = std::make_shared<std::vector<Record>>(change.records);
   }
 
+  // What the durable state takes from this write once it is durable.
+  struct Durable {
+    uint64_t epoch = 0;
+    std::optional<std::string> stream_seq;
+    std::optional<ProducerTuple> closed_by;
+    std::optional<std::pair<std::string, ProducerState>> producer;
+  } durable;
+  durable.epoch = entry->accept_epoch;
+  if (sets_stream_seq) durable.stream_seq = meta.last_stream_seq;
+  if (options.close) durable.closed_by = meta.closed_by;
+  if (options.producer) durable.producer.emplace(options.producer->id, next_producer);
+
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
   // order and durable_tail never runs ahead of what is written.
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  submit(std::move(changes), [entry, result, done, for_readers](const Status& s) mutable {
+  submit(std::move(changes), [this, entry, result, done, for_readers,
+                              durable = std::move(durable)](const Status& s) mutable {
     std::vector<WakeCallback> wakes;
     {
       std::lock_guard lock(entry->mu);
-      if (s.ok()) {
+      if (!s.ok()) {
+        roll_back_if_current(entry, durable.epoch);
+      } else {
         entry->durable_tail = std::max(entry->durable_tail, result.tail);
-        entry->durable_closed = entry->durable_closed || result.closed;
+        if (result.closed && !entry->durable_closed) {
+          entry->durable_closed = true;
+          entry->durable_closed_by = durable.closed_by;
+        }
+        if (durable.stream_seq) entry->durable_last_stream_seq = std::move(*durable.stream_seq);
+        if (durable.producer) {
+          entry->durable_producers[durable.producer->first] = durable.producer->second;
+        }
         if (for_readers) {
           entry->remember_recent(std::move(*for_readers));
         } else {

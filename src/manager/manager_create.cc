@@ -93,6 +93,7 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
     return done(Status::BadRequest("a fork sub-offset needs a fork offset"), {});
   }
   if (options.fork_from == path) return done(Status::BadRequest("a stream cannot fork itself"), {});
+  if (Status admitted = health_->admit(); !admitted.ok()) return done(admitted, {});
   std::string content_type =
       options.content_type.empty() ? std::string(kDefaultContentType) : options.content_type;
   if (is_fork && !options.content_type_given) content_type.clear();
@@ -174,24 +175,37 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   entry->persisted_last_access_ms = now_ms;
   // The source stays locked until the changes are queued (see remove_locked).
   std::unique_lock<std::mutex> source_lock;
+  uint64_t source_epoch = 0;
+  uint64_t source_refcount = 0;
   if (source) {
     source_lock = std::unique_lock(source->mu);
-    ++source->meta.fork_refcount;
+    source_refcount = ++source->meta.fork_refcount;
+    source_epoch = source->accept_epoch;
     changes.push_back(PutChange(source->meta));
   }
   streams_[path] = entry;
 
   // Submitted under the map lock: writes to this path queue after their create.
-  submit(std::move(changes), [entry, done](const Status& s) {
+  submit(std::move(changes), [this, entry, source, source_epoch, source_refcount,
+                              done](const Status& s) {
+    if (source) {
+      std::lock_guard lock(source->mu);
+      if (s.ok()) {
+        source->durable_fork_refcount = source_refcount;
+      } else {
+        roll_back_if_current(source, source_epoch);
+      }
+    }
+    if (!s.ok()) {
+      undo_failed_create(entry);
+      return done(s, {});
+    }
     CreateResult result;
     result.created = true;
     {
       std::lock_guard lock(entry->mu);
-      if (s.ok()) {
-        entry->durable = true;
-        entry->durable_tail = std::max(entry->durable_tail, entry->meta.tail);
-        entry->durable_closed = entry->durable_closed || entry->meta.closed;
-      }
+      // Nothing else can have changed it: writes need the create to be durable first.
+      entry->mark_all_durable();
       result.info = InfoOf(*entry, entry->durable_tail, entry->durable_closed);
     }
     done(s, result);

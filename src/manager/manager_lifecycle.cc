@@ -20,10 +20,8 @@ Status StreamManager::Impl::load() {
     auto entry = std::make_shared<StreamEntry>();
     entry->meta = std::move(loaded.meta);
     entry->producers = std::move(loaded.producers);
-    entry->durable = true;
-    entry->durable_closed = entry->meta.closed;
+    entry->mark_all_durable();
     entry->is_json = IsJsonContentType(entry->meta.content_type);
-    entry->durable_tail = entry->meta.tail;
     entry->last_access_ms = entry->meta.last_access_ms;
     entry->persisted_last_access_ms = entry->meta.last_access_ms;
     max_generation = std::max(max_generation, entry->meta.generation);
@@ -42,7 +40,23 @@ Status StreamManager::Impl::load() {
 }
 
 void StreamManager::Impl::start() {
-  committer_ = std::make_unique<GroupCommitter>(storage_.get(), options_.sync, &generation_counter_);
+  health_ = std::make_unique<StorageHealth>(storage_.get(), options_.min_free_disk_bytes,
+                                            options_.log);
+  GroupCommitter::Hooks hooks;
+  if (options_.min_free_disk_bytes > 0) {
+    hooks.admit_write = [this](size_t bytes) { return health_->check_space(bytes); };
+  }
+  hooks.on_failure = [this](const Status& cause) { on_storage_failure(cause); };
+  committer_ = std::make_unique<GroupCommitter>(storage_.get(), options_.sync, &generation_counter_,
+                                                std::move(hooks));
+  if (!health_->space_ok()) {  // starting on a full disk: serve reads, take writes later
+    health_->degrade(StorageFailureForClients(
+        Status::NoSpace("free disk space is below the reserve (--min-free-disk-mb) at start")));
+  }
+  recovery_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sk-recovery");
+    recovery_loop();
+  });
   if (options_.sweep_interval.count() > 0) {
     sweeper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "sk-sweeper");
@@ -60,6 +74,13 @@ void StreamManager::Impl::shutdown() {
   }
   sweeper_cv_.notify_all();
   if (sweeper_.joinable()) sweeper_.join();
+  recovery_stop_ = true;
+  {
+    std::lock_guard lock(recovery_mu_);
+  }
+  recovery_cv_.notify_all();
+  if (health_) health_->notify();
+  if (recovery_.joinable()) recovery_.join();
   if (committer_) {
     flush_last_access();
     committer_->stop();
@@ -106,6 +127,7 @@ size_t StreamManager::Impl::sweep_expired() {
 }
 
 void StreamManager::Impl::flush_last_access() {
+  if (!health_->admit().ok()) return;  // nothing is written while the storage is failing
   std::shared_lock map_lock(map_mu_);
   for (auto& [path, entry] : streams_) {
     std::lock_guard lock(entry->mu);
@@ -119,7 +141,11 @@ void StreamManager::Impl::flush_last_access() {
     // stream (a delete, a close, a fork reference) can be queued before this older copy.
     std::vector<StreamChange> changes;
     changes.push_back(PutChange(entry->meta));
-    committer_->submit_unsynced(std::move(changes), nullptr);
+    committer_->submit_unsynced(std::move(changes), [entry](const Status& s) {
+      if (s.ok()) return;
+      std::lock_guard lock(entry->mu);
+      entry->persisted_last_access_ms = 0;  // write it again with the next flush
+    });
   }
 }
 

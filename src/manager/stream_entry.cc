@@ -48,6 +48,28 @@ bool StreamEntry::copy_recent(uint64_t from, size_t max_bytes, std::vector<Recor
   return true;
 }
 
+void StreamEntry::roll_back() {
+  meta.tail = durable_tail;
+  meta.closed = durable_closed;
+  meta.closed_by = durable_closed_by;
+  meta.last_stream_seq = durable_last_stream_seq;
+  meta.fork_refcount = durable_fork_refcount;
+  meta.soft_deleted = durable_soft_deleted;
+  producers = durable_producers;
+  ++accept_epoch;
+}
+
+void StreamEntry::mark_all_durable() {
+  durable = true;
+  durable_tail = meta.tail;
+  durable_closed = meta.closed;
+  durable_closed_by = meta.closed_by;
+  durable_last_stream_seq = meta.last_stream_seq;
+  durable_fork_refcount = meta.fork_refcount;
+  durable_soft_deleted = meta.soft_deleted;
+  durable_producers = producers;
+}
+
 bool StreamEntry::expired_at(int64_t now_ms) const {
   if (meta.expires_at_ms && *meta.expires_at_ms <= now_ms) return true;
   if (meta.ttl_seconds) {

@@ -3,7 +3,10 @@
 // Two views live side by side. `meta`/`producers` are the accepted state, including writes that
 // are queued in the GroupCommitter but not yet durable; writers validate against it, so
 // concurrent appends get strictly increasing positions without waiting for each other's sync.
-// `durable_*` is what readers see: it advances only in commit completions, after the sync.
+// `durable_*` is what the storage holds for sure, and what readers see: it advances only in
+// commit completions, after the sync. When a batch fails, the accepted state is rolled back to
+// the durable one (roll_back()), as if the failed writes had never been submitted; every write
+// queued behind them fails too (GroupCommitter), so nothing validated against them survives.
 #pragma once
 
 #include <atomic>
@@ -12,6 +15,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "streamkeeper/stream_manager.h"
@@ -27,10 +32,27 @@ struct StreamEntry {
   ProducerMap producers;
   bool removed = false;  // erased from the manager's map; operations on it see "not found"
 
-  // Durable state (guarded by mu).
+  // Durable state (guarded by mu): the fields of meta/producers that change after creation.
   bool durable = false;  // the create is durable; before that readers see "not found"
   uint64_t durable_tail = 0;
   bool durable_closed = false;
+  std::optional<ProducerTuple> durable_closed_by;
+  std::string durable_last_stream_seq;
+  uint64_t durable_fork_refcount = 0;
+  bool durable_soft_deleted = false;
+  ProducerMap durable_producers;
+
+  // Bumped by every roll_back(). A failed completion whose write was accepted in an older
+  // epoch has nothing left to undo (guarded by mu).
+  uint64_t accept_epoch = 0;
+  // A durable incarnation of this path whose failed erase this entry's not-yet-durable create
+  // displaced from the manager's map; put back if this create fails too (guarded by mu).
+  std::shared_ptr<StreamEntry> displaced;
+
+  // Makes the accepted state the durable one again and bumps accept_epoch (call with mu held).
+  void roll_back();
+  // Copies the accepted state to the durable one (loading, or a create made durable).
+  void mark_all_durable();
 
   // Parked live readers (guarded by mu).
   std::map<uint64_t, WakeCallback> waiters;

@@ -6,6 +6,7 @@
 //   manager_create.cc     create, idempotent re-create, forks
 //   manager_append.cc     append and close: producer, closed, content-type and Stream-Seq rules
 //   manager_read.cc       reads (storage, fork chains, the recent-record cache) and live waits
+//   manager_recovery.cc   rollback after a failed write, and recovery (storage_health.h)
 //   stream_manager.cc     the public facade
 //
 // Locking: map_mu_ (the path -> entry map), then an entry's mu, then its fork parents' mu; the
@@ -26,6 +27,7 @@
 #include "manager/group_committer.h"
 #include "manager/json_messages.h"
 #include "manager/record_reader.h"
+#include "manager/storage_health.h"
 #include "manager/stream_entry.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -113,6 +115,9 @@ class StreamManager::Impl {
     }
     out.write_batches = committer_->batches_written();
     out.syncs = committer_->syncs();
+    out.writable = health_->state() == StorageHealth::State::kHealthy;
+    out.storage_failures = failures_.load();
+    out.recoveries = recoveries_.load();
     return out;
   }
 
@@ -124,8 +129,9 @@ class StreamManager::Impl {
   // Expires `path` if its entry is still `entry` and still expired.
   void expire(const std::string& path, const EntryPtr& entry);
   // Removes or soft-deletes a locked entry (map lock held exclusively) and queues the changes
-  // (with any fork-parent updates) before releasing any lock it took; wakes the entry's waiters
-  // and then calls `done` (if any) once durable. Returns true if soft-deleted.
+  // (with any fork-parent updates) before releasing any lock it took; once the outcome is
+  // known (undoing it on failure) wakes the entry's waiters and then calls `done` (if any).
+  // Returns true if soft-deleted.
   bool remove_locked(const EntryPtr& entry, StatusCallback done);
 
   std::shared_ptr<ReadView> view_locked(const StreamEntry& entry, uint64_t end) const;
@@ -136,16 +142,38 @@ class StreamManager::Impl {
   void submit(std::vector<StreamChange> changes, GroupCommitter::Completion done) {
     committer_->submit(std::move(changes), std::move(done));
   }
-  // Submits `changes`; once durable runs `wakes`, then `done` (if any).
-  void submit_waking(std::vector<StreamChange> changes, std::vector<WakeCallback> wakes,
-                     StatusCallback done);
   void sweeper_loop();
   void flush_last_access();
+
+  // Rollback and recovery (manager_recovery.cc). The first three are called from failed
+  // completions; roll_back_if_current with the entry's mu held, the others without.
+  void roll_back_if_current(const EntryPtr& entry, uint64_t epoch);
+  void undo_failed_create(const EntryPtr& entry);
+  // Puts a durable entry whose erase failed back into the map (or hands it to the failed
+  // create that holds its path), rolled back.
+  void put_back(const EntryPtr& entry);
+  void note_reset(const EntryPtr& entry);
+  void on_storage_failure(const Status& cause);
+  // Runs on the committer's writer thread with nothing in flight: resumes the storage and
+  // durably writes the repairs.
+  Status recover_storage();
+  void recovery_loop();
 
   std::unique_ptr<Storage> storage_;
   ManagerOptions options_;
   std::atomic<uint64_t> generation_counter_{0};
+  std::unique_ptr<StorageHealth> health_;
   std::unique_ptr<GroupCommitter> committer_;
+
+  std::mutex repair_mu_;  // innermost; guards the two lists below
+  std::vector<EntryPtr> reset_repairs_;   // rolled back: rewrite as durable state
+  std::vector<StreamMeta> erase_repairs_;  // failed creates: erase their generation
+  std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> recoveries_{0};
+  std::mutex recovery_mu_;
+  std::condition_variable recovery_cv_;
+  std::atomic<bool> recovery_stop_{false};
+  std::thread recovery_;
 
   std::shared_mutex map_mu_;
   std::unordered_map<std::string, EntryPtr> streams_;

@@ -27,7 +27,8 @@ inline void PrintTo(StatusCode code, std::ostream* os) {
   static const char* const kNames[] = {
       "kOk",        "kNotFound",      "kGone",        "kBadRequest",
       "kConfigMismatch", "kContentTypeMismatch", "kSeqConflict", "kClosed",
-      "kProducerSeqGap", "kStaleEpoch", "kPayloadTooLarge", "kIoError"};
+      "kProducerSeqGap", "kStaleEpoch", "kPayloadTooLarge", "kIoError",
+      "kNoSpace",   "kUnavailable"};
   auto index = static_cast<size_t>(code);
   *os << (index < std::size(kNames) ? kNames[index] : "StatusCode(?)");
 }

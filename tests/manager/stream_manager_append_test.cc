@@ -242,6 +242,34 @@ TYPED_TEST(StreamManagerContractTest, ClosedCheckPrecedesContentTypeAndSeq) {
   EXPECT_EQ(this->Append("/s", "x", WithSeq(Json(), "a")).status.code(), StatusCode::kClosed);
 }
 
+// The body of a JSON append is judged last: closed, then content type, then Stream-Seq.
+TYPED_TEST(StreamManagerContractTest, AJsonStreamGivenAnotherContentTypeIsAConflictNotBadJson) {
+  this->MustCreate("/j", TypeOnly(kJson));
+  AppendResult result = this->Append("/j", "not json at all", Text());
+  EXPECT_EQ(result.status.code(), StatusCode::kContentTypeMismatch) << result.status.message();
+}
+
+TYPED_TEST(StreamManagerContractTest, AClosedJsonStreamGivenInvalidJsonIsClosed) {
+  this->MustCreate("/j", TypeOnly(kJson));
+  ASSERT_TRUE(this->manager().close("/j").status.ok());
+  AppendResult bad_json = this->Append("/j", "{oops", Json());
+  EXPECT_EQ(bad_json.status.code(), StatusCode::kClosed);
+  EXPECT_TRUE(bad_json.closed);
+  AppendResult text = this->Append("/j", "plain", Text());
+  EXPECT_EQ(text.status.code(), StatusCode::kClosed);
+}
+
+TYPED_TEST(StreamManagerContractTest, InvalidJsonWithAStreamSeqRegressionIsASeqConflict) {
+  this->MustCreate("/j", TypeOnly(kJson));
+  ASSERT_TRUE(this->Append("/j", "1", WithSeq(Json(), "5")).status.ok());
+  EXPECT_EQ(this->Append("/j", "{oops", WithSeq(Json(), "4")).status.code(),
+            StatusCode::kSeqConflict);
+  AppendResult good_seq = this->Append("/j", "{oops", WithSeq(Json(), "6"));
+  EXPECT_EQ(good_seq.status.code(), StatusCode::kBadRequest) << "an open stream, a good seq";
+  EXPECT_TRUE(this->Append("/j", "2", WithSeq(Json(), "6")).status.ok())
+      << "the refused body must not have taken the seq";
+}
+
 TYPED_TEST(StreamManagerContractTest, CloseOfMissingStreamIsNotFound) {
   EXPECT_EQ(this->manager().close("/missing").status.code(), StatusCode::kNotFound);
 }

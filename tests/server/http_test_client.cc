@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -309,6 +310,11 @@ bool ServerProcess::spawn(const std::string& binary, const std::vector<std::stri
   pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    if (descriptor_limit_) {
+      rlimit limit{static_cast<rlim_t>(descriptor_limit_->first),
+                   static_cast<rlim_t>(descriptor_limit_->second)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     ::dup2(out_pipe[1], STDOUT_FILENO);
     ::dup2(err_pipe[1], STDERR_FILENO);
     ::execv(binary.c_str(), argv.data());

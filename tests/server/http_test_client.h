@@ -81,6 +81,10 @@ class ServerProcess {
 
   // Starts `binary args...`. Returns false if exec failed.
   bool spawn(const std::string& binary, const std::vector<std::string>& args);
+  // The child's RLIMIT_NOFILE (set between fork and exec) for the next spawn(); by default it
+  // inherits the test's.
+  void set_descriptor_limit(uint64_t soft, uint64_t hard) { descriptor_limit_ = {soft, hard}; }
+  pid_t pid() const { return pid_; }
   // Waits for the "listening on http://127.0.0.1:PORT" line; returns the port or 0.
   uint16_t wait_listening(Millis timeout);
   // Sends a signal to the child.
@@ -102,6 +106,7 @@ class ServerProcess {
   std::string stdout_;
   std::string stderr_;
   std::optional<int> exit_code_;
+  std::optional<std::pair<uint64_t, uint64_t>> descriptor_limit_;
 };
 
 }  // namespace streamkeeper::testing

@@ -285,6 +285,23 @@ TEST_F(ProtocolHandlerTest, ErrorBodiesAreJson) {
                   "STREAM_CLOSED");
 }
 
+TEST_F(ProtocolHandlerTest, InvalidJsonToAClosedJsonStreamIs409WithStreamClosed) {
+  Create("j", "application/json");
+  CloseStream("j");
+  HttpResponse response =
+      Call("POST", "/v1/stream/j", {{"Content-Type", "application/json"}}, "{not json");
+  EXPECT_EQ(response.status, 409) << response.body;
+  EXPECT_EQ(Header(response, "Stream-Closed"), "true");
+  EXPECT_NE(response.body.find("STREAM_CLOSED"), std::string::npos) << response.body;
+}
+
+TEST_F(ProtocolHandlerTest, TextToAJsonStreamIs409ContentTypeNot400InvalidJson) {
+  Create("j", "application/json");
+  HttpResponse response = Call("POST", "/v1/stream/j", {{"Content-Type", "text/plain"}}, "hi");
+  EXPECT_EQ(response.status, 409) << response.body;
+  EXPECT_NE(response.body.find("CONTENT_TYPE_MISMATCH"), std::string::npos) << response.body;
+}
+
 TEST_F(ProtocolHandlerTest, SoftDeletedStreamIs410WithJsonBody) {
   Create("source", "text/plain", "abc");
   HttpResponse fork = Call("PUT", "/v1/stream/fork", {{"Stream-Forked-From", "/v1/stream/source"}});

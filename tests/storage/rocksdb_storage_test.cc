@@ -263,6 +263,7 @@ TEST_F(RocksDbStorageTest, EraseSurvivesReopen) {
     erase.kind = StreamChange::Kind::kErase;
     erase.meta = Meta("/gone", 1);
     Write(storage.get(), {erase});
+    Write(storage.get(), {Put(Meta("/kept", 2), {})});  // carries the erase's range deletion
   }
   auto storage = Open(false);
   LoadedState state = Load(storage.get());

@@ -255,6 +255,9 @@ TYPED_TEST(StorageContractTest, EraseRemovesThatGenerationOnly) {
   this->Write({Put(Meta("/s", 1), {{0, "abc"}}, {{"p", {1, 1}}}),
                Put(Meta("/other", 2), {{0, "keep"}}, {{"q", {1, 2}}})});
   this->Write({Erase("/s", 1)}, 12);
+  // The records go with the next write after the erase is durable (until then a kReset could
+  // bring the stream back); nobody reads an erased generation meanwhile.
+  this->Write({Put(Meta("/other", 2), {})}, 12);
 
   LoadedState state = this->Load();
   EXPECT_EQ(state.generation_counter, 12u);
@@ -281,12 +284,50 @@ TYPED_TEST(StorageContractTest, RecreatedPathSeesNoOldRecordsOrProducers) {
 TYPED_TEST(StorageContractTest, EraseThenPutInOneBatch) {
   this->Write({Put(Meta("/s", 1), {{0, "old"}})});
   this->Write({Erase("/s", 1), Put(Meta("/s", 2), {{0, "new"}})});
+  this->Write({Put(Meta("/s", 2), {})});  // the durable erase's records go with the next write
 
   LoadedState state = this->Load();
   ASSERT_EQ(state.streams.size(), 1u);
   EXPECT_EQ(state.streams[0].meta.generation, 2u);
   EXPECT_TRUE(this->Read("/s", 1, 0).empty());
   ASSERT_EQ(this->Read("/s", 2, 0).size(), 1u);
+}
+
+// kReset undoes what a failed batch may have left: the meta as given, exactly the given
+// producers, and no record at or above the given tail.
+TYPED_TEST(StorageContractTest, ResetMakesTheStreamExactlyTheGivenState) {
+  StreamMeta meta = Meta("/s", 1);
+  meta.tail = 6;
+  this->Write({Put(meta, {{0, "abc"}, {3, "def"}}, {{"kept", {1, 1}}})});
+  StreamMeta failed = meta;
+  failed.tail = 12;
+  failed.closed = true;
+  this->Write({Put(failed, {{6, "ghi"}, {9, "jkl"}}, {{"kept", {1, 5}}, {"new", {0, 0}}})});
+
+  StreamChange reset;
+  reset.kind = StreamChange::Kind::kReset;
+  reset.meta = meta;
+  reset.producers = {{"kept", {1, 1}}};
+  this->Write({reset});
+
+  LoadedState state = this->Load();
+  ASSERT_EQ(state.streams.size(), 1u);
+  EXPECT_EQ(state.streams[0].meta, meta);
+  EXPECT_EQ(state.streams[0].producers, (ProducerMap{{"kept", {1, 1}}}));
+  ASSERT_TRUE(state.streams[0].last_record.has_value());
+  EXPECT_EQ(state.streams[0].last_record->position, 3u);
+  EXPECT_EQ(Positions(this->Read("/s", 1, 0)), (std::vector<uint64_t>{0, 3}));
+}
+
+TYPED_TEST(StorageContractTest, ResetWithoutProducersRemovesThemAll) {
+  this->Write({Put(Meta("/s", 1), {}, {{"p", {0, 0}}})});
+  StreamChange reset;
+  reset.kind = StreamChange::Kind::kReset;
+  reset.meta = Meta("/s", 1);
+  this->Write({reset});
+  LoadedState state = this->Load();
+  ASSERT_EQ(state.streams.size(), 1u);
+  EXPECT_TRUE(state.streams[0].producers.empty());
 }
 
 TYPED_TEST(StorageContractTest, ABatchOfSeveralStreamsIsVisibleWhole) {

@@ -1,38 +1,85 @@
-// `ds-admin verify`: loads every stream and checks the invariants of stream_checks.h.
+// `ds-admin verify`: checks a data directory for damage and every stream for the invariants of
+// stream_checks.h.
+//
+// Damage first (storage_rocksdb/README.md, "Damaged data directories"): the directory is opened
+// read-only, so nothing is repaired behind the operator's back - a torn WAL tail that the
+// server's next start would drop is reported, not dropped. RocksDB's corruption warnings while
+// opening, a file that stops the open, and any table block whose checksum does not match (every
+// block of every table is read: O(data), which the server never does) are each a problem, and
+// so is a stream whose records cannot be read. Then the invariants of the streams that loaded.
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "commands.h"
 #include "data_dir.h"
 #include "output_format.h"
 #include "record_scan.h"
+#include "storage_rocksdb/rocksdb_storage.h"
 #include "stream_checks.h"
 
 namespace ds_admin {
 
 using streamkeeper::LoadedStream;
+using streamkeeper::LogLevel;
 using streamkeeper::Record;
 
+namespace {
+
+// "rocksdb: [db/db_impl/db_impl_open.cc:982] /d/000025.log: dropping 1091 bytes; Corruption:
+// truncated record body" -> the part after the source location.
+std::string WithoutSourceLocation(std::string_view line) {
+  size_t end = line.find("] ");
+  if (line.substr(0, 10) == "rocksdb: [" && end != std::string_view::npos) {
+    line.remove_prefix(end + 2);
+  }
+  return std::string(line);
+}
+
+int Finish(const std::vector<std::string>& problems, const std::string& summary) {
+  for (const std::string& problem : problems) std::cout << "problem: " << problem << "\n";
+  std::cout << (problems.empty() ? "ok: " : "FAILED: ") << summary << ", " << problems.size()
+            << " problems\n";
+  return problems.empty() ? kExitOk : kExitError;
+}
+
+}  // namespace
+
 int RunVerify(const Invocation& invocation) {
+  std::vector<std::string> problems;
+  // RocksDB's own lines start with "rocksdb: "; the storage's error lines come back as
+  // statuses too and are counted there.
+  auto log = [&problems](LogLevel level, std::string_view line) {
+    if (level < LogLevel::kWarn || line.substr(0, 9) != "rocksdb: ") return;
+    if (line.find("Corruption") != std::string_view::npos) {
+      problems.push_back(WithoutSourceLocation(line));
+    }
+  };
   std::unique_ptr<streamkeeper::Storage> storage;
   streamkeeper::LoadedState state;
-  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &state);
-  if (!s.ok()) return ReportError(s);
+  streamkeeper::Status s = OpenReadOnlyAndLoad(invocation.data_dir, log, &storage, &state);
+  if (!s.ok()) {
+    if (s.message().find(" is damaged: ") == std::string::npos) return ReportError(s);
+    problems.push_back(s.message());
+    return Finish(problems, "cannot open " + invocation.data_dir);
+  }
+  s = static_cast<streamkeeper::RocksDbStorage*>(storage.get())->VerifyChecksums();
+  if (!s.ok()) problems.push_back(s.message());
 
-  std::vector<std::string> problems;
   uint64_t records = 0;
   for (const LoadedStream& stream : state.streams) {
     RecordContinuityCheck check(stream.meta);
     s = ScanRecords(*storage, stream.meta, [&check](const Record& record) { check.Add(record); });
-    if (!s.ok()) return ReportError(s);
+    if (!s.ok()) {
+      problems.push_back(stream.meta.path + ": " + s.message());
+      continue;
+    }
     records += check.records();
     for (std::string& problem : check.Finish()) problems.push_back(std::move(problem));
   }
   for (std::string& problem : CheckForkGraph(state.streams)) problems.push_back(std::move(problem));
-
-  for (const std::string& problem : problems) std::cout << "problem: " << problem << "\n";
-  std::cout << (problems.empty() ? "ok: " : "FAILED: ") << state.streams.size() << " streams, "
-            << records << " records checked, " << problems.size() << " problems\n";
-  return problems.empty() ? kExitOk : kExitError;
+  return Finish(problems, std::to_string(state.streams.size()) + " streams, " +
+                              std::to_string(records) + " records checked");
 }
 
 }  // namespace ds_admin

@@ -55,7 +55,10 @@ constexpr CommandSpec kCommands[] = {
      "size before and after.",
      Positional::kNone, RunCompact, false, false},
     {"verify",
-     "Check invariants: each stream's records are contiguous from 0 (a fork's from its fork\n"
+     "Check for damage, then invariants. Damage: the directory is opened read-only (nothing is\n"
+     "repaired; a torn WAL tail is reported, not dropped), a damaged CURRENT, MANIFEST or table\n"
+     "file, a missing one, or any table block whose checksum fails (every block is read).\n"
+     "Invariants: each stream's records are contiguous from 0 (a fork's from its fork\n"
      "position) and end at the tail, none is empty, JSON records decode; fork parents exist with\n"
      "the referenced generation; refcounts equal the forks referencing each stream; soft-deleted\n"
      "streams are still referenced. Prints every problem and exits 1 if there is any.",

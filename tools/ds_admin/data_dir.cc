@@ -15,7 +15,10 @@ using streamkeeper::Status;
 using streamkeeper::Storage;
 using streamkeeper::StreamManager;
 
-Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
+namespace {
+
+Status Open(const std::string& dir, bool read_only, streamkeeper::LogSink log,
+            std::unique_ptr<Storage>* out) {
   out->reset();
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
@@ -25,19 +28,38 @@ Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
   options.path = dir;
   options.create_if_missing = false;
   options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
+  options.read_only = read_only;
+  options.log = std::move(log);
   return streamkeeper::RocksDbStorage::Open(options, out);
 }
 
-Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out, LoadedState* state) {
-  Status s = OpenStorage(dir, out);
-  if (!s.ok()) return s;
-  s = (*out)->load(state);
+Status Load(std::unique_ptr<Storage>* out, LoadedState* state) {
+  Status s = (*out)->load(state);
   if (!s.ok()) {
     out->reset();
     return s;
   }
   for (auto& stream : state->streams) streamkeeper::RecoverTail(&stream);
   return s;
+}
+
+}  // namespace
+
+Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
+  return Open(dir, false, nullptr, out);
+}
+
+Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
+                           std::unique_ptr<Storage>* out, LoadedState* state) {
+  Status s = Open(dir, true, std::move(log), out);
+  if (!s.ok()) return s;
+  return Load(out, state);
+}
+
+Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out, LoadedState* state) {
+  Status s = OpenStorage(dir, out);
+  if (!s.ok()) return s;
+  return Load(out, state);
 }
 
 Status OpenManager(const std::string& dir, Access access, std::unique_ptr<StreamManager>* out) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "streamkeeper/log_sink.h"
 #include "streamkeeper/status.h"
 #include "streamkeeper/storage.h"
 #include "streamkeeper/stream_manager.h"
@@ -22,6 +23,13 @@ streamkeeper::Status OpenStorage(const std::string& dir,
 streamkeeper::Status OpenAndLoad(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out,
                                  streamkeeper::LoadedState* state);
+
+// For verify: opens `dir` read-only (RocksDbOptions::read_only: nothing on disk changes, so a
+// torn WAL tail is still there to be reported), with RocksDB's log lines sent to `log`, and
+// loads every stream into *state. *out is a RocksDbStorage.
+streamkeeper::Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
+                                         std::unique_ptr<streamkeeper::Storage>* out,
+                                         streamkeeper::LoadedState* state);
 
 enum class Access {
   kReadOnly,  // writes are refused: reads neither touch sliding TTLs on disk nor expire streams

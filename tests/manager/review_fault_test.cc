@@ -1,0 +1,358 @@
+// Review tests for f1d2537 (rollback after storage faults).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "faulty_storage.h"
+#include "manager_test_fixture.h"
+
+namespace streamkeeper::manager_test {
+namespace {
+
+using streamkeeper::testing::Faults;
+using streamkeeper::testing::FaultyStorage;
+
+// Holds write() while closed, so that later submissions queue up behind it.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool closed = false;
+  int waiting = 0;
+  void Close() { std::lock_guard l(mu); closed = true; }
+  void Open() { { std::lock_guard l(mu); closed = false; } cv.notify_all(); }
+  void Pass() {
+    std::unique_lock l(mu);
+    ++waiting;
+    cv.notify_all();
+    cv.wait(l, [&] { return !closed; });
+    --waiting;
+  }
+  void WaitForWriter() {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return waiting > 0; });
+  }
+};
+
+class GateStorage final : public Storage {
+ public:
+  GateStorage(std::unique_ptr<Storage> inner, std::shared_ptr<Gate> gate)
+      : inner_(std::move(inner)), gate_(std::move(gate)) {}
+  Status load(LoadedState* out) override { return inner_->load(out); }
+  Status write(const WriteBatch& batch) override {
+    gate_->Pass();
+    return inner_->write(batch);
+  }
+  Status sync() override {
+    sync_gate_->Pass();
+    return inner_->sync();
+  }
+  std::shared_ptr<Gate> sync_gate_ = std::make_shared<Gate>();
+  Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
+                      size_t max_bytes, std::vector<Record>* out) override {
+    return inner_->read_records(path, generation, from, end, max_bytes, out);
+  }
+  Status resume() override { return inner_->resume(); }
+  std::optional<uint64_t> free_disk_bytes() const override { return inner_->free_disk_bytes(); }
+  const char* name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<Storage> inner_;
+  std::shared_ptr<Gate> gate_;
+};
+
+template <typename Backend>
+class ReviewFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void TearDown() override {
+    gate_->Open();
+    sync_gate_->Open();
+    manager_.reset();
+  }
+  void Open() {
+    ManagerOptions options;
+    options.sweep_interval = std::chrono::milliseconds(0);
+    options.recovery_interval = recovery_interval_;
+    options.min_free_disk_bytes = min_free_;
+    Status status;
+    auto gated =
+        std::make_unique<GateStorage>(std::make_unique<FaultyStorage>(backend_.Open(), faults_),
+                                      gate_);
+    gated->sync_gate_ = sync_gate_;
+    manager_ = StreamManager::Open(std::move(gated), std::move(options), &status);
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+  void Reopen() {
+    gate_->Open();
+    manager_.reset();
+    Open();
+  }
+  bool WaitWritable() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (manager_->stats().writable) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
+  std::shared_ptr<Faults> faults_ = std::make_shared<Faults>();
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  std::chrono::milliseconds recovery_interval_{5};
+  std::shared_ptr<Gate> sync_gate_ = std::make_shared<Gate>();
+  uint64_t min_free_ = 0;
+  Backend backend_;
+  std::unique_ptr<StreamManager> manager_;
+};
+
+TYPED_TEST_SUITE(ReviewFaultTest, ManagerBackends, BackendNames);
+
+// A delete of /s and a re-create of /s queued behind it both fail: /s must be exactly as
+// before (present, with its data), in the running manager and after a restart alike.
+TYPED_TEST(ReviewFaultTest, AFailedDeleteAndAFailedRecreateOfTheSamePathLeaveTheStream) {
+  CreateResult created;
+  ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->create("/x", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->append("/s", "a", Bytes()).status.ok());
+
+  this->gate_->Close();
+  std::promise<AppendResult> blocked;
+  this->manager_->append_async("/x", "z", Bytes(),
+                               [&](AppendResult r) { blocked.set_value(std::move(r)); });
+  this->gate_->WaitForWriter();  // the writer holds /x's write; what follows queues behind it
+  std::promise<Status> removed, recreated;
+  this->manager_->remove_async("/s", [&](const Status& s) { removed.set_value(s); });
+  this->manager_->create_async("/s", {}, [&](const Status& s, const CreateResult&) {
+    recreated.set_value(s);
+  });
+  this->faults_->fail_writes = 1;  // the held write fails: everything queued behind it fails
+  this->gate_->Open();
+  EXPECT_FALSE(blocked.get_future().get().status.ok());
+  EXPECT_FALSE(removed.get_future().get().ok());
+  EXPECT_FALSE(recreated.get_future().get().ok());
+  ASSERT_TRUE(this->WaitWritable());
+
+  StreamInfo info;
+  Status s = this->manager_->get_metadata("/s", &info);
+  EXPECT_TRUE(s.ok()) << "/s vanished from the manager: " << s.message();
+  ReadResult read = this->manager_->read("/s", 0);
+  EXPECT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "a");
+  if (!TypeParam::kPersistent) return;
+  this->Reopen();
+  read = this->manager_->read("/s", 0);
+  EXPECT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "a");
+}
+
+// A delete whose write reached the store but failed (FaultyStorage's writes_reach_store) is put
+// back and reset by the recovery; later ordinary writes must not delete its records.
+TYPED_TEST(ReviewFaultTest, AFailedDeleteThatReachedTheStoreKeepsItsRecordsAfterLaterWrites) {
+  CreateResult created;
+  ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->create("/x", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->append("/s", "abc", Bytes()).status.ok());
+  this->faults_->writes_reach_store = true;
+  this->faults_->fail_writes = 1;
+  EXPECT_FALSE(this->manager_->remove("/s").ok());
+  ASSERT_TRUE(this->WaitWritable());
+  ReadResult read = this->manager_->read("/s", 0);
+  EXPECT_EQ(read.data, "abc");
+  ASSERT_TRUE(this->manager_->append("/x", "1", Bytes()).status.ok());
+  ASSERT_TRUE(this->manager_->append("/x", "2", Bytes()).status.ok());
+  read = this->manager_->read("/s", 0);
+  EXPECT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "abc") << "the restored stream's records were deleted";
+  if (!TypeParam::kPersistent) return;
+  this->Reopen();
+  read = this->manager_->read("/s", 0);
+  EXPECT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "abc") << "after restart";
+}
+
+// An append whose sync failed (answered 507) must not appear after a restart that happens
+// before the recovery could write its repair (the disk stays failing until the restart).
+TYPED_TEST(ReviewFaultTest, AnAppendWhoseSyncFailedIsNotThereAfterARestartWhileDegraded) {
+  if (!TypeParam::kPersistent) return;
+  CreateResult created;
+  ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->append("/s", "a", Bytes()).status.ok());
+  this->recovery_interval_ = std::chrono::seconds(30);  // no recovery before the restart
+  this->Reopen();
+  this->faults_->fail_syncs = 1;
+  AppendResult failed = this->manager_->append("/s", "b", Bytes());
+  EXPECT_FALSE(failed.status.ok());
+  this->faults_->broken = true;  // still failing while the server stops
+  this->Reopen();
+  this->faults_->broken = false;
+  ReadResult read = this->manager_->read("/s", 0);
+  EXPECT_TRUE(read.status.ok()) << read.status.message();
+  EXPECT_EQ(read.data, "a") << "a write answered with an error became visible after a restart";
+  StreamInfo info;
+  ASSERT_TRUE(this->manager_->get_metadata("/s", &info).ok());
+  EXPECT_EQ(info.tail, 1u);
+}
+
+// --sync none: the committer never calls sync(), so an unsynced erase's records are never
+// range-deleted (and the compaction filter never forgets the generation): deleted streams keep
+// their disk space for as long as the server runs. Before f1d2537 the erase deleted them at once.
+StreamChange PutChange(const StreamMeta& meta) {
+  StreamChange change;
+  change.meta = meta;
+  return change;
+}
+StreamChange EraseChange(const StreamMeta& meta) {
+  StreamChange change;
+  change.kind = StreamChange::Kind::kErase;
+  change.meta = meta;
+  return change;
+}
+
+TEST(ReviewRocksDb, UnsyncedErasesNeverDropTheirRecords) {
+  streamkeeper::testing::RocksDbBackend backend;
+  std::unique_ptr<Storage> storage = backend.Open();
+  LoadedState loaded;
+  ASSERT_TRUE(storage->load(&loaded).ok());
+  StreamMeta meta;
+  meta.path = "/gone";
+  meta.generation = 1;
+  meta.content_type = "application/octet-stream";
+  meta.tail = 3;
+  WriteBatch create;
+  create.generation_counter = 1;
+  create.changes.push_back(PutChange(meta));
+  create.changes.back().records.push_back(Record{0, "abc"});
+  ASSERT_TRUE(storage->write(create).ok());
+  WriteBatch erase;
+  erase.sync = false;
+  erase.generation_counter = 1;
+  erase.changes.push_back(EraseChange(meta));
+  ASSERT_TRUE(storage->write(erase).ok());
+  StreamMeta other = meta;
+  other.path = "/other";
+  other.generation = 2;
+  for (int i = 0; i < 10; ++i) {
+    WriteBatch more;
+    more.sync = false;
+    more.generation_counter = 2;
+    more.changes.push_back(PutChange(other));
+    ASSERT_TRUE(storage->write(more).ok());
+  }
+  std::vector<Record> records;
+  ASSERT_TRUE(storage->read_records("/gone", 1, 0, 100, 1 << 20, &records).ok());
+  EXPECT_TRUE(records.empty()) << records.size() << " records of the erased generation remain";
+}
+
+// A failed delete (its write reached the store) of a stream with producer state, then a restart:
+// the producer's acknowledged seq must still be known (a retry is a duplicate, not new data).
+TYPED_TEST(ReviewFaultTest, AFailedDeleteKeepsProducerStateAcrossARestart) {
+  if (!TypeParam::kPersistent) return;
+  CreateResult created;
+  ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
+  AppendOptions producer = Bytes();
+  producer.producer = Producer{"p", 0, 0};
+  ASSERT_TRUE(this->manager_->append("/s", "abc", producer).status.ok());
+  this->faults_->writes_reach_store = true;
+  this->faults_->fail_writes = 1;
+  EXPECT_FALSE(this->manager_->remove("/s").ok());
+  ASSERT_TRUE(this->WaitWritable());
+  this->Reopen();
+  AppendResult retry = this->manager_->append("/s", "abc", producer);
+  EXPECT_TRUE(retry.status.ok()) << retry.status.message();
+  EXPECT_TRUE(retry.duplicate) << "the producer state of the restored stream was lost";
+  ReadResult read = this->manager_->read("/s", 0);
+  EXPECT_EQ(read.data, "abc");
+}
+
+TEST(ReviewRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsProducers) {
+  streamkeeper::testing::RocksDbBackend backend;
+  std::unique_ptr<Storage> storage = backend.Open();
+  LoadedState loaded;
+  ASSERT_TRUE(storage->load(&loaded).ok());
+  StreamMeta meta;
+  meta.path = "/s";
+  meta.generation = 1;
+  meta.content_type = "application/octet-stream";
+  meta.tail = 3;
+  WriteBatch create;
+  create.generation_counter = 1;
+  create.changes.push_back(PutChange(meta));
+  create.changes.back().records.push_back(Record{0, "abc"});
+  create.changes.back().producers.emplace("p", ProducerState{0, 0});
+  ASSERT_TRUE(storage->write(create).ok());
+  WriteBatch erase;
+  erase.generation_counter = 1;
+  erase.changes.push_back(EraseChange(meta));
+  ASSERT_TRUE(storage->write(erase).ok());
+  WriteBatch reset;
+  reset.generation_counter = 1;
+  reset.changes.push_back(PutChange(meta));
+  reset.changes.back().kind = StreamChange::Kind::kReset;
+  reset.changes.back().producers.emplace("p", ProducerState{0, 0});
+  ASSERT_TRUE(storage->write(reset).ok());
+  LoadedState after;
+  ASSERT_TRUE(storage->load(&after).ok());
+  ASSERT_EQ(after.streams.size(), 1u);
+  EXPECT_EQ(after.streams[0].producers.size(), 1u) << "live, same storage";
+  storage.reset();
+  storage = backend.Open();
+  LoadedState reopened;
+  ASSERT_TRUE(storage->load(&reopened).ok());
+  ASSERT_EQ(reopened.streams.size(), 1u);
+  EXPECT_EQ(reopened.streams[0].producers.size(), 1u) << "after reopen";
+}
+
+// The production path of the lost records: an erase is written and handed to the sync thread,
+// the free-space gate then refuses the next group (no RocksDB error at all), so the erase's
+// sync never runs and it fails; recovery resets the stream; later syncs and writes must not
+// range-delete the restored stream's records.
+TYPED_TEST(ReviewFaultTest, AnEraseFailedByTheSpaceGateKeepsItsRecordsAfterLaterWrites) {
+  this->min_free_ = 1000;
+  this->Reopen();
+  CreateResult created;
+  ASSERT_TRUE(this->manager_->create("/s", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->create("/x", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->create("/y", {}, &created).ok());
+  ASSERT_TRUE(this->manager_->append("/s", "abc", Bytes()).status.ok());
+
+  this->gate_->Close();
+  this->sync_gate_->Close();
+  std::promise<AppendResult> x1;
+  this->manager_->append_async("/x", "1", Bytes(), [&](AppendResult r) { x1.set_value(r); });
+  this->gate_->WaitForWriter();
+  std::promise<Status> removed;
+  this->manager_->remove_async("/s", [&](const Status& s) { removed.set_value(s); });
+  this->gate_->Open();               // /x written, handed to the syncer (the erase is queued)
+  this->sync_gate_->WaitForWriter();  // the syncer holds /x's sync; the erase is written next
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  this->faults_->free_bytes = 10;  // below the reserve: the gate refuses the next group
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::promise<AppendResult> y;
+  this->manager_->append_async("/y", "2", Bytes(), [&](AppendResult r) { y.set_value(r); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  this->sync_gate_->Open();
+  bool x1_ok = x1.get_future().get().status.ok();
+  if (removed.get_future().get().ok()) {
+    GTEST_SKIP() << "timing: the erase was covered by /x's sync this run (scenario not formed)";
+  }
+  EXPECT_FALSE(y.get_future().get().status.ok());
+  this->faults_->free_bytes = -1;
+  ASSERT_TRUE(this->WaitWritable());
+  {
+    ReadResult r0 = this->manager_->read("/s", 0);
+    StreamInfo info;
+    Status ms = this->manager_->get_metadata("/s", &info);
+    EXPECT_EQ(r0.data, "abc") << r0.status.message() << " meta: " << ms.message() << " tail "
+                              << info.tail << " x1 ok " << x1_ok;
+  }
+  ASSERT_TRUE(this->manager_->append("/x", "3", Bytes()).status.ok());
+  ASSERT_TRUE(this->manager_->append("/x", "4", Bytes()).status.ok());
+  ReadResult read = this->manager_->read("/s", 0);
+  EXPECT_EQ(read.data, "abc") << "the restored stream's records were range-deleted";
+}
+
+}  // namespace
+}  // namespace streamkeeper::manager_test
