@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libgoogle-perftools-dev
   ninja-build ccache cmake g++ pkg-config
+  clang libclang-rt-14-dev  # the fuzz targets (libFuzzer's runtime is only "recommended")
   curl ca-certificates
 )
 

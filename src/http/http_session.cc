@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "http/request_message.h"
 #include "http/response_head.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
@@ -162,9 +163,7 @@ void HttpSession::read_more() {
 void HttpSession::parse_request() {
   if (!parser_) {
     parser_.emplace();
-    parser_->eager(true);  // head and body in one pass over the buffer
-    parser_->body_limit(context_->options.max_body_bytes);
-    parser_->header_limit(static_cast<uint32_t>(context_->options.max_header_bytes));
+    ConfigureRequestParser(*parser_, context_->options);
   }
   beast::error_code ec;
   while (buffer_.size() > 0 && !parser_->is_done()) {
@@ -220,12 +219,7 @@ void HttpSession::handle_request() {
   // A large body grew the buffer; do not keep that memory for the connection's lifetime.
   if (buffer_.capacity() > kMaxReadBytes && buffer_.size() <= kReadBytes) buffer_.shrink_to_fit();
   keep_alive_ = message.keep_alive();
-  HttpRequest request;
-  request.method = message.method_string();
-  request.target = message.target();
-  request.headers.reserve(16);
-  for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
-  request.body = std::move(message.body());
+  HttpRequest request = ToHttpRequest(message);
   head_request_ = message.method() == http::verb::head;
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.

@@ -105,7 +105,11 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return seconds * 1000 + millis;
+  int64_t ms = seconds * 1000 + millis;
+  // The instant is rendered back in UTC (Stream-Expires-At of HEAD): a numeric offset can move
+  // a year-0000 or year-9999 time out of the four-digit years, into text no client can parse.
+  if (ms < kMinRfc3339Ms || ms > kMaxRfc3339Ms) return std::nullopt;
+  return ms;
 }
 
 std::string FormatRfc3339(int64_t ms) {
