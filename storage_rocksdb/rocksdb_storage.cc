@@ -152,6 +152,12 @@ struct RocksDbStorage::Impl {
   // A write or sync failed since the last open or successful resume: no SyncWAL until then
   // (see CloseDb).
   std::atomic<bool> wal_failed{false};
+  // Held by write() around DB::Write and by sync() around DB::SyncWAL. Debian's RocksDB asserts
+  // when SyncWAL meets a WAL writer whose append just failed and that was never synced before
+  // (a WAL file opened by the same write that fails, after a memtable switch): a sync running
+  // alongside that write aborted the process (tests/faults, LaterWrite_NoSpace). The committer
+  // still prepares and submits the next group while a sync runs; only the two calls exclude.
+  std::mutex wal_mu;
   std::string read_only_reason;
   // A read-only open takes no lock of RocksDB's own; this one (the same LOCK file) keeps a
   // running server out while ds-admin verifies. Declared before `db`: released after it closes.
@@ -528,7 +534,11 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = batch.sync;
   impl_->live.BeforeWrite(batch);
-  rocksdb::Status status = impl_->db->Write(write_options, &wb);
+  rocksdb::Status status;
+  {
+    std::lock_guard wal_lock(impl_->wal_mu);
+    status = impl_->db->Write(write_options, &wb);
+  }
   if (!status.ok()) {
     impl_->wal_failed = true;
     return FromRocks(status, "writing to " + impl_->options.path);
@@ -541,10 +551,9 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
 
 Status RocksDbStorage::sync() {
   if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
-  // After a failed write the WAL writer must not be synced (Debian's RocksDB asserts). A sync
-  // that starts just before a concurrent write fails is not covered by this check; RocksDB
-  // only asserts if that WAL file was never synced before, i.e. the failing write is among the
-  // first on a WAL file just switched to.
+  // After a failed write the WAL writer must not be synced (Debian's RocksDB asserts); wal_mu
+  // keeps the check and the sync from straddling a failing write.
+  std::lock_guard wal_lock(impl_->wal_mu);
   if (impl_->wal_failed) return Status::Unavailable("the WAL of " + impl_->options.path + " failed");
   rocksdb::Status status = impl_->db->SyncWAL();
   if (!status.ok()) impl_->wal_failed = true;
