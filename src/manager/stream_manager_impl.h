@@ -173,7 +173,6 @@ class StreamManager::Impl {
   ManagerOptions options_;
   std::atomic<uint64_t> generation_counter_{0};
   std::unique_ptr<StorageHealth> health_;
-  std::unique_ptr<GroupCommitter> committer_;
 
   std::mutex repair_mu_;  // innermost; guards the two lists below
   std::vector<EntryPtr> reset_repairs_;   // rolled back: rewrite as durable state
@@ -184,6 +183,9 @@ class StreamManager::Impl {
   std::condition_variable recovery_cv_;
   std::atomic<bool> recovery_stop_{false};
   std::thread recovery_;
+  // Declared after everything its completions touch (health_, the repair lists): destroyed
+  // first, joining the completions of writes refused after shutdown.
+  std::unique_ptr<GroupCommitter> committer_;
 
   std::shared_mutex map_mu_;
   std::unordered_map<std::string, EntryPtr> streams_;
