@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <set>
 #include <shared_mutex>
 #include <system_error>
 #include <utility>
@@ -43,6 +42,28 @@ constexpr size_t kSmallWriteBuffer = 8 << 20;
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 rocksdb::Slice ToSlice(std::string_view view) { return {view.data(), view.size()}; }
+
+// An iterator over the keys in [lower, upper) of one family; it owns the bounds RocksDB points
+// to. Positioned with Seek(lower()) or SeekToLast().
+class BoundedIterator {
+ public:
+  BoundedIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, std::string lower,
+                  std::string upper)
+      : lower_(std::move(lower)), upper_(std::move(upper)), lower_slice_(lower_),
+        upper_slice_(upper_) {
+    rocksdb::ReadOptions options;
+    options.iterate_lower_bound = &lower_slice_;
+    options.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(options, family));
+  }
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+  const rocksdb::Slice& lower() const { return lower_slice_; }
+
+ private:
+  std::string lower_, upper_;
+  rocksdb::Slice lower_slice_, upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
 
 // A full disk is kNoSpace (507 over HTTP, retried once space returns); anything else kIoError.
 Status FromRocks(const rocksdb::Status& status, std::string_view what) {
@@ -400,13 +421,8 @@ Status RocksDbStorage::Impl::LoadProducers(const std::map<std::string, size_t>& 
 Status RocksDbStorage::Impl::LoadLastRecords(LoadedState* out) {
   for (LoadedStream& stream : out->streams) {
     const StreamMeta& meta = stream.meta;
-    std::string lower = keys::DataGenerationBegin(meta.path, meta.generation);
-    std::string upper = keys::DataGenerationEnd(meta.path, meta.generation);
-    rocksdb::Slice lower_slice(lower), upper_slice(upper);
-    rocksdb::ReadOptions read_options;
-    read_options.iterate_lower_bound = &lower_slice;
-    read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, data));
+    BoundedIterator it(db.get(), data, keys::DataGenerationBegin(meta.path, meta.generation),
+                       keys::DataGenerationEnd(meta.path, meta.generation));
     it->SeekToLast();
     if (!it->status().ok()) {
       return ReadFailed(it->status(), "loading records from " + options.path);
@@ -455,14 +471,10 @@ Status RocksDbStorage::Impl::AddReset(const StreamChange& change, rocksdb::Write
   // Producers: point deletes of the stored ones the reset drops, then puts. (A DeleteRange
   // followed by puts could be undone by an in-place memtable update of this family, which keeps
   // the older sequence number.)
-  std::string lower = keys::ProducerGenerationBegin(meta.path, meta.generation);
-  std::string upper = keys::ProducerGenerationEnd(meta.path, meta.generation);
-  rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_lower_bound = &lower_slice;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, producers));
-  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+  BoundedIterator it(db.get(), producers,
+                     keys::ProducerGenerationBegin(meta.path, meta.generation),
+                     keys::ProducerGenerationEnd(meta.path, meta.generation));
+  for (it->Seek(it.lower()); it->Valid(); it->Next()) {
     auto parts = keys::ParseProducerKey(View(it->key()));
     if (parts && !change.producers.contains(std::string(parts->producer_id))) {
       wb->Delete(producers, it->key());
@@ -480,14 +492,9 @@ Status RocksDbStorage::Impl::AddReset(const StreamChange& change, rocksdb::Write
   // stream's keys would share the data family's insert-hint domain (see
   // DataRangeDeletionBegin). A reset follows a failed batch, so there are few.
   if (meta.tail > keys::kMaxKeyNumber) return Status::Ok();
-  std::string from = keys::DataKey(meta.path, meta.generation, meta.tail);
-  std::string end = keys::DataGenerationEnd(meta.path, meta.generation);
-  rocksdb::Slice from_slice(from), end_slice(end);
-  rocksdb::ReadOptions data_options;
-  data_options.iterate_lower_bound = &from_slice;
-  data_options.iterate_upper_bound = &end_slice;
-  std::unique_ptr<rocksdb::Iterator> records(db->NewIterator(data_options, data));
-  for (records->Seek(from_slice); records->Valid(); records->Next()) {
+  BoundedIterator records(db.get(), data, keys::DataKey(meta.path, meta.generation, meta.tail),
+                          keys::DataGenerationEnd(meta.path, meta.generation));
+  for (records->Seek(records.lower()); records->Valid(); records->Next()) {
     wb->Delete(data, records->key());
   }
   return FromRocks(records->status(), "reading records of " + meta.path);
