@@ -142,7 +142,7 @@ void StreamManager::Impl::flush_last_access() {
     // stream (a delete, a close, a fork reference) can be queued before this older copy.
     std::vector<StreamChange> changes;
     changes.push_back(PutChange(entry->meta));
-    committer_->submit_unsynced(std::move(changes), [entry](const Status& s) {
+    committer_->submit_unsynced(std::move(changes), [entry = entry](const Status& s) {
       if (s.ok()) return;
       std::lock_guard lock(entry->mu);
       entry->persisted_last_access_ms = 0;  // write it again with the next flush
