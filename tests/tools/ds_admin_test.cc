@@ -494,8 +494,8 @@ TEST_F(DsAdminTest, VerifyReportsBrokenInvariants) {
     // refcount no fork backs.
     auto storage = OpenStorage(dir_);
     ASSERT_TRUE(storage);
-    LoadedState state;
-    ASSERT_TRUE(storage->load(&state).ok());
+    RecoveredState state;
+    ASSERT_TRUE(storage->recover(&state).ok());
     WriteBatch batch;
     batch.generation_counter = state.generation_counter + 10;
     StreamChange gap;
