@@ -25,7 +25,7 @@ struct StorageCounts {
   std::atomic<int> lists{0};          // list_streams() calls
 };
 
-class CountingStorage final : public testing::ForwardingStorage {
+class CountingStorage final : public streamkeeper::testing::ForwardingStorage {
  public:
   CountingStorage(std::unique_ptr<Storage> inner, std::shared_ptr<StorageCounts> counts)
       : ForwardingStorage(std::move(inner)), counts_(std::move(counts)) {}

@@ -39,7 +39,7 @@ struct Gate {
   }
 };
 
-class GateStorage final : public ForwardingStorage {
+class GateStorage final : public streamkeeper::testing::ForwardingStorage {
  public:
   GateStorage(std::unique_ptr<Storage> inner, std::shared_ptr<Gate> gate)
       : ForwardingStorage(std::move(inner)), gate_(std::move(gate)) {}
