@@ -35,6 +35,9 @@ namespace {
 bool SameJson(const boost::json::value& a, const boost::json::value& b) {
   if (a.is_double() && b.is_double()) {
     double x = a.get_double(), y = b.get_double();
+    // Boost.JSON 1.81 also parses 0e400 to NaN (found by this target): NaN on both sides is the
+    // same parse.
+    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) && std::isnan(y);
     return x == y || std::fabs(x - y) <= 1e-15 * std::fmax(std::fabs(x), std::fabs(y));
   }
   if (a.kind() != b.kind()) return false;

@@ -27,6 +27,14 @@ TEST(JsonMessagesTest, MessagesKeepTheirOriginalText) {
             (std::vector<std::string>{R"({"k" : "\u00e9"})", "[1, 2]"}));
 }
 
+// Found by the json_messages fuzz target: Boost.JSON 1.81 parses a zero with a huge exponent
+// (0e400) to NaN, which compares unequal to itself. It is still valid JSON, accepted, and kept
+// as written, so readers get exactly "0e9442" back.
+TEST(JsonMessagesTest, AZeroWithAHugeExponentIsKeptAsWritten) {
+  EXPECT_EQ(Split("     0e9442"), std::vector<std::string>{"0e9442"});
+  EXPECT_EQ(Split("[0e400,1]"), (std::vector<std::string>{"0e400", "1"}));
+}
+
 TEST(JsonMessagesTest, OnlyTheTopLevelArrayIsFlattened) {
   EXPECT_EQ(Split("[[1],[2,3]]"), (std::vector<std::string>{"[1]", "[2,3]"}));
   EXPECT_EQ(Split(R"(["a,]b", "\"]"])"), (std::vector<std::string>{R"("a,]b")", R"("\"]")"}));
