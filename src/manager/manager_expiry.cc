@@ -12,6 +12,7 @@
 // only when it trails the true expiry by max(1 s, ttl/10); the sweeper finishes the job for the
 // rest. Expiry on access stays exact either way: every access checks the stream's own expiry.
 #include <algorithm>
+#include <future>
 
 #include "manager/stream_manager_impl.h"
 
@@ -166,14 +167,28 @@ StreamManager::Impl::SweepResult StreamManager::Impl::sweep(size_t max_entries) 
   return result;
 }
 
+void StreamManager::Impl::wait_for_queued_writes() {
+  // Completions run in submission order, so an empty submission completes once everything
+  // queued before it has been written (unsynced: nothing here needs the sync).
+  auto written = std::make_shared<std::promise<void>>();
+  std::future<void> done = written->get_future();
+  committer_->submit_unsynced({}, [written](const Status&) { written->set_value(); });
+  done.wait();
+}
+
 size_t StreamManager::Impl::sweep_expired() {
+  // Synchronous, unlike the sweeper thread: the scan sees the last accesses just flushed, and
+  // on return every removal and refiling it made is in the storage.
   flush_last_access();
+  wait_for_queued_writes();
   size_t expired = 0;
   for (;;) {
     SweepResult result = sweep(SIZE_MAX);
     expired += result.expired;
-    if (result.caught_up || result.examined == 0) return expired;
+    if (result.caught_up || result.examined == 0) break;
   }
+  wait_for_queued_writes();
+  return expired;
 }
 
 void StreamManager::Impl::sweeper_loop() {

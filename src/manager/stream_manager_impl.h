@@ -182,6 +182,8 @@ class StreamManager::Impl {
   // file's comment).
   void persist_access_locked(const EntryPtr& entry, bool refile);
   void flush_last_access();
+  // Returns once everything submitted so far has been written (not necessarily synced).
+  void wait_for_queued_writes();
   // An index entry at `at_ms` was (re)written: the sweeper must look before its cursor.
   void note_index_write(int64_t at_ms);
 
