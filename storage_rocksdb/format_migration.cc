@@ -69,7 +69,8 @@ Status CorruptMeta(std::string_view path, const std::string& dir) {
 }
 
 // Files every stream that can expire in the index at ExpiryOf(meta), and records that in its
-// meta, both in one batch.
+// meta, both in one batch. A soft-deleted stream never expires (it lives while forks read
+// through it), so it is not filed.
 Status IndexExpiringStreams(rocksdb::DB* db, const MigrationFamilies& families,
                             const std::string& dir, SyncedBatches* out, Counts* counts) {
   // From "\1": every path, none of the reserved keys (they start with NUL).
@@ -81,7 +82,7 @@ Status IndexExpiringStreams(rocksdb::DB* db, const MigrationFamilies& families,
     }
     ++counts->streams;
     std::optional<int64_t> at = ExpiryOf(meta);
-    if (!at) continue;
+    if (!at || meta.soft_deleted) continue;
     meta.indexed_expiry_ms = at;
     out->Put(families.meta, meta.path, EncodeStreamMeta(meta));
     out->Put(families.expiry, keys::ExpiryKey(*at, meta.path, meta.generation), "");

@@ -31,7 +31,10 @@ namespace streamkeeper {
 struct ManagerOptions {
   bool sync = true;                          // false: survives a process crash, not a power loss
   Clock clock = SystemClock();
-  std::chrono::milliseconds sweep_interval{1000};  // expiry sweeper period; 0 disables the thread
+  // Expiry sweeper period; it also persists last accesses of sliding TTLs and trims the stream
+  // cache. 0 disables the thread: then only sweep_expired() (and shutdown) persists last
+  // accesses, and touched TTL streams stay in memory until it does.
+  std::chrono::milliseconds sweep_interval{1000};
   // The most streams the sweeper expires per second (it reads the storage's expiry index in
   // pages and pauses between them to stay under this).
   uint64_t expiry_max_per_second = 200'000;

@@ -22,6 +22,7 @@ struct DurableUpdate {
   std::optional<ProducerTuple> closed_by;
   std::optional<std::string> stream_seq;
   std::optional<std::pair<std::string, ProducerState>> producer;
+  std::optional<int64_t> last_access;  // set when the append wrote the whole meta
   // Copies of the records for the stream's live readers (see remember_recent), when followed.
   std::shared_ptr<std::vector<Record>> for_readers;
 };
@@ -34,6 +35,7 @@ void ApplyDurable(StreamEntry& entry, DurableUpdate& update) {
     durable.closed_by = update.closed_by;
   }
   if (update.stream_seq) durable.last_stream_seq = std::move(*update.stream_seq);
+  if (update.last_access) durable.last_access_ms = std::max(durable.last_access_ms, *update.last_access);
   if (update.producer) entry.durable.producers[update.producer->first] = update.producer->second;
   if (update.for_readers) {
     entry.remember_recent(std::move(*update.for_readers));
@@ -156,6 +158,7 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
   if (change.write_meta) {
     change.meta = meta;
     entry.persisted_last_access_ms = now_ms;
+    update.last_access = now_ms;
   } else {
     change.meta.path = meta.path;
     change.meta.generation = meta.generation;

@@ -156,10 +156,7 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
     }
     if (!is_fork) break;
     source_lock = std::unique_lock(source->mu, std::try_to_lock);
-    if (source_lock.owns_lock()) {
-      if (!source->evicted) break;  // (an entry we hold is never evicted; this is a guard)
-      source_lock.unlock();
-    }
+    if (source_lock.owns_lock()) break;
     lock.unlock();
     std::this_thread::yield();
   }
@@ -203,7 +200,6 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   change.meta.tail = meta.tail;
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  if (meta.indexed_expiry_ms) note_index_write(*meta.indexed_expiry_ms);
 
   Incarnation created;
   created.meta = meta;
@@ -244,6 +240,7 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
         // Nothing else can have changed it: writes need the create to be durable first.
         entry->durable_exists = true;
         entry->durable = created;
+        if (created.meta.indexed_expiry_ms) note_index_write(*created.meta.indexed_expiry_ms);
         result.created = true;
         result.info = InfoOf(*entry);
       }

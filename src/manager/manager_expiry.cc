@@ -49,7 +49,6 @@ void StreamManager::Impl::persist_access_locked(const EntryPtr& entry, bool refi
       change.unindex_expiry_ms = meta.indexed_expiry_ms;
       change.index_expiry_ms = expiry;
       meta.indexed_expiry_ms = expiry;
-      note_index_write(*expiry);
     }
   }
   change.kind = StreamChange::Kind::kPut;
@@ -65,19 +64,15 @@ void StreamManager::Impl::persist_access_locked(const EntryPtr& entry, bool refi
       [this, entry, epoch, last_access = meta.last_access_ms,
        indexed = meta.indexed_expiry_ms](const Status& s) {
         std::lock_guard lock(entry->mu);
-        if (s.ok()) {
+        // A completion after a rollback cannot be OK (the committer fails everything not yet
+        // completed); the epoch check keeps it that way should that ever change.
+        if (s.ok() && epoch == entry->accept_epoch) {
           entry->durable.meta.last_access_ms = last_access;
           entry->durable.meta.indexed_expiry_ms = indexed;
+          if (indexed) note_index_write(*indexed);
           return;
         }
         roll_back_if_current(entry, epoch);
-        // Write it again once writes are taken again (the flush skips it until then).
-        entry->persisted_last_access_ms = entry->accepted.meta.last_access_ms;
-        if (entry->exists && !entry->in_dirty_set) {
-          entry->in_dirty_set = true;
-          std::lock_guard dirty_lock(dirty_mu_);
-          dirty_.push_back(entry);
-        }
       });
 }
 

@@ -113,6 +113,8 @@ Status StreamManager::Impl::list_streams(const ListOptions& options, StreamListi
   int64_t now_ms = now();
   for (const StreamMeta& meta : metas) {
     // A stream in memory knows more than the stored meta (its last access, a delete in flight).
+    // (A stream whose failed delete reached the store is missing from the listing until the
+    // recovery's repair has written it back.)
     if (EntryPtr entry = cache_.find(meta.path)) {
       std::lock_guard lock(entry->mu);
       if (entry->readable() && !entry->accepted.meta.soft_deleted && !entry->expired_at(now_ms)) {

@@ -24,6 +24,16 @@ void StreamManager::Impl::roll_back_if_current(const EntryPtr& entry, uint64_t e
   if (epoch != entry->accept_epoch) return;  // an earlier failure rolled it back already
   entry->roll_back();
   cache_.recharge(*entry);
+  // What the store will hold after the repair is the durable last access: a newer one must be
+  // written again (and the stream stays pinned until it is), or an eviction or a restart would
+  // expire it early.
+  entry->persisted_last_access_ms = entry->durable.meta.last_access_ms;
+  if (entry->exists && entry->accepted.meta.ttl_seconds && !entry->in_dirty_set &&
+      entry->last_access_ms.load() != entry->persisted_last_access_ms) {
+    entry->in_dirty_set = true;
+    std::lock_guard dirty_lock(dirty_mu_);
+    dirty_.push_back(entry);
+  }
   if (!entry->durable_exists) return;  // nothing stored at the path: nothing to rewrite
   std::lock_guard lock(repair_mu_);
   reset_repairs_.push_back(entry);
@@ -71,7 +81,6 @@ Status StreamManager::Impl::recover_storage() {
     change.meta = entry->durable.meta;
     change.producers = entry->durable.producers;
     change.index_expiry_ms = change.meta.indexed_expiry_ms;
-    if (change.index_expiry_ms) note_index_write(*change.index_expiry_ms);
     batch.changes.push_back(std::move(change));
   }
   status = storage_->write(batch);
@@ -79,6 +88,11 @@ Status StreamManager::Impl::recover_storage() {
     std::lock_guard lock(repair_mu_);  // try them again with the next recovery
     for (auto& entry : resets) reset_repairs_.push_back(std::move(entry));
     for (auto& erase : erases) erase_repairs_.push_back(std::move(erase));
+    return status;
+  }
+  // The durable index entries are back in the store: the sweeper must look before its cursor.
+  for (const StreamChange& change : batch.changes) {
+    if (change.index_expiry_ms) note_index_write(*change.index_expiry_ms);
   }
   return status;
 }

@@ -10,36 +10,28 @@ namespace streamkeeper {
 
 Status StreamManager::Impl::lock_loaded(const std::string& path, EntryPtr* entry,
                                         std::unique_lock<std::mutex>* lock) {
-  for (;;) {
-    bool inserted = false;
-    EntryPtr found = cache_.find_or_insert(path, &inserted);
-    if (inserted) {
-      std::unique_lock loading(found->mu, std::adopt_lock);
-      Status status = load_locked(*found);
-      if (!status.ok()) {
-        found->load_failure = status;
-        found->evicted = true;
-        loading.unlock();
-        cache_.remove(found);
-        return status;
-      }
-      found->loaded = true;
-      cache_.recharge(*found);
-      *entry = std::move(found);
-      *lock = std::move(loading);
-      return Status::Ok();
+  bool inserted = false;
+  EntryPtr found = cache_.find_or_insert(path, &inserted);
+  if (inserted) {
+    std::unique_lock loading(found->mu, std::adopt_lock);
+    Status status = load_locked(*found);
+    if (!status.ok()) {
+      found->load_failure = status;
+      loading.unlock();
+      cache_.remove(found);
+      return status;
     }
-    std::unique_lock locked(found->mu);
-    if (found->evicted) {
-      // Its load failed (answer as that load did), or it was evicted between the lookup and
-      // the lock: look again.
-      if (!found->load_failure.ok()) return found->load_failure;
-      continue;
-    }
+    found->loaded = true;
+    cache_.recharge(*found);
     *entry = std::move(found);
-    *lock = std::move(locked);
+    *lock = std::move(loading);
     return Status::Ok();
   }
+  std::unique_lock locked(found->mu);
+  if (!found->load_failure.ok()) return found->load_failure;  // as the load we waited for
+  *entry = std::move(found);
+  *lock = std::move(locked);
+  return Status::Ok();
 }
 
 Status StreamManager::Impl::load_locked(StreamEntry& entry) {

@@ -1,5 +1,6 @@
 #include "manager/stream_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace streamkeeper {
@@ -31,7 +32,7 @@ EntryPtr StreamCache::find_or_insert(const std::string& path, bool* inserted) {
     size_t charge = entry->estimate_charge();
     entry->charge = charge;
     bytes_.fetch_add(static_cast<int64_t>(charge), std::memory_order_relaxed);
-    entry->ring_position = ring_.insert(hand_, entry.get());  // just behind the hand: seen last
+    entry->ring_position = ring_.insert(hand_, entry);  // just behind the hand: seen last
     entries_.emplace(path, entry);
     misses_.fetch_add(1, std::memory_order_relaxed);
     *inserted = true;
@@ -44,7 +45,7 @@ void StreamCache::remove(const EntryPtr& entry) {
   std::vector<EntryPtr> dropped;
   std::unique_lock lock(mu_);
   auto it = entries_.find(entry->path);
-  if (it != entries_.end() && it->second == entry) erase_locked(it, &dropped);
+  if (it != entries_.end() && it->second == entry) erase_locked(entry, &dropped);
 }
 
 void StreamCache::recharge(StreamEntry& entry) {
@@ -61,37 +62,43 @@ void StreamCache::trim() {
   evict_locked(&dropped);
 }
 
-void StreamCache::erase_locked(std::unordered_map<std::string, EntryPtr>::iterator it,
-                               std::vector<EntryPtr>* dropped) {
-  StreamEntry* entry = it->second.get();
+void StreamCache::erase_locked(const EntryPtr& entry, std::vector<EntryPtr>* dropped) {
+  dropped->push_back(entry);  // keeps it alive until the cache's lock is released
   if (hand_ == entry->ring_position) ++hand_;
   ring_.erase(entry->ring_position);
   bytes_.fetch_sub(static_cast<int64_t>(entry->charge.load(std::memory_order_relaxed)),
                    std::memory_order_relaxed);
-  dropped->push_back(std::move(it->second));
-  entries_.erase(it);
+  entries_.erase(entry->path);
 }
 
 void StreamCache::evict_locked(std::vector<EntryPtr>* dropped) {
-  // Two passes over the ring at most: the first may only clear reference bits.
-  size_t steps = 2 * ring_.size();
+  // Two passes over the ring at most (the first may only clear reference bits), and a bounded
+  // number of steps per call, so that a cache full of pinned entries costs an insert little;
+  // trim() goes on later.
+  constexpr size_t kMaxSteps = 1024;
+  size_t steps = std::min(2 * ring_.size(), kMaxSteps);
   while (bytes_.load(std::memory_order_relaxed) > static_cast<int64_t>(budget_) && steps-- > 0) {
     if (hand_ == ring_.end()) hand_ = ring_.begin();
-    StreamEntry* candidate = *hand_;
+    EntryPtr& candidate = *hand_;
     if (candidate->referenced.exchange(false, std::memory_order_relaxed)) {
       ++hand_;
       continue;
     }
-    auto it = entries_.find(candidate->path);
-    // Only the cache holds it (see the header), so no one holds its mutex either and its
-    // fields may be read here.
-    if (it->second.use_count() != 1 || !candidate->loaded || !candidate->waiters.empty()) {
+    // Held by the map and the ring only: nobody else can reach it (see the header), so the
+    // try_lock only fails if a holder has just let go of it.
+    if (candidate.use_count() != 2 || !candidate->mu.try_lock()) {
       ++hand_;
       continue;
     }
-    candidate->evicted = true;
+    bool evictable = candidate->loaded && candidate->waiters.empty();
+    candidate->mu.unlock();
+    if (!evictable) {
+      ++hand_;
+      continue;
+    }
     evictions_.fetch_add(1, std::memory_order_relaxed);
-    erase_locked(it, dropped);
+    EntryPtr victim = candidate;  // erase_locked() frees the ring slot `candidate` refers to
+    erase_locked(victim, dropped);
   }
 }
 

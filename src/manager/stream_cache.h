@@ -9,13 +9,14 @@
 // by it.
 //
 // Pinning needs no bookkeeping of its own: an entry is evicted only when the cache holds the
-// sole pointer to it and no live reader is parked on it. Everything that must keep an entry in
+// only pointers to it (its map slot and its ring slot) and no live reader is parked on it. Everything that must keep an entry in
 // memory holds a pointer: an operation in progress, a completion of a write in flight (so state
 // not yet durable is never dropped), a fork that reads through it, the repair lists after a
 // storage failure, the set of streams whose last access is not yet persisted. Since a pointer
 // can only be copied from the cache (under its lock) or from another holder, "the cache holds
-// the only pointer", checked under the cache's exclusive lock, stays true until the entry is
-// gone.
+// the only pointers", checked under the cache's exclusive lock, stays true until the entry is
+// gone. The hand also takes the entry's mutex with try_lock before it reads the entry's fields,
+// which orders those reads after whatever the last holder did.
 //
 // Locking: the cache's lock is held only inside these methods, never while waiting for an
 // entry's mutex (a new entry's mutex is taken before anyone else can see it). So the engine
@@ -62,7 +63,7 @@ class StreamCache {
   EntryPtr find_or_insert(const std::string& path, bool* inserted);
 
   // Takes `entry` out of the cache (its load failed). Call without entry->mu held; sets nothing
-  // on the entry itself (the caller marks it evicted first, under its mutex).
+  // on the entry itself (the caller records the failure first, under its mutex).
   void remove(const EntryPtr& entry);
 
   // Records that `entry`'s estimated size changed (call with entry->mu held).
@@ -80,14 +81,13 @@ class StreamCache {
   // Runs the CLOCK hand until within the budget (exclusive lock held); moves the evicted
   // entries to *dropped, to be destroyed after the lock is released.
   void evict_locked(std::vector<EntryPtr>* dropped);
-  void erase_locked(std::unordered_map<std::string, EntryPtr>::iterator it,
-                    std::vector<EntryPtr>* dropped);
+  void erase_locked(const EntryPtr& entry, std::vector<EntryPtr>* dropped);
 
   const size_t budget_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, EntryPtr> entries_;  // guarded by mu_
-  std::list<StreamEntry*> ring_;                       // CLOCK order; guarded by mu_
-  std::list<StreamEntry*>::iterator hand_ = ring_.end();  // guarded by mu_
+  std::list<EntryPtr> ring_;                           // CLOCK order; guarded by mu_
+  std::list<EntryPtr>::iterator hand_ = ring_.end();   // guarded by mu_
   std::atomic<int64_t> bytes_{0};
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};

@@ -13,7 +13,9 @@
 // sync. When a batch fails, `accepted` goes back to `durable` (roll_back()), as if the failed
 // writes had never been submitted; every write queued behind them fails too (GroupCommitter),
 // so nothing validated against them survives. With nothing in flight the two are equal and
-// equal to the storage, which is what lets the cache evict an entry and load it again.
+// equal to the storage (but for the last access of a sliding TTL, which is written within a
+// second and pins the entry until then), which is what lets the cache evict an entry and load
+// it again.
 #pragma once
 
 #include <atomic>
@@ -66,9 +68,8 @@ struct StreamEntry {
   // Loading (guarded by mu). The thread that put the entry into the cache holds mu until the
   // entry is loaded, so others simply wait for mu.
   bool loaded = false;
-  // Set when the entry left the cache (evicted, or its load failed): whoever still holds a
-  // pointer looks the path up again - or, after a failed load, answers with load_failure.
-  bool evicted = false;
+  // Set when the load failed: the entry has left the cache, and those who waited for it answer
+  // with this. (An entry anyone holds is never evicted, so no holder ever meets a stale one.)
   Status load_failure;
 
   // Accepted and durable state (guarded by mu). `exists`: a stream lives at the path (its
@@ -97,7 +98,7 @@ struct StreamEntry {
   // guarded by the cache's lock.
   std::atomic<bool> referenced{false};
   std::atomic<size_t> charge{0};
-  std::list<StreamEntry*>::iterator ring_position;
+  std::list<std::shared_ptr<StreamEntry>>::iterator ring_position;
 
   // True when a stream exists, its create is durable and it is the stored one: readers may use
   // it (call with mu held).

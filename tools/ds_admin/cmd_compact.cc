@@ -16,18 +16,26 @@ namespace {
 streamkeeper::Status PurgePending(streamkeeper::Storage& storage, size_t* purged) {
   streamkeeper::RecoveredState recovered;
   streamkeeper::Status s = storage.recover(&recovered);
-  if (!s.ok() || recovered.pending_purges.empty()) return s;
+  if (!s.ok()) return s;
+  // In batches of a bounded size: a migrated directory may owe many purges.
+  constexpr size_t kPurgesPerBatch = 1000;
   streamkeeper::WriteBatch batch;
   batch.generation_counter = recovered.generation_counter;
-  for (const streamkeeper::StreamMeta& dead : recovered.pending_purges) {
+  for (size_t i = 0; i < recovered.pending_purges.size(); ++i) {
+    const streamkeeper::StreamMeta& dead = recovered.pending_purges[i];
     streamkeeper::StreamChange change;
     change.kind = streamkeeper::StreamChange::Kind::kPurge;
     change.meta.path = dead.path;
     change.meta.generation = dead.generation;
     batch.changes.push_back(std::move(change));
+    if (batch.changes.size() == kPurgesPerBatch || i + 1 == recovered.pending_purges.size()) {
+      s = storage.write(batch);
+      if (!s.ok()) return s;
+      *purged += batch.changes.size();
+      batch.changes.clear();
+    }
   }
-  *purged = batch.changes.size();
-  return storage.write(batch);
+  return s;
 }
 
 }  // namespace
