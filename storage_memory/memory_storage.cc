@@ -58,6 +58,13 @@ Status MemoryStorage::load_stream(const std::string& path, std::optional<LoadedS
   return Status::Ok();
 }
 
+Status MemoryStorage::load_meta(const std::string& path, std::optional<StreamMeta>* out) {
+  std::shared_lock lock(mu_);
+  out->reset();
+  if (auto meta = metas_.find(path); meta != metas_.end()) *out = meta->second;
+  return Status::Ok();
+}
+
 Status MemoryStorage::list_streams(std::string_view prefix, std::string_view start_after,
                                    size_t limit, std::vector<StreamMeta>* out) {
   std::shared_lock lock(mu_);

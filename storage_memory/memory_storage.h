@@ -35,6 +35,7 @@ class MemoryStorage final : public Storage {
   // The read calls always return OK, with what earlier write() calls on this object stored.
   Status recover(RecoveredState* out) override;
   Status load_stream(const std::string& path, std::optional<LoadedStream>* out) override;
+  Status load_meta(const std::string& path, std::optional<StreamMeta>* out) override;
   Status list_streams(std::string_view prefix, std::string_view start_after, size_t limit,
                       std::vector<StreamMeta>* out) override;
   Status scan_expiry(int64_t due_ms, const ExpiryEntry* after, size_t limit,

@@ -77,6 +77,8 @@ class RocksDbStorage final : public Storage {
   // One Get on meta, one bounded scan of the generation's producers, one SeekToLast over its
   // records. kIoError naming the stream if a stored value is corrupt, or if RocksDB fails.
   Status load_stream(const std::string& path, std::optional<LoadedStream>* out) override;
+  // The Get of load_stream() alone.
+  Status load_meta(const std::string& path, std::optional<StreamMeta>* out) override;
   // One bounded scan of the meta family; never returns the reserved keys. kIoError naming the
   // stream if a meta is corrupt.
   Status list_streams(std::string_view prefix, std::string_view start_after, size_t limit,

@@ -39,6 +39,8 @@ struct RocksDbStorage::Impl {
   // --- rocksdb_storage_read.cc ---
   // kIoError for a read that failed; a damaged block is also logged (see the definition).
   Status ReadFailed(const rocksdb::Status& status, const std::string& what) const;
+  // The meta of `path` (one Get), nullopt when absent; kIoError if corrupt or unreadable.
+  Status ReadMeta(const std::string& path, std::optional<StreamMeta>* out);
   Status ReadProducers(const StreamMeta& meta, ProducerMap* out);
   Status ReadLastRecord(const StreamMeta& meta, std::optional<Record>* out);
 

@@ -126,21 +126,38 @@ Status RocksDbStorage::Impl::ReadLastRecord(const StreamMeta& meta, std::optiona
   return Status::Ok();
 }
 
-Status RocksDbStorage::load_stream(const std::string& path, std::optional<LoadedStream>* out) {
+Status RocksDbStorage::Impl::ReadMeta(const std::string& path, std::optional<StreamMeta>* out) {
   out->reset();
   // No stream has such a path, and a reserved key must not be read as one.
   if (path.empty() || path[0] == '\0') return Status::Ok();
+  std::string value;
+  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, path, &value);
+  if (status.IsNotFound()) return Status::Ok();
+  if (!status.ok()) return ReadFailed(status, "loading stream '" + path + "'");
+  StreamMeta decoded;
+  if (!DecodeStreamMeta(value, &decoded) || decoded.path != path) {
+    return Status::IoError("corrupt metadata for stream '" + path + "' in " + options.path);
+  }
+  *out = std::move(decoded);
+  return Status::Ok();
+}
+
+Status RocksDbStorage::load_meta(const std::string& path, std::optional<StreamMeta>* out) {
   std::shared_lock db_lock(impl_->db_mu);
   if (!impl_->db) return ClosedDatabase(impl_->options.path);
-  std::string value;
-  rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta, path, &value);
-  if (status.IsNotFound()) return Status::Ok();
-  if (!status.ok()) return impl_->ReadFailed(status, "loading stream '" + path + "'");
+  return impl_->ReadMeta(path, out);
+}
+
+Status RocksDbStorage::load_stream(const std::string& path, std::optional<LoadedStream>* out) {
+  out->reset();
+  std::shared_lock db_lock(impl_->db_mu);
+  if (!impl_->db) return ClosedDatabase(impl_->options.path);
+  std::optional<StreamMeta> meta;
+  Status read = impl_->ReadMeta(path, &meta);
+  if (!read.ok() || !meta) return read;
   LoadedStream stream;
-  if (!DecodeStreamMeta(value, &stream.meta) || stream.meta.path != path) {
-    return Status::IoError("corrupt metadata for stream '" + path + "' in " + impl_->options.path);
-  }
-  Status read = impl_->ReadProducers(stream.meta, &stream.producers);
+  stream.meta = std::move(*meta);
+  read = impl_->ReadProducers(stream.meta, &stream.producers);
   if (read.ok()) read = impl_->ReadLastRecord(stream.meta, &stream.last_record);
   if (!read.ok()) return read;
   *out = std::move(stream);

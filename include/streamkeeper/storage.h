@@ -122,6 +122,11 @@ class Storage {
   // unreadable store.
   virtual Status load_stream(const std::string& path, std::optional<LoadedStream>* out) = 0;
 
+  // Point read of one stream's meta alone, as stored (its tail may trail the records): for
+  // decisions that need nothing more, like the expiry sweeper's. nullopt when no stream is
+  // stored at `path`; kIoError as load_stream().
+  virtual Status load_meta(const std::string& path, std::optional<StreamMeta>* out) = 0;
+
   // Appends to *out, in path order (bytewise), the metas of up to `limit` stored streams whose
   // path starts with `prefix` and sorts after `start_after` (empty: from the first). Fewer
   // than `limit` means there are no more. Metas as stored (tail may trail the records).

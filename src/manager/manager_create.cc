@@ -240,6 +240,7 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
         // Nothing else can have changed it: writes need the create to be durable first.
         entry->durable_exists = true;
         entry->durable = created;
+        entry->partial = false;  // whatever was partly loaded is gone
         if (created.meta.indexed_expiry_ms) note_index_write(*created.meta.indexed_expiry_ms);
         result.created = true;
         result.info = InfoOf(*entry);

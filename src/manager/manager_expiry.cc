@@ -98,7 +98,9 @@ void StreamManager::Impl::flush_last_access() {
 bool StreamManager::Impl::sweep_entry(const ExpiryEntry& due, int64_t now_ms, size_t* expired) {
   EntryPtr entry;
   std::unique_lock<std::mutex> lock;
-  if (!lock_loaded(due.path, &entry, &lock).ok()) return false;
+  // The stored meta is all it takes to expire or refile a stream (exact: a stream leaves
+  // memory only once its last access is stored).
+  if (!lock_loaded(due.path, &entry, &lock, Load::kMetaOnly).ok()) return false;
   const StreamMeta& meta = entry->accepted.meta;
   bool filed_here = entry->exists && meta.generation == due.generation &&
                     meta.indexed_expiry_ms == due.at_ms;

@@ -9,37 +9,53 @@
 namespace streamkeeper {
 
 Status StreamManager::Impl::lock_loaded(const std::string& path, EntryPtr* entry,
-                                        std::unique_lock<std::mutex>* lock) {
+                                        std::unique_lock<std::mutex>* lock, Load load) {
   bool inserted = false;
   EntryPtr found = cache_.find_or_insert(path, &inserted);
+  std::unique_lock<std::mutex> locked;
+  Status status;
   if (inserted) {
-    std::unique_lock loading(found->mu, std::adopt_lock);
-    Status status = load_locked(*found);
-    if (!status.ok()) {
-      found->load_failure = status;
-      loading.unlock();
-      cache_.remove(found);
-      return status;
-    }
-    found->loaded = true;
-    cache_.recharge(*found);
-    *entry = std::move(found);
-    *lock = std::move(loading);
-    return Status::Ok();
+    locked = std::unique_lock(found->mu, std::adopt_lock);
+    status = load_locked(*found, load);
+  } else {
+    locked = std::unique_lock(found->mu);
+    if (!found->load_failure.ok()) return found->load_failure;  // as the load we waited for
+    if (found->partial && load == Load::kWhole) status = complete_load_locked(*found);
   }
-  std::unique_lock locked(found->mu);
-  if (!found->load_failure.ok()) return found->load_failure;  // as the load we waited for
+  if (!status.ok()) {
+    if (inserted) {
+      found->load_failure = status;
+      locked.unlock();
+      cache_.remove(found);
+    }
+    return status;
+  }
+  if (inserted) found->loaded = true;
+  cache_.recharge(*found);
   *entry = std::move(found);
   *lock = std::move(locked);
   return Status::Ok();
 }
 
-Status StreamManager::Impl::load_locked(StreamEntry& entry) {
+Status StreamManager::Impl::load_locked(StreamEntry& entry, Load load) {
+  Incarnation incarnation;
+  if (load == Load::kMetaOnly) {
+    std::optional<StreamMeta> meta;
+    Status status = storage_->load_meta(entry.path, &meta);
+    if (!status.ok() || !meta) return status;
+    if (meta->fork_parent.empty()) {
+      incarnation.meta = std::move(*meta);
+      incarnation.is_json = IsJsonContentType(incarnation.meta.content_type);
+      entry.set_all_durable(std::move(incarnation));
+      entry.partial = true;
+      return Status::Ok();
+    }
+    // A fork needs its ancestors, which a whole load brings.
+  }
   std::optional<LoadedStream> loaded;
   Status status = storage_->load_stream(entry.path, &loaded);
   if (!status.ok() || !loaded) return status;  // absent: the entry stands for "no stream here"
   RecoverTail(&*loaded);
-  Incarnation incarnation;
   incarnation.meta = std::move(loaded->meta);
   incarnation.producers = std::move(loaded->producers);
   incarnation.is_json = IsJsonContentType(incarnation.meta.content_type);
@@ -57,6 +73,33 @@ Status StreamManager::Impl::load_locked(StreamEntry& entry) {
     incarnation.parent = std::move(parent);
   }
   entry.set_all_durable(std::move(incarnation));
+  return Status::Ok();
+}
+
+Status StreamManager::Impl::complete_load_locked(StreamEntry& entry) {
+  // The partly loaded stream is on its way out (its erase is in flight, maybe with a create
+  // behind it): nobody needs more of it. Should the erase fail, the rollback brings it back
+  // still partial, and the next use completes it.
+  if (!entry.exists || !entry.durable_exists ||
+      entry.accepted.meta.generation != entry.durable.meta.generation) {
+    return Status::Ok();
+  }
+  // Whatever else is in flight for the entry now (the sweeper's refiling) changes only its meta
+  // and index: the stored producers and records are the durable ones, and the meta in memory
+  // is newer than the stored one.
+  std::optional<LoadedStream> loaded;
+  Status status = storage_->load_stream(entry.path, &loaded);
+  if (!status.ok()) return status;
+  if (!loaded || loaded->meta.generation != entry.durable.meta.generation) {
+    return Status::IoError("stream " + entry.path + " changed in storage while partly loaded");
+  }
+  loaded->meta = entry.durable.meta;
+  RecoverTail(&*loaded);
+  entry.durable.meta.tail = loaded->meta.tail;
+  entry.durable.producers = loaded->producers;
+  entry.accepted.meta.tail = loaded->meta.tail;
+  entry.accepted.producers = std::move(loaded->producers);
+  entry.partial = false;
   return Status::Ok();
 }
 
@@ -170,6 +213,7 @@ bool StreamManager::Impl::remove_locked(const EntryPtr& entry, StatusCallback do
           purges.push_back(PurgeChange(t.entry->path, t.entry->durable.meta.generation));
           t.entry->durable_exists = false;
           t.entry->durable = Incarnation{};
+          t.entry->partial = false;
           t.entry->forget_recent();
           break;
         case Touched::Kind::kSoftDelete:

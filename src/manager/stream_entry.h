@@ -68,6 +68,10 @@ struct StreamEntry {
   // Loading (guarded by mu). The thread that put the entry into the cache holds mu until the
   // entry is loaded, so others simply wait for mu.
   bool loaded = false;
+  // Loaded from its stored meta alone, by the expiry sweeper (which needs nothing more to
+  // expire or refile a stream): its producers are not read and its tail is the stored one,
+  // which may trail the records. Every other use completes the load first (lock_loaded).
+  bool partial = false;
   // Set when the load failed: the entry has left the cache, and those who waited for it answer
   // with this. (An entry anyone holds is never evicted, so no holder ever meets a stale one.)
   Status load_failure;

@@ -138,11 +138,20 @@ class StreamManager::Impl {
   int64_t now() const { return options_.clock(); }
 
   // --- manager_streams.cc
+  // How much of a stream lock_loaded() must have in memory.
+  enum class Load {
+    kWhole,     // meta, producers, recovered tail, fork ancestors
+    kMetaOnly,  // the stored meta (the expiry sweeper); a fork is still loaded whole
+  };
   // The entry of `path`, loaded, with its mutex locked into *lock. Loads it from storage when
-  // it is not in memory; a fork's ancestors are loaded with it. kIoError if the load fails.
-  Status lock_loaded(const std::string& path, EntryPtr* entry, std::unique_lock<std::mutex>* lock);
+  // it is not in memory (or completes a partial load); a fork's ancestors are loaded with it.
+  // kIoError if the load fails.
+  Status lock_loaded(const std::string& path, EntryPtr* entry, std::unique_lock<std::mutex>* lock,
+                     Load load = Load::kWhole);
   // Reads a new entry's stream from storage (its mutex held by the caller).
-  Status load_locked(StreamEntry& entry);
+  Status load_locked(StreamEntry& entry, Load load);
+  // Reads the producers and the last record of a partially loaded entry (mutex held).
+  Status complete_load_locked(StreamEntry& entry);
   // The prologue of every operation on an existing stream: lock_loaded(), then checks that a
   // stream is there and may be used (kNotFound, kGone). An expired stream is removed on the
   // spot and answers kNotFound. On success the entry is locked and its TTL touched.

@@ -22,6 +22,9 @@ class ForwardingStorage : public Storage {
   Status load_stream(const std::string& path, std::optional<LoadedStream>* out) override {
     return inner_->load_stream(path, out);
   }
+  Status load_meta(const std::string& path, std::optional<StreamMeta>* out) override {
+    return inner_->load_meta(path, out);
+  }
   Status list_streams(std::string_view prefix, std::string_view start_after, size_t limit,
                       std::vector<StreamMeta>* out) override {
     return inner_->list_streams(prefix, start_after, limit, out);

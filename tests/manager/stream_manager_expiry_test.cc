@@ -201,6 +201,29 @@ TYPED_TEST(StreamManagerExpiryTest, ASoftDeletedSourceNeverExpiresAndGoesWithIts
   EXPECT_EQ(this->manager_->sweep_expired(), 0u) << "nothing left to expire";
 }
 
+// The sweeper reads only a stream's meta to refile it; what uses the stream next must still see
+// its producers and its tail (the stored meta's tail trails plain appends).
+TYPED_TEST(StreamManagerExpiryTest, AStreamTheSweeperRefiledKeepsItsTailAndProducers) {
+  this->MustCreateWithTtl("/s", 100);
+  AppendOptions producer = WithProducer(Bytes(), "p", 0, 0);
+  ASSERT_TRUE(this->manager_->append("/s", "abc", producer).status.ok());
+  ASSERT_TRUE(this->manager_->append("/s", "de", WithProducer(Bytes(), "p", 0, 1)).status.ok());
+  this->AdvanceSeconds(5);  // due at +100 s still, expiring at +105 s
+  ASSERT_TRUE(this->manager_->read("/s", 0).status.ok());
+  this->manager_->sweep_expired();
+  this->AdvanceSeconds(96);  // +101 s: the entry at +100 s is due, the stream is not expired
+  EXPECT_EQ(this->manager_->sweep_expired(), 0u);
+  AppendResult retry = this->manager_->append("/s", "de", WithProducer(Bytes(), "p", 0, 1));
+  EXPECT_TRUE(retry.status.ok());
+  EXPECT_TRUE(retry.duplicate) << "the producer state survived the sweeper's partial load";
+  AppendResult next = this->manager_->append("/s", "f", WithProducer(Bytes(), "p", 0, 2));
+  ASSERT_TRUE(next.status.ok()) << next.status.message();
+  EXPECT_EQ(next.tail, 6u);
+  EXPECT_EQ(this->manager_->read("/s", 0).data, "abcdef");
+  this->AdvanceSeconds(200);
+  EXPECT_EQ(this->manager_->sweep_expired(), 1u);
+}
+
 TYPED_TEST(StreamManagerExpiryTest, TheIndexAndLastAccessesSurviveARestart) {
   if (!TypeParam::kPersistent) GTEST_SKIP() << "memory keeps nothing across a reopen";
   this->MustCreateWithTtl("/touched", 10);

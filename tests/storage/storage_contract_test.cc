@@ -228,6 +228,23 @@ TYPED_TEST(StorageContractTest, LoadStreamOfAnUnknownPathIsNullopt) {
   EXPECT_FALSE(this->Load("/s0").has_value());
 }
 
+TYPED_TEST(StorageContractTest, LoadMetaReturnsTheStoredMetaAlone) {
+  StreamMeta meta = Meta("/s", 3);
+  meta.ttl_seconds = 60;
+  meta.indexed_expiry_ms = 1700000060500;
+  meta.tail = 1;  // trails the records, as after plain appends
+  this->Write({Put(meta, {{0, "a"}, {1, "bcd"}}, {{"p", {0, 4}}})});
+  std::optional<StreamMeta> loaded;
+  ASSERT_TRUE(this->storage_->load_meta("/s", &loaded).ok());
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(*loaded, meta) << "as stored: the tail is not recovered";
+  ASSERT_TRUE(this->storage_->load_meta("/s/", &loaded).ok());
+  EXPECT_FALSE(loaded.has_value());
+  this->Write({Erase("/s", 3)});
+  ASSERT_TRUE(this->storage_->load_meta("/s", &loaded).ok());
+  EXPECT_FALSE(loaded.has_value());
+}
+
 TYPED_TEST(StorageContractTest, PutUpsertsMetaAndMergesProducers) {
   this->Write({Put(Meta("/s", 1), {}, {{"p1", {1, 1}}, {"p2", {1, 5}}})});
   StreamMeta updated = Meta("/s", 1);

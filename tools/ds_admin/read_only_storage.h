@@ -30,6 +30,10 @@ class ReadOnlyStorage final : public streamkeeper::Storage {
                                    std::optional<streamkeeper::LoadedStream>* out) override {
     return inner_->load_stream(path, out);
   }
+  streamkeeper::Status load_meta(const std::string& path,
+                                 std::optional<streamkeeper::StreamMeta>* out) override {
+    return inner_->load_meta(path, out);
+  }
   streamkeeper::Status list_streams(std::string_view prefix, std::string_view start_after,
                                     size_t limit,
                                     std::vector<streamkeeper::StreamMeta>* out) override {
