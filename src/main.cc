@@ -30,7 +30,7 @@ struct Config {
   size_t max_read_bytes = 0;
   uint64_t min_free_disk_mb = 256;
   uint64_t stream_cache_mb = 256;
-  uint64_t expiry_max_per_second = 200'000;
+  uint64_t expiry_max_per_second = 50'000;
   int rocksdb_max_open_files = -1;  // from the descriptor plan (util/descriptor_limit.h)
 };
 
@@ -74,7 +74,7 @@ int ParseArgs(int argc, char** argv, Config* config) {
        "writes in flight stay); 0 keeps only those",
        cxxopts::value<uint64_t>()->default_value("256"))
       ("expiry-max-per-second", "most expired streams the expiry sweeper removes per second",
-       cxxopts::value<uint64_t>()->default_value("200000"))
+       cxxopts::value<uint64_t>()->default_value("50000"))
       ("h,help", "print this help");
   cxxopts::ParseResult result;
   try {

@@ -37,7 +37,7 @@ struct ManagerOptions {
   std::chrono::milliseconds sweep_interval{1000};
   // The most streams the sweeper expires per second (it reads the storage's expiry index in
   // pages and pauses between them to stay under this).
-  uint64_t expiry_max_per_second = 200'000;
+  uint64_t expiry_max_per_second = 50'000;
   // Memory for streams in use (estimated bytes). Streams are loaded from storage on first use
   // and the least recently used are evicted beyond this; streams with parked readers, writes in
   // flight or state not yet durable stay regardless. 0: keep only those.

@@ -138,6 +138,9 @@ void GroupCommitter::write_group(std::vector<Pending> group) {
   written.batch = std::move(group);
   WriteBatch write;
   write.sync = false;  // the sync thread makes it durable, overlapping the next write
+  size_t changes = 0;
+  for (const Pending& pending : written.batch) changes += pending.changes.size();
+  write.changes.reserve(changes);  // a group can hold thousands (a mass expiry)
   size_t bytes = 0;
   for (auto& pending : written.batch) {
     written.needs_sync = written.needs_sync || pending.needs_sync;

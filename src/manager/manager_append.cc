@@ -46,6 +46,30 @@ void ApplyDurable(StreamEntry& entry, DurableUpdate& update) {
 
 }  // namespace
 
+Status StreamManager::Impl::lock_for_append(const std::string& path, const std::string& data,
+                                            const AppendOptions& options, LockedEntry* locked,
+                                            ParsedBody* body) {
+  // JSON validation is the costly part of an append: do it before taking the stream's lock,
+  // but decide on its result only after the rules that come first (closed, content type,
+  // Stream-Seq). A body of another media type is never parsed: it is a content-type conflict.
+  // Whether the stream is JSON is only known under its lock, so look first and parse after; a
+  // stream replaced meanwhile (another generation) is looked at again.
+  std::optional<uint64_t> parsed_for;  // the generation the body was parsed for
+  for (;;) {
+    if (Status s = lock_usable(path, locked); !s.ok()) return s;
+    const Incarnation& stream = locked->entry->accepted;
+    bool needs_parse = stream.is_json && !data.empty() && IsJsonContentType(options.content_type);
+    if (!needs_parse || parsed_for == stream.meta.generation) return Status::Ok();
+    parsed_for = stream.meta.generation;
+    locked->lock.unlock();
+    body->messages.clear();
+    body->status = SplitJsonMessages(data, &body->messages);
+    if (body->status.ok() && body->messages.empty()) {
+      body->status = Status::BadRequest("empty JSON array");
+    }
+  }
+}
+
 void StreamManager::Impl::append_async(const std::string& path, std::string data,
                                        AppendOptions options, AppendCallback done) {
   AppendResult result;
@@ -53,48 +77,28 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     result.status = Status::BadRequest("empty append body");
     return done(std::move(result));
   }
-  // JSON validation is the costly part of an append: do it before taking the stream's lock,
-  // but decide on its result only after the rules that come first (closed, content type,
-  // Stream-Seq). A body of another media type is never parsed: it is a content-type conflict.
-  // Whether the stream is JSON is only known under its lock, so look first and parse after; a
-  // stream replaced meanwhile (another generation) is decided against again.
-  std::vector<std::string> messages;
-  Status body_status;
-  std::optional<uint64_t> parsed_for;  // the generation the body was parsed for
   LockedEntry locked;
-  for (;;) {
-    if (Status s = lock_usable(path, &locked); !s.ok()) {
-      result.status = s;
-      return done(std::move(result));
-    }
-    const Incarnation& stream = locked.entry->accepted;
-    bool needs_parse = stream.is_json && !data.empty() && IsJsonContentType(options.content_type);
-    if (!needs_parse || parsed_for == stream.meta.generation) break;
-    uint64_t generation = stream.meta.generation;
-    locked.lock.unlock();
-    messages.clear();
-    body_status = SplitJsonMessages(data, &messages);
-    if (body_status.ok() && messages.empty()) body_status = Status::BadRequest("empty JSON array");
-    parsed_for = generation;
+  ParsedBody body;
+  if (Status s = lock_for_append(path, data, options, &locked, &body); !s.ok()) {
+    result.status = s;
+    return done(std::move(result));
   }
-  StreamEntry& entry = *locked.entry;
-  StreamMeta& meta = entry.accepted.meta;
-
+  const StreamMeta& meta = locked.entry->accepted.meta;
   AppendRequest request;
   request.has_data = !data.empty();
   request.content_type = options.content_type;
   request.stream_seq = &options.stream_seq;
   request.producer = &options.producer;
   request.close = options.close;
-  request.body = body_status;
-  AppendDecision decision = DecideAppend(meta, entry.accepted.producers, request);
+  request.body = body.status;
+  AppendDecision decision = DecideAppend(meta, locked.entry->accepted.producers, request);
   result.tail = meta.tail;
   result.closed = meta.closed;
   result.producer_epoch = decision.producer_epoch;
   result.producer_seq = decision.producer_seq;
   result.expected_seq = decision.expected_seq;
   result.received_seq = decision.received_seq;
-  if (options.producer) result.duplicate = decision.outcome == AppendDecision::Outcome::kDuplicate;
+  result.duplicate = decision.outcome == AppendDecision::Outcome::kDuplicate;
 
   switch (decision.outcome) {
     case AppendDecision::Outcome::kRefuse:
@@ -117,27 +121,36 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
       });
       return;
     case AppendDecision::Outcome::kAccept:
-      break;
+      // Unless the storage is failing: then nothing is accepted.
+      if (Status admitted = health_->admit(); !admitted.ok()) {
+        locked.lock.unlock();
+        result.status = admitted;
+        return done(std::move(result));
+      }
+      accept_append_locked(locked.entry, std::move(data), options, decision, &body.messages,
+                           std::move(result), std::move(done));
+      return;
   }
+}
 
-  // Accept: advance the accepted state and queue the write - unless the storage is failing.
-  if (Status admitted = health_->admit(); !admitted.ok()) {
-    locked.lock.unlock();
-    result.status = admitted;
-    return done(std::move(result));
-  }
+void StreamManager::Impl::accept_append_locked(const EntryPtr& entry_ptr, std::string data,
+                                               const AppendOptions& options,
+                                               const AppendDecision& decision,
+                                               std::vector<std::string>* messages,
+                                               AppendResult result, AppendCallback done) {
+  StreamEntry& entry = *entry_ptr;
+  StreamMeta& meta = entry.accepted.meta;
   int64_t now_ms = now();
   meta.last_access_ms = now_ms;
   DurableUpdate update;
   update.epoch = entry.accept_epoch;
-  bool sets_stream_seq = options.stream_seq && !data.empty();
-  if (sets_stream_seq) {
+  if (options.stream_seq && !data.empty()) {
     meta.last_stream_seq = *options.stream_seq;
     update.stream_seq = meta.last_stream_seq;
   }
   StreamChange change;
   change.kind = StreamChange::Kind::kPut;
-  meta.tail += BuildRecords(entry.accepted.is_json, std::move(data), &messages, meta.tail,
+  meta.tail += BuildRecords(entry.accepted.is_json, std::move(data), messages, meta.tail,
                             &change.records);
   if (options.close) {
     meta.closed = true;
@@ -148,9 +161,11 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     update.closed_by = meta.closed_by;
   }
   if (decision.next_producer) {
+    bool new_producer = !entry.accepted.producers.contains(options.producer->id);
     entry.accepted.producers[options.producer->id] = *decision.next_producer;
     change.producers.emplace(options.producer->id, *decision.next_producer);
     update.producer.emplace(options.producer->id, *decision.next_producer);
+    if (new_producer) cache_.recharge(entry);
   }
   // Only the tail moved (recoverable from the records): skip rewriting the meta, and give the
   // storage just the key fields it needs.
@@ -163,10 +178,8 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
     change.meta.path = meta.path;
     change.meta.generation = meta.generation;
   }
-  result.tail = meta.tail;
-  result.closed = meta.closed;
-  update.tail = meta.tail;
-  update.closed = meta.closed;
+  result.tail = update.tail = meta.tail;
+  result.closed = update.closed = meta.closed;
 
   // Live readers will read these records as soon as they are durable: keep a copy for them.
   // (A followed stream has waiters, or a cache its readers use between two waits.)
@@ -175,15 +188,12 @@ void StreamManager::Impl::append_async(const std::string& path, std::string data
   if ((!entry.waiters.empty() || entry.recent) && change_bytes <= RecentRecords::kMaxBytes) {
     update.for_readers = std::make_shared<std::vector<Record>>(change.records);
   }
-  if (decision.next_producer && entry.accepted.producers.size() > entry.durable.producers.size()) {
-    cache_.recharge(entry);  // a new producer
-  }
 
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
   // order and the durable tail never runs ahead of what is written.
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  submit(std::move(changes), [this, entry = locked.entry, result, done,
+  submit(std::move(changes), [this, entry = entry_ptr, result, done,
                               update = std::move(update)](const Status& s) mutable {
     std::vector<WakeCallback> wakes;
     {

@@ -101,66 +101,96 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
                                        CreateCallback done) {
   if (Status s = CheckCreateOptions(path, options); !s.ok()) return done(s, {});
   if (Status admitted = health_->admit(); !admitted.ok()) return done(admitted, {});
-  bool is_fork = !options.fork_from.empty();
+  // Empty for a fork that inherits its source's type (known once the source is locked).
   std::string content_type =
       options.content_type.empty() ? std::string(kDefaultContentType) : options.content_type;
-  if (is_fork && !options.content_type_given) content_type.clear();
+  if (!options.fork_from.empty() && !options.content_type_given) content_type.clear();
+  CreateLocks locks;
+  if (!lock_for_create(path, options, content_type, &locks, done)) return;
+  submit_create_locked(path, std::move(options), std::move(content_type), &locks,
+                       std::move(done));
+}
 
+bool StreamManager::Impl::lock_for_create(const std::string& path, const CreateOptions& options,
+                                          const std::string& content_type, CreateLocks* locks,
+                                          const CreateCallback& done) {
   // The target's lock, then the fork source's with try_lock: a source locked elsewhere (its
   // own fork chain being removed, or a create that locks in the other order) makes us start
   // over rather than wait while holding the target.
-  EntryPtr entry;
-  std::unique_lock<std::mutex> lock;
-  EntryPtr source;
-  std::unique_lock<std::mutex> source_lock;
+  bool is_fork = !options.fork_from.empty();
   for (;;) {
     if (is_fork) {
       std::unique_lock<std::mutex> loading;
-      if (Status s = lock_loaded(options.fork_from, &source, &loading); !s.ok()) {
-        return done(s, {});
+      if (Status s = lock_loaded(options.fork_from, &locks->source, &loading); !s.ok()) {
+        done(s, {});
+        return false;
       }
     }
-    if (Status s = lock_loaded(path, &entry, &lock); !s.ok()) return done(s, {});
-
-    if (entry->exists) {
-      const StreamMeta& existing = entry->accepted.meta;
-      if (existing.soft_deleted) {
-        lock.unlock();
-        return done(Status::Gone("stream is deleted and still referenced by forks"), {});
-      }
-      if (!entry->expired_at(now())) {
-        const std::string& compare_type = content_type.empty() ? existing.content_type : content_type;
-        if (!SameConfig(existing, options, compare_type)) {
-          lock.unlock();
-          return done(Status::Of(StatusCode::kConfigMismatch,
-                                 "stream exists with a different configuration"),
-                      {});
-        }
-        // A barrier: answer only once the original create (maybe still queued) is durable.
-        // Submitted under the stream's lock, like every barrier (manager_append.cc).
-        submit({}, [entry, done](const Status& s) {
-          CreateResult result;
-          {
-            std::lock_guard lock(entry->mu);
-            result.info = InfoOf(*entry);
-          }
-          done(s, result);
-        });
-        return;
-      }
-      // The expired stream goes now, whether or not the new create below succeeds.
-      if (remove_locked(entry, nullptr)) {
-        lock.unlock();
-        return done(Status::Gone("stream is deleted and still referenced by forks"), {});
-      }
+    LockedEntry& target = locks->target;
+    if (Status s = lock_loaded(path, &target.entry, &target.lock); !s.ok()) {
+      done(s, {});
+      return false;
     }
-    if (!is_fork) break;
-    source_lock = std::unique_lock(source->mu, std::try_to_lock);
-    if (source_lock.owns_lock()) break;
-    lock.unlock();
+    if (target.entry->exists && !answer_existing_locked(options, content_type, &target, done)) {
+      return false;
+    }
+    if (!is_fork) return true;
+    locks->source_lock = std::unique_lock(locks->source->mu, std::try_to_lock);
+    if (locks->source_lock.owns_lock()) return true;
+    target.lock.unlock();
     std::this_thread::yield();
   }
+}
 
+bool StreamManager::Impl::answer_existing_locked(const CreateOptions& options,
+                                                 const std::string& content_type,
+                                                 LockedEntry* target, const CreateCallback& done) {
+  const EntryPtr& entry = target->entry;
+  const StreamMeta& existing = entry->accepted.meta;
+  auto answer = [&](Status s) {
+    target->lock.unlock();
+    done(std::move(s), {});
+    return false;
+  };
+  if (existing.soft_deleted) {
+    return answer(Status::Gone("stream is deleted and still referenced by forks"));
+  }
+  if (entry->expired_at(now())) {
+    // The expired stream goes now, whether or not the new create succeeds.
+    if (remove_locked(entry, nullptr)) {
+      return answer(Status::Gone("stream is deleted and still referenced by forks"));
+    }
+    return true;  // the path is free
+  }
+  const std::string& compare_type = content_type.empty() ? existing.content_type : content_type;
+  if (!SameConfig(existing, options, compare_type)) {
+    return answer(Status::Of(StatusCode::kConfigMismatch,
+                             "stream exists with a different configuration"));
+  }
+  // An idempotent repeat. A barrier: answer only once the original create (maybe still queued)
+  // is durable. Submitted under the stream's lock, like every barrier (manager_append.cc).
+  submit({}, [entry, done](const Status& s) {
+    CreateResult result;
+    {
+      std::lock_guard lock(entry->mu);
+      result.info = InfoOf(*entry);
+    }
+    done(s, result);
+  });
+  target->lock.unlock();
+  return false;
+}
+
+void StreamManager::Impl::submit_create_locked(const std::string& path, CreateOptions options,
+                                               std::string content_type, CreateLocks* locks,
+                                               CreateCallback done) {
+  const EntryPtr& entry = locks->target.entry;
+  const EntryPtr& source = locks->source;
+  auto refuse = [&](Status s) {
+    if (locks->source_lock) locks->source_lock.unlock();
+    locks->target.lock.unlock();
+    done(std::move(s), {});
+  };
   int64_t now_ms = now();
   StreamMeta meta;
   meta.path = path;
@@ -168,27 +198,18 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   meta.last_access_ms = now_ms;
   meta.ttl_seconds = options.ttl_seconds;
   meta.expires_at_ms = options.expires_at_ms;
-  if (is_fork) {
+  if (source) {
     std::string source_type;
-    Status s = check_fork_source(options, source, &meta, &source_type);
-    if (!s.ok()) {
-      source_lock.unlock();
-      lock.unlock();
-      return done(s, {});
+    if (Status s = check_fork_source(options, source, &meta, &source_type); !s.ok()) {
+      return refuse(s);
     }
     if (content_type.empty()) content_type = source_type;
   }
   meta.content_type = content_type;
   bool is_json = IsJsonContentType(content_type);
-
   std::vector<std::string> messages;
   if (is_json && !options.initial_data.empty()) {
-    Status s = SplitJsonMessages(options.initial_data, &messages);
-    if (!s.ok()) {
-      if (source_lock) source_lock.unlock();
-      lock.unlock();
-      return done(s, {});
-    }
+    if (Status s = SplitJsonMessages(options.initial_data, &messages); !s.ok()) return refuse(s);
   }
   meta.generation = ++generation_counter_;
   meta.closed = options.closed;
@@ -221,7 +242,7 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
 
   // Submitted under the target's (and source's) lock: later writes to them queue after these.
   submit(std::move(changes), [this, entry, created = std::move(created), source, source_epoch,
-                              source_refcount, epoch, done](const Status& s) {
+                              source_refcount, epoch, done = std::move(done)](const Status& s) {
     if (source) {
       std::lock_guard lock(source->mu);
       if (s.ok()) {

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "manager/append_rules.h"
 #include "manager/group_committer.h"
 #include "manager/json_messages.h"
 #include "manager/record_reader.h"
@@ -166,7 +167,40 @@ class StreamManager::Impl {
   // A stream was read or written: slides its TTL, and notes it for last-access persistence.
   void touch_locked(const EntryPtr& entry);
 
+  // --- manager_append.cc
+  struct ParsedBody {  // a JSON append body, split into messages outside the stream's lock
+    std::vector<std::string> messages;
+    Status status;
+  };
+  // lock_usable() for an append, with a JSON body parsed before the lock (for the generation
+  // it is decided against).
+  Status lock_for_append(const std::string& path, const std::string& data,
+                         const AppendOptions& options, LockedEntry* locked, ParsedBody* body);
+  // Advances the locked stream's accepted state by an accepted append and queues its write;
+  // `done` runs once it is durable (or failed, rolled back).
+  void accept_append_locked(const EntryPtr& entry, std::string data, const AppendOptions& options,
+                            const AppendDecision& decision, std::vector<std::string>* messages,
+                            AppendResult result, AppendCallback done);
+
   // --- manager_create.cc
+  struct CreateLocks {  // the path's entry and, for a fork, the source's, both locked
+    LockedEntry target;
+    EntryPtr source;
+    std::unique_lock<std::mutex> source_lock;
+  };
+  // Locks what a create needs. When a stream already lives at the path, answers the create
+  // itself (an idempotent repeat, a conflict, or gone) and returns false; an expired one is
+  // removed first and the path taken.
+  bool lock_for_create(const std::string& path, const CreateOptions& options,
+                       const std::string& content_type, CreateLocks* locks,
+                       const CreateCallback& done);
+  // The stream at the locked path exists: false when that answers the create (lock released).
+  bool answer_existing_locked(const CreateOptions& options, const std::string& content_type,
+                              LockedEntry* target, const CreateCallback& done);
+  // Builds the new incarnation under the locks and queues it with the source's new refcount;
+  // or refuses it (bad fork source, bad initial JSON), releasing the locks.
+  void submit_create_locked(const std::string& path, CreateOptions options,
+                            std::string content_type, CreateLocks* locks, CreateCallback done);
   // Checks the locked fork source and fills the fork fields of the new stream's meta.
   Status check_fork_source(const CreateOptions& options, const EntryPtr& source, StreamMeta* meta,
                            std::string* content_type);
