@@ -29,6 +29,8 @@ struct Config {
   bool sync = true;
   size_t max_read_bytes = 0;
   uint64_t min_free_disk_mb = 256;
+  uint64_t stream_cache_mb = 256;
+  uint64_t expiry_max_per_second = 50'000;
   int rocksdb_max_open_files = -1;  // from the descriptor plan (util/descriptor_limit.h)
 };
 
@@ -67,6 +69,12 @@ int ParseArgs(int argc, char** argv, Config* config) {
       ("min-free-disk-mb", "free-space reserve of the data directory's disk: below it creates "
                            "and appends get 507 (reads go on); 0 = none (rocksdb storage)",
        cxxopts::value<uint64_t>()->default_value("256"))
+      ("stream-cache-mb", "memory for streams in use: streams are read from storage on first "
+       "use and the least recently used are evicted beyond this (those with live readers or "
+       "writes in flight stay); 0 keeps only those",
+       cxxopts::value<uint64_t>()->default_value("256"))
+      ("expiry-max-per-second", "most expired streams the expiry sweeper removes per second",
+       cxxopts::value<uint64_t>()->default_value("50000"))
       ("h,help", "print this help");
   cxxopts::ParseResult result;
   try {
@@ -105,6 +113,11 @@ int ParseArgs(int argc, char** argv, Config* config) {
     config->server.max_connections = result["max-connections"].as<size_t>();
     config->max_read_bytes = result["max-read-bytes"].as<size_t>();
     config->min_free_disk_mb = result["min-free-disk-mb"].as<uint64_t>();
+    config->stream_cache_mb = result["stream-cache-mb"].as<uint64_t>();
+    config->expiry_max_per_second = result["expiry-max-per-second"].as<uint64_t>();
+    if (config->expiry_max_per_second == 0) {
+      throw std::runtime_error("--expiry-max-per-second must be positive");
+    }
     if (config->max_read_bytes == 0) throw std::runtime_error("--max-read-bytes must be positive");
   } catch (const std::exception& e) {
     std::cerr << "streamkeeper: " << e.what() << std::endl;
@@ -157,9 +170,11 @@ int main(int argc, char** argv) {
   manager_options.sync = config.sync;
   manager_options.min_free_disk_bytes = config.min_free_disk_mb << 20;
   manager_options.log = log::Sink();
+  manager_options.stream_cache_bytes = config.stream_cache_mb << 20;
+  manager_options.expiry_max_per_second = config.expiry_max_per_second;
   auto manager = StreamManager::Open(std::move(storage), manager_options, &status);
   if (!manager) {
-    std::cerr << "streamkeeper: cannot load streams: " << status.message() << std::endl;
+    std::cerr << "streamkeeper: cannot recover storage: " << status.message() << std::endl;
     return 1;
   }
   ProtocolOptions protocol_options;
@@ -191,7 +206,9 @@ int main(int argc, char** argv) {
   }
   manager->shutdown();
   ManagerStats stats = manager->stats();
-  std::cout << "streamkeeper: stopped (" << stats.streams << " streams; " << stats.write_batches
+  std::cout << "streamkeeper: stopped (" << stats.cached_streams << " streams in memory, "
+            << stats.cache_misses << " loaded from storage, " << stats.expired << " expired; "
+            << stats.write_batches
             << " write batches, " << stats.syncs << " syncs this run)" << std::endl;
   // The manager goes first: its destructor joins the last completions, which may still post to
   // the server's IO contexts; the server (and those contexts) go after.

@@ -27,22 +27,64 @@ void InsertRecord(const Record& record, std::vector<Record>* records) {
 
 }  // namespace
 
-Status MemoryStorage::load(LoadedState* out) {
+Status MemoryStorage::recover(RecoveredState* out) {
   std::shared_lock lock(mu_);
-  out->streams.clear();
-  out->streams.reserve(metas_.size());
-  for (const auto& [path, meta] : metas_) {
-    LoadedStream stream;
-    stream.meta = meta;
-    auto producers = producers_.find({path, meta.generation});
-    if (producers != producers_.end()) stream.producers = producers->second;
-    auto records = records_.find({path, meta.generation});
-    if (records != records_.end() && !records->second.empty()) {
-      stream.last_record = records->second.back();
-    }
-    out->streams.push_back(std::move(stream));
-  }
   out->generation_counter = generation_counter_;
+  out->pending_purges.clear();
+  for (const auto& [path, generation] : pending_purges_) {
+    StreamMeta meta;
+    meta.path = path;
+    meta.generation = generation;
+    out->pending_purges.push_back(std::move(meta));
+  }
+  return Status::Ok();
+}
+
+Status MemoryStorage::load_stream(const std::string& path, std::optional<LoadedStream>* out) {
+  std::shared_lock lock(mu_);
+  out->reset();
+  auto meta = metas_.find(path);
+  if (meta == metas_.end()) return Status::Ok();
+  LoadedStream stream;
+  stream.meta = meta->second;
+  GenerationKey key{path, stream.meta.generation};
+  if (auto producers = producers_.find(key); producers != producers_.end()) {
+    stream.producers = producers->second;
+  }
+  if (auto records = records_.find(key); records != records_.end() && !records->second.empty()) {
+    stream.last_record = records->second.back();
+  }
+  *out = std::move(stream);
+  return Status::Ok();
+}
+
+Status MemoryStorage::load_meta(const std::string& path, std::optional<StreamMeta>* out) {
+  std::shared_lock lock(mu_);
+  out->reset();
+  if (auto meta = metas_.find(path); meta != metas_.end()) *out = meta->second;
+  return Status::Ok();
+}
+
+Status MemoryStorage::list_streams(std::string_view prefix, std::string_view start_after,
+                                   size_t limit, std::vector<StreamMeta>* out) {
+  std::shared_lock lock(mu_);
+  auto it = metas_.lower_bound(std::string(prefix));
+  if (!start_after.empty() && it != metas_.end() && it->first <= start_after) {
+    it = metas_.upper_bound(std::string(start_after));
+  }
+  for (; it != metas_.end() && limit > 0 && it->first.starts_with(prefix); ++it, --limit) {
+    out->push_back(it->second);
+  }
+  return Status::Ok();
+}
+
+Status MemoryStorage::scan_expiry(int64_t due_ms, const ExpiryEntry* after, size_t limit,
+                                  std::vector<ExpiryEntry>* out) {
+  std::shared_lock lock(mu_);
+  auto it = after ? expiry_index_.upper_bound(*after) : expiry_index_.begin();
+  for (; it != expiry_index_.end() && limit > 0 && it->at_ms <= due_ms; ++it, --limit) {
+    out->push_back(*it);
+  }
   return Status::Ok();
 }
 
@@ -50,11 +92,22 @@ Status MemoryStorage::write(const WriteBatch& batch) {
   std::unique_lock lock(mu_);
   for (const StreamChange& change : batch.changes) {
     switch (change.kind) {
-      case StreamChange::Kind::kPut: ApplyPut(change); break;
-      case StreamChange::Kind::kErase: ApplyErase(change); break;
-      case StreamChange::Kind::kReset: ApplyReset(change); break;
-      case StreamChange::Kind::kPurge: ApplyPurge(change); break;
+      case StreamChange::Kind::kPut:
+        ApplyPut(change);
+        break;
+      case StreamChange::Kind::kErase:
+        ApplyErase(change);
+        break;
+      case StreamChange::Kind::kReset:
+        ApplyReset(change);
+        break;
+      case StreamChange::Kind::kPurge:
+        ApplyPurge(change);
+        break;
+      case StreamChange::Kind::kIndex:
+        break;
     }
+    ApplyIndex(change);
   }
   generation_counter_ = batch.generation_counter;
   return Status::Ok();
@@ -74,18 +127,33 @@ void MemoryStorage::ApplyPut(const StreamChange& change) {
   }
 }
 
-void MemoryStorage::ApplyErase(const StreamChange& change) { metas_.erase(change.meta.path); }
+void MemoryStorage::ApplyErase(const StreamChange& change) {
+  metas_.erase(change.meta.path);
+  pending_purges_.insert({change.meta.path, change.meta.generation});
+}
 
 void MemoryStorage::ApplyPurge(const StreamChange& change) {
   GenerationKey key{change.meta.path, change.meta.generation};
   producers_.erase(key);
   records_.erase(key);
+  pending_purges_.erase(key);
+}
+
+void MemoryStorage::ApplyIndex(const StreamChange& change) {
+  const StreamMeta& meta = change.meta;
+  if (change.unindex_expiry_ms) {
+    expiry_index_.erase(ExpiryEntry{*change.unindex_expiry_ms, meta.path, meta.generation});
+  }
+  if (change.index_expiry_ms) {
+    expiry_index_.insert(ExpiryEntry{*change.index_expiry_ms, meta.path, meta.generation});
+  }
 }
 
 void MemoryStorage::ApplyReset(const StreamChange& change) {
   const StreamMeta& meta = change.meta;
   GenerationKey key{meta.path, meta.generation};
   metas_[meta.path] = meta;
+  pending_purges_.erase(key);
   if (change.producers.empty()) {
     producers_.erase(key);
   } else {

@@ -9,6 +9,8 @@ constexpr size_t kDigits = 16;
 // "<16 digits>_<16 digits>" after the NUL separator.
 constexpr size_t kDataSuffixSize = kDigits + 1 + kDigits;
 constexpr size_t kGenerationBytes = 8;
+constexpr size_t kTimeBytes = 8;
+constexpr uint64_t kSignBit = 1ULL << 63;
 
 // Zero-padded to kDigits. By hand rather than snprintf: every appended record's key is built
 // here on the commit thread.
@@ -44,6 +46,21 @@ uint64_t ReadBigEndian64(std::string_view bytes) {
     value = (value << 8) | static_cast<unsigned char>(bytes[i]);
   }
   return value;
+}
+
+// "<path>\0<generation: 8 bytes big-endian>": the tail of purge marker and expiry keys.
+void AppendPathGeneration(std::string_view path, uint64_t generation, std::string* key) {
+  key->append(path);
+  key->push_back('\0');
+  AppendBigEndian64(generation, key);
+}
+
+std::optional<GenerationKeyParts> ParsePathGeneration(std::string_view bytes) {
+  if (bytes.size() < 2 + kGenerationBytes) return std::nullopt;  // a path of at least one byte
+  size_t separator = bytes.size() - kGenerationBytes - 1;
+  std::string_view path = bytes.substr(0, separator);
+  if (bytes[separator] != '\0' || path.find('\0') != std::string_view::npos) return std::nullopt;
+  return GenerationKeyParts{path, ReadBigEndian64(bytes.substr(separator + 1))};
 }
 
 std::string PathPrefix(std::string_view path, size_t reserve) {
@@ -115,6 +132,41 @@ std::optional<ProducerKeyParts> ParseProducerKey(std::string_view key) {
   uint64_t generation = ReadBigEndian64(key.substr(separator + 1, kGenerationBytes));
   return ProducerKeyParts{key.substr(0, separator), generation,
                           key.substr(separator + 1 + kGenerationBytes)};
+}
+
+std::string PurgeMarkerKey(std::string_view path, uint64_t generation) {
+  std::string key;
+  key.reserve(kPurgeMarkerPrefix.size() + path.size() + 1 + kGenerationBytes);
+  key.append(kPurgeMarkerPrefix);
+  AppendPathGeneration(path, generation, &key);
+  return key;
+}
+
+std::optional<GenerationKeyParts> ParsePurgeMarkerKey(std::string_view key) {
+  if (!key.starts_with(kPurgeMarkerPrefix)) return std::nullopt;
+  return ParsePathGeneration(key.substr(kPurgeMarkerPrefix.size()));
+}
+
+std::string ExpiryTimeKey(int64_t at_ms) {
+  std::string key;
+  // Flipping the sign bit maps int64 order onto unsigned, hence big-endian bytewise, order.
+  AppendBigEndian64(static_cast<uint64_t>(at_ms) ^ kSignBit, &key);
+  return key;
+}
+
+std::string ExpiryKey(int64_t at_ms, std::string_view path, uint64_t generation) {
+  std::string key = ExpiryTimeKey(at_ms);
+  key.reserve(kTimeBytes + path.size() + 1 + kGenerationBytes);
+  AppendPathGeneration(path, generation, &key);
+  return key;
+}
+
+std::optional<ExpiryKeyParts> ParseExpiryKey(std::string_view key) {
+  if (key.size() < kTimeBytes) return std::nullopt;
+  auto parts = ParsePathGeneration(key.substr(kTimeBytes));
+  if (!parts) return std::nullopt;
+  return ExpiryKeyParts{static_cast<int64_t>(ReadBigEndian64(key) ^ kSignBit), parts->path,
+                        parts->generation};
 }
 
 std::string EncodeFixed64(uint64_t value) {

@@ -9,7 +9,8 @@ constexpr uint64_t kSoftDeleted = 1 << 1;
 constexpr uint64_t kHasTtl = 1 << 2;
 constexpr uint64_t kHasExpiresAt = 1 << 3;
 constexpr uint64_t kHasClosedBy = 1 << 4;
-constexpr uint64_t kKnownFlags = (1 << 5) - 1;
+constexpr uint64_t kHasIndexedExpiry = 1 << 5;  // format version 2
+constexpr uint64_t kKnownFlags = (1 << 6) - 1;
 
 class Writer {
  public:
@@ -95,6 +96,7 @@ std::string EncodeStreamMeta(const StreamMeta& meta) {
   if (meta.ttl_seconds) flags |= kHasTtl;
   if (meta.expires_at_ms) flags |= kHasExpiresAt;
   if (meta.closed_by) flags |= kHasClosedBy;
+  if (meta.indexed_expiry_ms) flags |= kHasIndexedExpiry;
 
   Writer w;
   w.Byte(kMetaCodecVersion);
@@ -119,6 +121,8 @@ std::string EncodeStreamMeta(const StreamMeta& meta) {
   w.Varint(meta.fork_anchor);
   w.Varint(meta.fork_sub_offset);
   w.Varint(meta.fork_refcount);
+  // Last, so that a meta without it is encoded exactly as format version 1 encoded it.
+  if (meta.indexed_expiry_ms) w.Signed(*meta.indexed_expiry_ms);
   return w.Finish();
 }
 
@@ -156,9 +160,15 @@ bool DecodeStreamMeta(std::string_view bytes, StreamMeta* out) {
   }
   if (!r.String(&meta.fork_parent) || !r.Varint(&meta.fork_parent_generation) ||
       !r.Varint(&meta.fork_position) || !r.Varint(&meta.fork_anchor) ||
-      !r.Varint(&meta.fork_sub_offset) || !r.Varint(&meta.fork_refcount) || !r.Done()) {
+      !r.Varint(&meta.fork_sub_offset) || !r.Varint(&meta.fork_refcount)) {
     return false;
   }
+  if (flags & kHasIndexedExpiry) {
+    int64_t indexed_expiry;
+    if (!r.Signed(&indexed_expiry)) return false;
+    meta.indexed_expiry_ms = indexed_expiry;
+  }
+  if (!r.Done()) return false;
   *out = std::move(meta);
   return true;
 }

@@ -1,17 +1,22 @@
 // RocksDbStorage: the durable Storage backend, one RocksDB database per data directory.
 //
-// The on-disk format (column families, key layouts, value encodings, format version, the
-// compaction filter, what `sync` means) is documented in storage_rocksdb/README.md. This header
+// The on-disk format (column families, key layouts, value encodings, format version and its
+// migration, what `sync` means) is documented in storage_rocksdb/README.md. This header
 // includes no RocksDB header; the database lives behind a pimpl.
 //
-// Thread-safety: as the Storage contract requires, load() and read_records() may run
-// concurrently with each other and with write(); write() is called by one thread at a time.
+// Thread-safety: as the Storage contract requires, every read may run concurrently with the
+// others and with write(); write() is called by one thread at a time. One caveat, the price of
+// updating producer states in place in the memtable (README.md, "Tuning"): load_stream() of a
+// path running while a write() rewrites that path's producers may see a producer state torn or
+// newer than the rest of what it returns. The StreamManager never loads a stream it is writing.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "streamkeeper/log_sink.h"
@@ -48,11 +53,13 @@ struct RocksDbOptions {
 class RocksDbStorage final : public Storage {
  public:
   // Opens (or creates) the database at options.path. On success stores a RocksDbStorage in
-  // *out and returns OK. On a full disk, where RocksDB cannot finish its recovery at open, the
-  // database is opened read-only: reads work, write() and sync() answer kNoSpace, and resume()
-  // reopens it read-write once there is space. On failure stores nullptr and returns kIoError with a message naming
-  // the directory and the cause: it cannot be created or opened, it is locked by another
-  // process (or already open in this one), it is damaged ("... is damaged: <file> is
+  // *out and returns OK. A read-write open of a format-1 directory first migrates it to format
+  // 2 (format_migration.h) and logs one line; a read-only open reads format 1 as it is. On a
+  // full disk, where RocksDB cannot finish its recovery at open, the database is opened
+  // read-only: reads work, write() and sync() answer kNoSpace, and resume() reopens it
+  // read-write once there is space. On failure stores nullptr and returns kIoError with a
+  // message naming the directory and the cause: it cannot be created or opened, it is locked by
+  // another process (or already open in this one), it is damaged ("... is damaged: <file> is
   // corrupt/missing ...", damage_report.h), or it holds an unknown format version or is not a
   // Streamkeeper database.
   static Status Open(const RocksDbOptions& options, std::unique_ptr<Storage>* out);
@@ -64,9 +71,25 @@ class RocksDbStorage final : public Storage {
   RocksDbStorage(const RocksDbStorage&) = delete;
   RocksDbStorage& operator=(const RocksDbStorage&) = delete;
 
-  // kIoError if a stored value is corrupt or RocksDB fails. Also enables the compaction filter.
-  Status load(LoadedState* out) override;
-  // One RocksDB WriteBatch; WriteOptions::sync = batch.sync. kBadRequest (nothing written) if a
+  // The generation counter and the purge markers (one bounded scan of the reserved
+  // "\0purge\0" keys). kIoError if a marker or the counter is corrupt or RocksDB fails.
+  Status recover(RecoveredState* out) override;
+  // One Get on meta, one bounded scan of the generation's producers, one SeekToLast over its
+  // records. kIoError naming the stream if a stored value is corrupt, or if RocksDB fails.
+  Status load_stream(const std::string& path, std::optional<LoadedStream>* out) override;
+  // The Get of load_stream() alone.
+  Status load_meta(const std::string& path, std::optional<StreamMeta>* out) override;
+  // One bounded scan of the meta family; never returns the reserved keys. kIoError naming the
+  // stream if a meta is corrupt.
+  Status list_streams(std::string_view prefix, std::string_view start_after, size_t limit,
+                      std::vector<StreamMeta>* out) override;
+  // One bounded scan of the expiry family. Nothing when a format-1 directory is open read-only
+  // (it has no index).
+  Status scan_expiry(int64_t due_ms, const ExpiryEntry* after, size_t limit,
+                     std::vector<ExpiryEntry>* out) override;
+  // One RocksDB WriteBatch; WriteOptions::sync = batch.sync. A kReset or kPurge reads what is
+  // stored to know what to delete, so it does not see changes earlier in the same batch: a batch
+  // never both writes a generation and resets or purges it. kBadRequest (nothing written) if a
   // generation or position exceeds 16 decimal digits; kNoSpace on a full disk; kIoError if
   // RocksDB fails otherwise. After a failure RocksDB refuses writes until resume().
   Status write(const WriteBatch& batch) override;
@@ -81,11 +104,9 @@ class RocksDbStorage final : public Storage {
   Status resume() override;
   // statvfs() of the data directory: bytes available to this (unprivileged) process.
   std::optional<uint64_t> free_disk_bytes() const override;
-  const char* name() const override { return "rocksdb"; }
 
-  // Flushes memtables and compacts every column family fully, running the compaction filter
-  // over all data (dead generations are dropped once load() has run). For tools and tests;
-  // blocks until done.
+  // Flushes memtables and compacts every column family fully (dropping what deletes and range
+  // tombstones cover). For tools and tests; blocks until done.
   Status Compact();
 
   // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),

@@ -193,6 +193,7 @@ asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& reques
   } else {
     http::response_parser<http::string_body> parser;
     parser.body_limit(std::numeric_limits<uint64_t>::max());
+    parser.skip(request.method == "HEAD");  // a Content-Length there announces no body
     if (auto [ec, n] = co_await http::async_read(s.stream, s.buffer, parser, kNoThrow); ec) {
       fail("read", ec);
       co_return out;

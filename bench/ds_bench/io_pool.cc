@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 
 namespace dsbench {
@@ -62,6 +63,20 @@ asio::awaitable<void> ReportProgress(std::string name, std::function<std::string
     const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
     std::cerr << "[" << name << "] t=" << static_cast<int>(elapsed.count() + 0.5) << "s " << line()
               << std::endl;
+  }
+}
+
+asio::awaitable<void> RecordTimeline(std::string path, std::function<std::string()> line,
+                                     const std::atomic<bool>* stop) {
+  std::ofstream file(path, std::ios::trunc);
+  auto next = std::chrono::steady_clock::now();
+  while (file && !stop->load()) {
+    const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    file << unix_ms << " " << line() << std::endl;
+    next += std::chrono::seconds(1);
+    co_await SleepUntil(next);
   }
 }
 

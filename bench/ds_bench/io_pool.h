@@ -60,6 +60,12 @@ boost::asio::awaitable<bool> WaitUntil(std::function<bool()> done,
 boost::asio::awaitable<void> ReportProgress(std::string name, std::function<std::string()> line,
                                             const std::atomic<bool>* stop);
 
+// Writes "<unix time in ms> <line()>" to the file at `path` once a second until *stop, each line
+// flushed as it is written, so that a script can line the samples up with the wall clock.
+// Returns at once when the file cannot be created (main checks that it can).
+boost::asio::awaitable<void> RecordTimeline(std::string path, std::function<std::string()> line,
+                                            const std::atomic<bool>* stop);
+
 // Fractional seconds from the command line as a clock duration.
 inline std::chrono::steady_clock::duration Seconds(double seconds) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(

@@ -35,10 +35,8 @@ asio::awaitable<void> FollowByLongPoll(LiveReaderSpec spec, LiveReadStats& stats
   std::string cursor;
   bool counted_connected = false;
   while (!spec.stop->load()) {
-    HttpRequest request;
-    request.method = "GET";
-    request.target = ReadTarget(spec.path, offset, "long-poll", cursor);
-    request.timeout = spec.options.long_poll_timeout + spec.options.timeout;
+    const HttpRequest request = ReadRequest(ReadTarget(spec.path, offset, "long-poll", cursor),
+                                            spec.options.long_poll_timeout + spec.options.timeout);
     if (!counted_connected) {
       stats.connected++;
       counted_connected = true;

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <cxxopts.hpp>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -50,7 +51,18 @@ cxxopts::Options MakeParser(BenchOptions& o) {
       "  latency       a writer appends at R/s; long-poll and SSE readers measure delivery\n"
       "  fanout        one writer at R/s, K SSE subscribers; delivery latency, server RSS\n"
       "  catchup       write --size-mb MiB in 1 MiB appends, then time reading it back\n"
-      "  many-streams  create --count streams, then append once to each\n");
+      "  many-streams  --count streams in phases (--phases, in the order given):\n"
+      "                  create  PUT each stream (with --ttl or --expires-in if given)\n"
+      "                  append  POST one --body-bytes body to each\n"
+      "                  cold    GET offset=-1 and POST, alternating, to streams drawn uniformly\n"
+      "                          at random, at --rate requests/s (default 1000) over C\n"
+      "                          connections for --warmup + --duration s; latency p50/p99/p999\n"
+      "                          of reads and appends apart. Slots a busy connection misses\n"
+      "                          are skipped and counted (cold_missed_slots), not sent late\n"
+      "                  probe   HEAD --sample random streams: found (200) / missing (404)\n"
+      "                Streams are named <prefix>-many-<i>: give the same --prefix and --count\n"
+      "                to work on an earlier run's streams (e.g. --phases cold after a\n"
+      "                restart). Nothing is held per stream, so --count 10000000 is fine.\n");
   // clang-format off
   parser.add_options()
     ("scenario", "append | latency | fanout | catchup | many-streams",
@@ -67,18 +79,31 @@ cxxopts::Options MakeParser(BenchOptions& o) {
      cxxopts::value(o.streams)->default_value("16"))
     ("body-bytes", "append body size in bytes (append, many-streams; latency/fanout pad to it)",
      cxxopts::value(o.body_bytes)->default_value("128"))
-    ("duration", "measured seconds (append, latency, fanout)",
+    ("duration", "measured seconds (append, latency, fanout, many-streams cold)",
      cxxopts::value(o.duration_s)->default_value("10"))
-    ("warmup", "warm-up seconds before measuring (append, latency)",
+    ("warmup", "warm-up seconds before measuring (append, latency, many-streams cold)",
      cxxopts::value(o.warmup_s)->default_value("2"))
-    ("rate", "writer appends per second (latency default 100, fanout default 10)",
+    ("rate", "writer appends per second (latency default 100, fanout default 10); requests "
+     "per second (many-streams cold, default 1000)",
      cxxopts::value(o.rate)->default_value("0"))
     ("subscribers", "SSE subscribers (fanout, default 1000); readers per mode (latency, default 1)",
      cxxopts::value(o.subscribers)->default_value("0"))
     ("size-mb", "MiB to write and read back (catchup)",
      cxxopts::value(o.size_mb)->default_value("1024"))
-    ("count", "streams to create (many-streams)",
+    ("count", "streams to create or draw from (many-streams)",
      cxxopts::value(o.count)->default_value("100000"))
+    ("phases", "many-streams phases, comma list of create, append, cold, probe",
+     cxxopts::value(o.phases)->default_value(o.phases))
+    ("ttl", "create streams with Stream-TTL: SECONDS (many-streams; sliding: from last access)",
+     cxxopts::value(o.ttl_s)->default_value("0"))
+    ("expires-in", "create streams with Stream-Expires-At now + SECONDS, the same instant for "
+     "all (many-streams)", cxxopts::value(o.expires_in_s)->default_value("0"))
+    ("sample", "streams to HEAD (many-streams probe)",
+     cxxopts::value(o.sample)->default_value("200"))
+    ("seed", "seed of the random stream choice (many-streams cold, probe; 0: from the clock)",
+     cxxopts::value(o.seed)->default_value("0"))
+    ("timeline", "write '<unix ms> <appends ok> <errors>' to FILE once a second (append)",
+     cxxopts::value(o.timeline_path))
     ("producer", "append with Producer-Id/Epoch/Seq headers; success means 200 (append)",
      cxxopts::value(o.producer)->default_value("false"))
     ("server-pid", "server process id; fanout reports its VmRSS per subscriber",
@@ -125,6 +150,10 @@ int main(int argc, char** argv) {
   const auto target = dsbench::ResolveLoopbackTarget(options.url, &error);
   if (!target) {
     std::cerr << "ds-bench: " << error << "\n";
+    return 2;
+  }
+  if (!options.timeline_path.empty() && !std::ofstream(options.timeline_path)) {
+    std::cerr << "ds-bench: cannot write " << options.timeline_path << "\n";
     return 2;
   }
   RaiseFileLimit();

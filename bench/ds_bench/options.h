@@ -3,6 +3,7 @@
 #define DS_BENCH_OPTIONS_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace dsbench {
@@ -23,6 +24,12 @@ struct BenchOptions {
   int subscribers = 0;  // 0: the scenario's default
   int size_mb = 1024;
   int count = 100000;
+  std::string phases = "create,append";  // many-streams: comma list of its phases
+  long ttl_s = 0;                        // many-streams create: Stream-TTL; 0: none
+  long expires_in_s = 0;      // many-streams create: Stream-Expires-At this far ahead; 0: none
+  int sample = 200;           // many-streams probe: streams to HEAD
+  uint64_t seed = 0;          // stream choice of cold and probe; 0: from the clock
+  std::string timeline_path;  // append: one line per second of counts; empty: none
   bool producer = false;
   long server_pid = 0;                                 // 0: no RSS measurement
   std::chrono::milliseconds timeout{10000};            // connect / plain request

@@ -27,6 +27,7 @@ struct Batch {
   std::atomic<uint64_t> next{0};
   std::atomic<uint64_t> ok{0};
   std::atomic<uint64_t> failed{0};
+  std::atomic<uint64_t> not_found{0};
   std::atomic<int> running{0};
   std::mutex error_mutex;
   std::string first_error;
@@ -48,6 +49,7 @@ asio::awaitable<void> Worker(Batch& batch) {
       continue;
     }
     batch.failed++;
+    if (response.status == 404) batch.not_found++;
     std::lock_guard lock(batch.error_mutex);
     if (batch.first_error.empty()) {
       batch.first_error = response.status == 0
@@ -78,6 +80,7 @@ asio::awaitable<ParallelOutcome> SendInParallel(IoPool& pool, const Target& targ
   ParallelOutcome outcome;
   outcome.ok = batch.ok.load();
   outcome.failed = batch.failed.load();
+  outcome.not_found = batch.not_found.load();
   outcome.first_error = batch.first_error;
   outcome.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   co_return outcome;

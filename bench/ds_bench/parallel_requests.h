@@ -17,8 +17,9 @@ class Histogram;
 class IoPool;
 
 struct ParallelOutcome {
-  uint64_t ok = 0;      // 2xx responses
-  uint64_t failed = 0;  // non-2xx and IO errors
+  uint64_t ok = 0;         // 2xx responses
+  uint64_t failed = 0;     // non-2xx and IO errors
+  uint64_t not_found = 0;  // 404 responses, also counted in failed
   std::string first_error;
   double seconds = 0;  // wall time for the whole batch
 };

@@ -104,6 +104,17 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
                      },
                      &state.progress_stop),
                  asio::detached);
+  if (!options.timeline_path.empty()) {
+    asio::co_spawn(executor,
+                   RecordTimeline(
+                       options.timeline_path,
+                       [&] {
+                         return std::to_string(state.total_ok.load()) + " " +
+                                std::to_string(state.total_errors.load());
+                       },
+                       &state.progress_stop),
+                   asio::detached);
+  }
   state.active = options.connections;
   for (int c = 0; c < options.connections; ++c) {
     asio::co_spawn(pool.NextExecutor(), AppendLoop(context, state, c), asio::detached);

@@ -46,10 +46,7 @@ asio::awaitable<ReadOutcome> ReadAll(const RunContext& context, const std::strin
   const auto timeout =
       std::max<std::chrono::milliseconds>(context.options.timeout, std::chrono::minutes(5));
   while (true) {
-    HttpRequest request;
-    request.method = "GET";
-    request.target = ReadTarget(path, offset);
-    request.timeout = timeout;
+    HttpRequest request = ReadRequest(ReadTarget(path, offset), timeout);
     request.discard_body = true;
     const HttpResponse response = co_await connection.Send(request);
     outcome.requests++;

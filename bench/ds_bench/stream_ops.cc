@@ -25,6 +25,22 @@ HttpRequest AppendRequest(const std::string& path, const std::string& content_ty
   return request;
 }
 
+HttpRequest ReadRequest(std::string target, std::chrono::milliseconds timeout) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = std::move(target);
+  request.timeout = timeout;
+  return request;
+}
+
+HttpRequest HeadRequest(const std::string& path, std::chrono::milliseconds timeout) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.target = path;
+  request.timeout = timeout;
+  return request;
+}
+
 std::string ReadTarget(const std::string& path, const std::string& offset, std::string_view live,
                        const std::string& cursor) {
   std::string target = path + "?offset=" + offset;

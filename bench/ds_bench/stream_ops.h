@@ -23,6 +23,12 @@ HttpRequest CreateRequest(const std::string& path, const std::string& content_ty
 HttpRequest AppendRequest(const std::string& path, const std::string& content_type,
                           std::string body, std::chrono::milliseconds timeout);
 
+// GET of `target` (a path with its query, see ReadTarget).
+HttpRequest ReadRequest(std::string target, std::chrono::milliseconds timeout);
+
+// HEAD path: 200 with the stream's metadata, 404 when it does not exist (or has expired).
+HttpRequest HeadRequest(const std::string& path, std::chrono::milliseconds timeout);
+
 // "path?offset=<offset>[&live=<live>][&cursor=<cursor>]"
 std::string ReadTarget(const std::string& path, const std::string& offset,
                        std::string_view live = {}, const std::string& cursor = {});

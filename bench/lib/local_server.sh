@@ -1,8 +1,15 @@
-# Sourced by bench/ab.sh and bench/fanout_cpu.sh: runs one streamkeeper at a time on 127.0.0.1
-# with its files in a scratch directory ($work) that is removed, and the server killed, on exit.
-#   start_server BINARY PORT [SERVER_ARGS...]  starts it, sets server_pid, waits until it listens
-#   stop_server                                kills it and waits for it
-#   cpu_ticks PID                              utime + stime of PID, in clock ticks
+# Sourced by bench/ab.sh, bench/fanout_cpu.sh and bench/many_streams.sh: runs one streamkeeper at
+# a time on 127.0.0.1 with its files in a scratch directory ($work, made by mktemp -d, so under
+# $TMPDIR when set) that is removed, and the server killed, on exit.
+#   launch_server BINARY PORT [SERVER_ARGS...]  starts it in the background, sets server_pid;
+#                                               its output goes to $server_log
+#                                               (default $work/server.log, truncated)
+#   wait_listening [SECONDS]                    waits until the log says it listens (default 5);
+#                                               exits with the log if it does not or dies
+#   start_server BINARY PORT [SERVER_ARGS...]   both
+#   stop_server                                 SIGTERM, then waits for it to exit
+#   cpu_ticks PID                               utime + stime of PID, in clock ticks
+#   rss_kib PID                                 VmRSS of PID, in KiB
 
 work=$(mktemp -d)
 server_pid=""
@@ -13,17 +20,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {
+launch_server() {
   local binary=$1 port=$2
   shift 2
-  "$binary" --host 127.0.0.1 --port "$port" "$@" >"$work/server.log" 2>&1 &
+  server_log=${server_log:-$work/server.log}
+  "$binary" --host 127.0.0.1 --port "$port" "$@" >"$server_log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 50); do
-    grep -q "listening" "$work/server.log" 2>/dev/null && return 0
+}
+
+wait_listening() {
+  local tenths=$((${1:-5} * 10))
+  for _ in $(seq "$tenths"); do
+    grep -q "listening" "$server_log" 2>/dev/null && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
-  cat "$work/server.log" >&2
+  cat "$server_log" >&2
   exit 1
+}
+
+start_server() {
+  launch_server "$@"
+  wait_listening
 }
 
 stop_server() {
@@ -33,3 +51,5 @@ stop_server() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }

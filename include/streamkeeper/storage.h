@@ -1,18 +1,33 @@
 // Storage: the persistence contract every backend implements.
 //
 // A backend stores stream metadata, producer state and records, keyed by (path, generation,
-// position). It applies a WriteBatch atomically: after a crash either every change in the batch
-// is visible or none is. It enforces no protocol rules; the StreamManager decides what to write.
+// position), and an expiry index of (time, path, generation). It applies a WriteBatch
+// atomically: after a crash either every change in the batch is visible or none is. It enforces
+// no protocol rules; the StreamManager decides what to write.
+//
+// The contract is shaped for millions of streams and for remote stores: nothing in it walks
+// every stream. Start-up reads only what recovery needs (recover()); a stream is read by a
+// point lookup when first used (load_stream()); tools page through streams (list_streams())
+// and the expiry sweeper pages through due index entries (scan_expiry()). A backend over a
+// remote SQL store implements each call as one bounded query and each write() as one
+// transaction.
+//
 // Backends: storage_memory/ (MemoryStorage) and storage_rocksdb/ (RocksDbStorage). The typed
-// contract suite in tests/ runs against both; a new backend passes it by adding one factory.
+// contract suite in tests/storage/ runs against both; a new backend passes it by adding one
+// factory.
 //
 // Thread-safety: write() is called by one thread at a time, and so is sync() (the
-// GroupCommitter's two threads); read_records(), write() and sync() may run concurrently.
+// GroupCommitter's two threads); every read (load_stream, read_records, list_streams,
+// scan_expiry) may run concurrently with each other, with write() and with sync(). A read
+// sees each write() whole or not at all, and sees every write() that returned before it began
+// (synced or not).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "streamkeeper/status.h"
@@ -27,22 +42,36 @@ struct Record {
   std::string value;
 };
 
+// One entry of the expiry index: stream incarnation (path, generation) is due at `at_ms`.
+// Ordered by time, then path (bytewise), then generation. Entries are hints for the sweeper,
+// which checks each against the stream itself: a stale one (its stream gone or moved on) is
+// simply removed.
+struct ExpiryEntry {
+  int64_t at_ms = 0;
+  std::string path;
+  uint64_t generation = 0;
+  auto operator<=>(const ExpiryEntry&) const = default;
+};
+
 // Everything one operation changes in one stream.
 struct StreamChange {
   enum class Kind {
     kPut,    // upsert `meta`, upsert `producers`, add `records`
-    // Remove the meta of (meta.path, meta.generation): the stream is gone from load(). Its
-    // producers and records stay until a kPurge of that generation, so that a kReset written
-    // after a failed erase brings the stream back whole.
+    // Remove the meta of (meta.path, meta.generation): the stream is gone from load_stream().
+    // Its producers and records stay until a kPurge of that generation, so that a kReset
+    // written after a failed erase brings the stream back whole. The generation is recorded as
+    // awaiting its purge: recover() reports it until a kPurge (or a kReset) of it is written.
     kErase,
     // Make (meta.path, meta.generation) exactly `meta` (tail included) and `producers` (every
-    // other producer entry is removed), and remove its records at or above meta.tail. Undoes a
-    // batch that failed after it may have reached the store (StreamManager rollback).
+    // other producer entry is removed), remove its records at or above meta.tail, and clear any
+    // purge it awaits. Undoes a batch that failed after it may have reached the store
+    // (StreamManager rollback).
     kReset,
     // Remove every producer entry and record of (meta.path, meta.generation), a generation
-    // whose erase has completed. Written by the StreamManager after a successful erase; what a
-    // lost kPurge leaves behind is dead data that compaction drops after the next restart.
+    // whose erase has completed, and its place among the purges recover() reports.
     kPurge,
+    // Nothing but the expiry index fields below (the sweeper dropping a stale entry).
+    kIndex,
   };
   Kind kind = Kind::kPut;
   StreamMeta meta;
@@ -50,8 +79,13 @@ struct StreamChange {
   std::vector<Record> records;  // kPut: new records, positions above every stored one
   // kPut: false when only records/producers changed and `meta` differs from the stored one only
   // in tail and last access. The backend then skips rewriting the meta (halving the keys a plain
-  // append writes); load() reports each stream's last record so the tail can be recovered.
+  // append writes); load_stream() reports the last record so the tail can be recovered.
   bool write_meta = true;
+  // Expiry index, any kind, applied after the rest of the change: first remove the entry
+  // (*unindex_expiry_ms, meta.path, meta.generation) if there is one, then add
+  // (*index_expiry_ms, meta.path, meta.generation). Removing an absent entry is no error.
+  std::optional<int64_t> unindex_expiry_ms;
+  std::optional<int64_t> index_expiry_ms;
 };
 
 struct WriteBatch {
@@ -66,18 +100,43 @@ struct LoadedStream {
   std::optional<Record> last_record;  // the stream's own record with the highest position
 };
 
-struct LoadedState {
-  std::vector<LoadedStream> streams;
+// What start-up needs, and nothing that grows with the number of streams.
+struct RecoveredState {
   uint64_t generation_counter = 0;
+  // Generations erased (durably) whose kPurge was never written, e.g. after a crash between
+  // the two: only path and generation are set. The StreamManager purges them.
+  std::vector<StreamMeta> pending_purges;
 };
 
 class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Returns every stored stream with its producers and last record, and the generation counter.
-  // Called once, before any write.
-  virtual Status load(LoadedState* out) = 0;
+  // Returns the generation counter and the generations awaiting a purge. Called once, before
+  // any other call; cost proportional to what crash recovery needs, never to the number of
+  // streams. kIoError if the store cannot be read.
+  virtual Status recover(RecoveredState* out) = 0;
+
+  // Point read of one stream: its meta, producers and last record (the only record read).
+  // Sets *out to nullopt when no stream is stored at `path`. kIoError on a damaged or
+  // unreadable store.
+  virtual Status load_stream(const std::string& path, std::optional<LoadedStream>* out) = 0;
+
+  // Point read of one stream's meta alone, as stored (its tail may trail the records): for
+  // decisions that need nothing more, like the expiry sweeper's. nullopt when no stream is
+  // stored at `path`; kIoError as load_stream().
+  virtual Status load_meta(const std::string& path, std::optional<StreamMeta>* out) = 0;
+
+  // Appends to *out, in path order (bytewise), the metas of up to `limit` stored streams whose
+  // path starts with `prefix` and sorts after `start_after` (empty: from the first). Fewer
+  // than `limit` means there are no more. Metas as stored (tail may trail the records).
+  virtual Status list_streams(std::string_view prefix, std::string_view start_after,
+                              size_t limit, std::vector<StreamMeta>* out) = 0;
+
+  // Appends to *out, in order, up to `limit` expiry index entries with at_ms <= due_ms that
+  // sort after `*after` (nullptr: from the first).
+  virtual Status scan_expiry(int64_t due_ms, const ExpiryEntry* after, size_t limit,
+                             std::vector<ExpiryEntry>* out) = 0;
 
   // Applies the whole batch atomically. With batch.sync, returns only once the batch survives a
   // power loss; without, once it survives a process crash. A non-OK result (kNoSpace when the
@@ -107,9 +166,10 @@ class Storage {
   // Bytes free for new data on the volume that holds the store; nullopt when that means
   // nothing (memory). Cheap enough to call before every group commit; any thread.
   virtual std::optional<uint64_t> free_disk_bytes() const { return std::nullopt; }
-
-  // A short human-readable name ("memory", "rocksdb") for logs and tools.
-  virtual const char* name() const = 0;
 };
+
+// Every stored stream with its producers and last record, in path order, read page by page
+// through list_streams() and load_stream(). O(streams): for tools and tests, never the server.
+Status LoadAllStreams(Storage& storage, std::vector<LoadedStream>* out);
 
 }  // namespace streamkeeper

@@ -31,7 +31,17 @@ namespace streamkeeper {
 struct ManagerOptions {
   bool sync = true;                          // false: survives a process crash, not a power loss
   Clock clock = SystemClock();
-  std::chrono::milliseconds sweep_interval{1000};  // expiry sweeper period; 0 disables the thread
+  // Expiry sweeper period; it also persists last accesses of sliding TTLs and trims the stream
+  // cache. 0 disables the thread: then only sweep_expired() (and shutdown) persists last
+  // accesses, and touched TTL streams stay in memory until it does.
+  std::chrono::milliseconds sweep_interval{1000};
+  // The most streams the sweeper expires per second (it reads the storage's expiry index in
+  // pages and pauses between them to stay under this).
+  uint64_t expiry_max_per_second = 50'000;
+  // Memory for streams in use (estimated bytes). Streams are loaded from storage on first use
+  // and the least recently used are evicted beyond this; streams with parked readers, writes in
+  // flight or state not yet durable stay regardless. 0: keep only those.
+  size_t stream_cache_bytes = 256 << 20;
   // Free-space reserve: below it, creates and appends are refused with kNoSpace before the
   // storage ever meets a full disk (only for storage that reports free space). 0: none.
   uint64_t min_free_disk_bytes = 0;
@@ -111,9 +121,28 @@ struct ReadResult {
   uint64_t generation = 0;       // the stream incarnation (for cache validators)
 };
 
+// A page of stream paths (StreamManager::list_streams).
+struct ListOptions {
+  std::string prefix;       // only paths starting with this
+  std::string start_after;  // only paths sorting (bytewise) after this; empty: from the first
+  size_t limit = 1000;      // paths examined per call (the page may hold fewer: see below)
+};
+
+struct StreamListing {
+  std::vector<std::string> paths;  // live streams (not soft-deleted, not expired), in order
+  // Set when more paths may follow: pass it as start_after for the next page. Pages can be
+  // short (deleted or expired streams are examined but not listed) without being the last.
+  std::optional<std::string> next_after;
+};
+
 // Counters for operators and benchmarks.
 struct ManagerStats {
-  uint64_t streams = 0;         // entries in memory, soft-deleted ones included
+  uint64_t cached_streams = 0;  // entries in memory (loaded streams, and paths known absent)
+  uint64_t cache_bytes = 0;     // their estimated memory
+  uint64_t cache_hits = 0;      // lookups that found the path in memory
+  uint64_t cache_misses = 0;    // lookups that read the path from storage
+  uint64_t cache_evictions = 0;
+  uint64_t expired = 0;         // streams removed because they expired
   uint64_t write_batches = 0;   // storage writes made by the group committer
   uint64_t syncs = 0;           // storage syncs (WAL fsyncs) made by the group committer
   bool writable = true;         // false: storage degraded or recovering, writes are refused
@@ -130,8 +159,9 @@ using WakeCallback = std::function<void()>;
 
 class StreamManager {
  public:
-  // Loads every stream from `storage` and starts the committer (and sweeper) threads.
-  // Returns nullptr and sets *status when the storage cannot be loaded.
+  // Recovers `storage` (Storage::recover: the generation counter and unfinished purges, never a
+  // walk over the streams; each stream is read on first use) and starts the committer, sweeper
+  // and recovery threads. Returns nullptr and sets *status when the storage cannot be read.
   static std::unique_ptr<StreamManager> Open(std::unique_ptr<Storage> storage,
                                              ManagerOptions options, Status* status);
   ~StreamManager();
@@ -185,10 +215,15 @@ class StreamManager {
   // Removes a parked waiter; true if it was still parked (and so will never be called).
   bool cancel_wait(const std::string& path, uint64_t handle);
 
-  // Expires idle streams now (the sweeper thread calls this periodically). Returns the count.
+  // The sweeper's work, now: persists the last access of streams with a sliding TTL touched
+  // since the last time, then expires every stream due, through the storage's expiry index
+  // (the sweeper thread does both periodically, within expiry_max_per_second). Returns the
+  // count expired.
   size_t sweep_expired();
 
-  // Every live (not soft-deleted, not expired) stream's path, for tools.
+  // One page of live stream paths, read from storage (for tools): kIoError if it fails.
+  Status list_streams(const ListOptions& options, StreamListing* out);
+  // Every live stream's path, in order: pages through the above (O(streams); for tests).
   std::vector<std::string> list_streams();
 
   ManagerStats stats();

@@ -48,8 +48,21 @@ struct StreamMeta {
   uint64_t fork_refcount = 0;           // forks that read through this stream
   bool soft_deleted = false;            // deleted while forks still reference it
 
+  // The expiry index entry this incarnation is filed under (Storage: ExpiryEntry), if any. It
+  // lies at or before the stream's true expiry: a sliding TTL moves on with every access, and
+  // the entry is moved after it only lazily (the StreamManager's sweeper finishes the job).
+  std::optional<int64_t> indexed_expiry_ms;
+
   bool operator==(const StreamMeta&) const = default;
 };
+
+// When `meta` expires by what it says itself: Expires-At, or the last access plus the TTL.
+// nullopt when it never expires. (The StreamManager also knows of accesses not yet persisted.)
+inline std::optional<int64_t> ExpiryOf(const StreamMeta& meta) {
+  if (meta.expires_at_ms) return meta.expires_at_ms;
+  if (meta.ttl_seconds) return meta.last_access_ms + static_cast<int64_t>(*meta.ttl_seconds) * 1000;
+  return std::nullopt;
+}
 
 using ProducerMap = std::map<std::string, ProducerState>;
 

@@ -138,6 +138,9 @@ void GroupCommitter::write_group(std::vector<Pending> group) {
   written.batch = std::move(group);
   WriteBatch write;
   write.sync = false;  // the sync thread makes it durable, overlapping the next write
+  size_t changes = 0;
+  for (const Pending& pending : written.batch) changes += pending.changes.size();
+  write.changes.reserve(changes);  // a group can hold thousands (a mass expiry)
   size_t bytes = 0;
   for (auto& pending : written.batch) {
     written.needs_sync = written.needs_sync || pending.needs_sync;
@@ -237,7 +240,7 @@ void GroupCommitter::sync_and_complete(std::vector<Written>* ready) {
   // One sync covers every batch written before it started.
   bool needs_sync = false;
   for (const Written& written : *ready) needs_sync = needs_sync || written.needs_sync;
-  Status sync_status = failure();
+  Status sync_status = failure();  // OK unless failed
   if (needs_sync && sync_status.ok()) {
     sync_status = storage_->sync();
     syncs_.fetch_add(1, std::memory_order_relaxed);
@@ -247,9 +250,10 @@ void GroupCommitter::sync_and_complete(std::vector<Written>* ready) {
     }
   }
   for (Written& written : *ready) {
-    Status status = !written.status.ok() ? written.status
-                    : written.needs_sync ? sync_status
-                                         : Status::Ok();
+    // Once the committer has failed (this sync, or anything since these batches were
+    // written), no submission not yet completed succeeds, synced or not: it may have been
+    // validated against, or have followed, a failed write (group_committer.h).
+    Status status = !written.status.ok() ? written.status : sync_status;
     for (Pending& pending : written.batch) {
       if (pending.done) pending.done(pending.doomed.ok() ? status : pending.doomed);
     }

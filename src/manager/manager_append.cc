@@ -1,204 +1,209 @@
-// StreamManager::Impl: append and close, with the producer, closed, content-type and Stream-Seq rules.
-#include "manager/stream_manager_impl.h"
-
+// StreamManager::Impl: append and close. The rules are append_rules.h; this file carries a
+// decision out: refuse, acknowledge a repeat once what it repeats is durable, or accept, write
+// and acknowledge once durable.
 #include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "manager/append_rules.h"
 #include "manager/content_type.h"
+#include "manager/stream_manager_impl.h"
 
 namespace streamkeeper {
+
+namespace {
+
+// What the durable state takes from an accepted append once it is durable.
+struct DurableUpdate {
+  uint64_t epoch = 0;  // the accept epoch it was validated in
+  uint64_t tail = 0;
+  bool closed = false;
+  std::optional<ProducerTuple> closed_by;
+  std::optional<std::string> stream_seq;
+  std::optional<std::pair<std::string, ProducerState>> producer;
+  std::optional<int64_t> last_access;  // set when the append wrote the whole meta
+  // Copies of the records for the stream's live readers (see remember_recent), when followed.
+  std::shared_ptr<std::vector<Record>> for_readers;
+};
+
+void ApplyDurable(StreamEntry& entry, DurableUpdate& update) {
+  StreamMeta& durable = entry.durable.meta;
+  durable.tail = std::max(durable.tail, update.tail);
+  if (update.closed && !durable.closed) {
+    durable.closed = true;
+    durable.closed_by = update.closed_by;
+  }
+  if (update.stream_seq) durable.last_stream_seq = std::move(*update.stream_seq);
+  if (update.last_access) durable.last_access_ms = std::max(durable.last_access_ms, *update.last_access);
+  if (update.producer) entry.durable.producers[update.producer->first] = update.producer->second;
+  if (update.for_readers) {
+    entry.remember_recent(std::move(*update.for_readers));
+  } else {
+    entry.forget_recent();  // the cache would have a gap
+  }
+}
+
+}  // namespace
+
+Status StreamManager::Impl::lock_for_append(const std::string& path, const std::string& data,
+                                            const AppendOptions& options, LockedEntry* locked,
+                                            ParsedBody* body) {
+  // JSON validation is the costly part of an append: do it before taking the stream's lock,
+  // but decide on its result only after the rules that come first (closed, content type,
+  // Stream-Seq). A body of another media type is never parsed: it is a content-type conflict.
+  // Whether the stream is JSON is only known under its lock, so look first and parse after; a
+  // stream replaced meanwhile (another generation) is looked at again.
+  std::optional<uint64_t> parsed_for;  // the generation the body was parsed for
+  for (;;) {
+    if (Status s = lock_usable(path, locked); !s.ok()) return s;
+    const Incarnation& stream = locked->entry->accepted;
+    bool needs_parse = stream.is_json && !data.empty() && IsJsonContentType(options.content_type);
+    if (!needs_parse || parsed_for == stream.meta.generation) return Status::Ok();
+    parsed_for = stream.meta.generation;
+    locked->lock.unlock();
+    body->messages.clear();
+    body->status = SplitJsonMessages(data, &body->messages);
+    if (body->status.ok() && body->messages.empty()) {
+      body->status = Status::BadRequest("empty JSON array");
+    }
+  }
+}
 
 void StreamManager::Impl::append_async(const std::string& path, std::string data,
                                        AppendOptions options, AppendCallback done) {
   AppendResult result;
-  auto fail = [&](Status s) {
-    result.status = std::move(s);
-    done(std::move(result));
-  };
-  EntryPtr entry = find(path);
-  if (!entry) return fail(Status::NotFound());
-  if (data.empty() && !options.close) return fail(Status::BadRequest("empty append body"));
-
-  // JSON validation is the costly part of an append: do it before taking the stream's lock,
-  // but decide on its result only after the rules that come first (closed, content type,
-  // Stream-Seq). A body of another media type is never parsed: it is a content-type conflict.
-  std::vector<std::string> messages;
-  Status body_status;
-  if (entry->is_json && !data.empty() && IsJsonContentType(options.content_type)) {
-    body_status = SplitJsonMessages(data, &messages);
-    if (body_status.ok() && messages.empty()) body_status = Status::BadRequest("empty JSON array");
+  if (data.empty() && !options.close) {
+    result.status = Status::BadRequest("empty append body");
+    return done(std::move(result));
   }
-
-  std::unique_lock lock(entry->mu);
-  bool expired = false;
-  if (Status s = usable_locked(*entry, &expired); !s.ok()) {
-    lock.unlock();
-    if (expired) expire(path, entry);
-    return fail(s);
+  LockedEntry locked;
+  ParsedBody body;
+  if (Status s = lock_for_append(path, data, options, &locked, &body); !s.ok()) {
+    result.status = s;
+    return done(std::move(result));
   }
-  StreamMeta& meta = entry->meta;
+  const StreamMeta& meta = locked.entry->accepted.meta;
+  AppendRequest request;
+  request.has_data = !data.empty();
+  request.content_type = options.content_type;
+  request.stream_seq = &options.stream_seq;
+  request.producer = &options.producer;
+  request.close = options.close;
+  request.body = body.status;
+  AppendDecision decision = DecideAppend(meta, locked.entry->accepted.producers, request);
   result.tail = meta.tail;
   result.closed = meta.closed;
-  entry->last_access_ms = now();  // every write slides the TTL, even one that is refused
+  result.producer_epoch = decision.producer_epoch;
+  result.producer_seq = decision.producer_seq;
+  result.expected_seq = decision.expected_seq;
+  result.received_seq = decision.received_seq;
+  result.duplicate = decision.outcome == AppendDecision::Outcome::kDuplicate;
 
-  // 1. Producer fencing and de-duplication come first: a retry must be answered as a retry.
-  ProducerState next_producer;
-  if (options.producer) {
-    const Producer& p = *options.producer;
-    auto it = entry->producers.find(p.id);
-    result.producer_epoch = p.epoch;
-    if (it != entry->producers.end()) {
-      const ProducerState& state = it->second;
-      if (p.epoch < state.epoch) {
-        result.producer_epoch = state.epoch;
-        return fail(Status::Of(StatusCode::kStaleEpoch, "producer epoch is stale"));
-      }
-      if (p.epoch == state.epoch && p.seq <= state.last_seq) {
-        result.duplicate = true;
-        result.producer_seq = state.last_seq;
-        // A barrier, submitted under the lock: a rollback of the write it waits for cannot
-        // come between the check and the submission (GroupCommitter dooms it if failed).
-        submit({}, [entry, result, done](const Status& s) mutable {
+  switch (decision.outcome) {
+    case AppendDecision::Outcome::kRefuse:
+      locked.lock.unlock();
+      result.status = decision.status;
+      return done(std::move(result));
+    case AppendDecision::Outcome::kDuplicate:
+    case AppendDecision::Outcome::kCloseAgain:
+      // A barrier: the repeat is acknowledged once what it repeats is durable. Submitted under
+      // the lock, so a rollback of the write it waits for cannot come between the check and the
+      // submission (the GroupCommitter dooms it when that write failed).
+      submit({}, [entry = locked.entry, result, done](const Status& s) mutable {
+        {
           std::lock_guard lock(entry->mu);
-          result.status = s;
-          result.tail = entry->durable_tail;
-          result.closed = entry->durable_closed;
-          done(std::move(result));
-        });
-        return;
-      }
-    }
-    // 2. Closed streams take nothing more.
-    if (meta.closed) {
-      return fail(Status::Of(StatusCode::kClosed, "stream is closed"));
-    }
-    bool known = it != entry->producers.end();
-    if (!known || p.epoch > it->second.epoch) {
-      if (p.seq != 0) {
-        if (known) return fail(Status::BadRequest("a new producer epoch must start at seq 0"));
-        result.expected_seq = 0;
-        result.received_seq = p.seq;
-        return fail(Status::Of(StatusCode::kProducerSeqGap, "producer sequence gap"));
-      }
-    } else if (p.seq != it->second.last_seq + 1) {
-      result.expected_seq = it->second.last_seq + 1;
-      result.received_seq = p.seq;
-      return fail(Status::Of(StatusCode::kProducerSeqGap, "producer sequence gap"));
-    }
-    next_producer = ProducerState{p.epoch, p.seq};
-  } else if (meta.closed) {
-    if (data.empty()) {  // close-only on a closed stream is idempotent
-      submit({}, [entry, result, done](const Status& s) mutable {  // under the lock, as above
-        std::lock_guard lock(entry->mu);
+          result.tail = entry->durable.meta.tail;
+          result.closed = entry->durable.meta.closed;
+        }
         result.status = s;
-        result.tail = entry->durable_tail;
-        result.closed = true;
         done(std::move(result));
       });
       return;
-    }
-    return fail(Status::Of(StatusCode::kClosed, "stream is closed"));
+    case AppendDecision::Outcome::kAccept:
+      // Unless the storage is failing: then nothing is accepted.
+      if (Status admitted = health_->admit(); !admitted.ok()) {
+        locked.lock.unlock();
+        result.status = admitted;
+        return done(std::move(result));
+      }
+      accept_append_locked(locked.entry, std::move(data), options, decision, &body.messages,
+                           std::move(result), std::move(done));
+      return;
   }
+}
 
-  // 3. Content type, then Stream-Seq, only matter when there is data.
-  if (!data.empty()) {
-    if (!SameMediaType(options.content_type, meta.content_type)) {
-      return fail(Status::Of(StatusCode::kContentTypeMismatch,
-                             "content type does not match the stream's"));
-    }
-    if (options.stream_seq && !meta.last_stream_seq.empty() &&
-        *options.stream_seq <= meta.last_stream_seq) {
-      return fail(Status::Of(StatusCode::kSeqConflict, "Stream-Seq is not increasing"));
-    }
-    // 4. The body last.
-    if (!body_status.ok()) return fail(body_status);
-  }
-
-  // Accept: advance the accepted state and queue the write - unless the storage is failing.
-  if (Status admitted = health_->admit(); !admitted.ok()) return fail(admitted);
+void StreamManager::Impl::accept_append_locked(const EntryPtr& entry_ptr, std::string data,
+                                               const AppendOptions& options,
+                                               const AppendDecision& decision,
+                                               std::vector<std::string>* messages,
+                                               AppendResult result, AppendCallback done) {
+  StreamEntry& entry = *entry_ptr;
+  StreamMeta& meta = entry.accepted.meta;
   int64_t now_ms = now();
-  entry->last_access_ms = now_ms;
   meta.last_access_ms = now_ms;
-  bool sets_stream_seq = options.stream_seq && !data.empty();
-  if (sets_stream_seq) meta.last_stream_seq = *options.stream_seq;
+  DurableUpdate update;
+  update.epoch = entry.accept_epoch;
+  if (options.stream_seq && !data.empty()) {
+    meta.last_stream_seq = *options.stream_seq;
+    update.stream_seq = meta.last_stream_seq;
+  }
   StreamChange change;
   change.kind = StreamChange::Kind::kPut;
-  meta.tail += BuildRecords(entry->is_json, std::move(data), &messages, meta.tail, &change.records);
+  meta.tail += BuildRecords(entry.accepted.is_json, std::move(data), messages, meta.tail,
+                            &change.records);
   if (options.close) {
     meta.closed = true;
     if (options.producer) {
       meta.closed_by = ProducerTuple{options.producer->id, options.producer->epoch,
                                      options.producer->seq};
     }
+    update.closed_by = meta.closed_by;
   }
-  if (options.producer) {
-    entry->producers[options.producer->id] = next_producer;
-    change.producers.emplace(options.producer->id, next_producer);
-    result.producer_seq = next_producer.last_seq;
+  if (decision.next_producer) {
+    bool new_producer = !entry.accepted.producers.contains(options.producer->id);
+    entry.accepted.producers[options.producer->id] = *decision.next_producer;
+    change.producers.emplace(options.producer->id, *decision.next_producer);
+    update.producer.emplace(options.producer->id, *decision.next_producer);
+    if (new_producer) cache_.recharge(entry);
   }
   // Only the tail moved (recoverable from the records): skip rewriting the meta, and give the
   // storage just the key fields it needs.
   change.write_meta = options.stream_seq.has_value() || options.close;
   if (change.write_meta) {
     change.meta = meta;
+    entry.persisted_last_access_ms = now_ms;
+    update.last_access = now_ms;
   } else {
     change.meta.path = meta.path;
     change.meta.generation = meta.generation;
   }
-  result.tail = meta.tail;
-  result.closed = meta.closed;
-  if (change.write_meta) entry->persisted_last_access_ms = now_ms;
+  result.tail = update.tail = meta.tail;
+  result.closed = update.closed = meta.closed;
 
   // Live readers will read these records as soon as they are durable: keep a copy for them.
   // (A followed stream has waiters, or a cache its readers use between two waits.)
-  std::shared_ptr<std::vector<Record>> for_readers;
   size_t change_bytes = 0;
   for (const Record& record : change.records) change_bytes += record.value.size();
-  if ((!entry->waiters.empty() || !entry->recent.empty()) &&
-      change_bytes <= StreamEntry::kRecentMaxBytes) {
-    for_readers = std::make_shared<std::vector<Record>>(change.records);
+  if ((!entry.waiters.empty() || entry.recent) && change_bytes <= RecentRecords::kMaxBytes) {
+    update.for_readers = std::make_shared<std::vector<Record>>(change.records);
   }
 
-  // What the durable state takes from this write once it is durable.
-  struct Durable {
-    uint64_t epoch = 0;
-    std::optional<std::string> stream_seq;
-    std::optional<ProducerTuple> closed_by;
-    std::optional<std::pair<std::string, ProducerState>> producer;
-  } durable;
-  durable.epoch = entry->accept_epoch;
-  if (sets_stream_seq) durable.stream_seq = meta.last_stream_seq;
-  if (options.close) durable.closed_by = meta.closed_by;
-  if (options.producer) durable.producer.emplace(options.producer->id, next_producer);
-
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
-  // order and durable_tail never runs ahead of what is written.
+  // order and the durable tail never runs ahead of what is written.
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  submit(std::move(changes), [this, entry, result, done, for_readers,
-                              durable = std::move(durable)](const Status& s) mutable {
+  submit(std::move(changes), [this, entry = entry_ptr, result, done,
+                              update = std::move(update)](const Status& s) mutable {
     std::vector<WakeCallback> wakes;
     {
       std::lock_guard lock(entry->mu);
       if (!s.ok()) {
-        roll_back_if_current(entry, durable.epoch);
+        roll_back_if_current(entry, update.epoch);
       } else {
-        entry->durable_tail = std::max(entry->durable_tail, result.tail);
-        if (result.closed && !entry->durable_closed) {
-          entry->durable_closed = true;
-          entry->durable_closed_by = durable.closed_by;
-        }
-        if (durable.stream_seq) entry->durable_last_stream_seq = std::move(*durable.stream_seq);
-        if (durable.producer) {
-          entry->durable_producers[durable.producer->first] = durable.producer->second;
-        }
-        if (for_readers) {
-          entry->remember_recent(std::move(*for_readers));
-        } else {
-          entry->forget_recent();  // the cache would have a gap
-        }
+        bool had_recent = entry->recent != nullptr;
+        ApplyDurable(*entry, update);
+        if (had_recent || entry->recent) cache_.recharge(*entry);
         wakes = entry->take_waiters();
       }
     }

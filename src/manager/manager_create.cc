@@ -1,15 +1,17 @@
 // StreamManager::Impl: create, idempotent re-create, forks.
-#include "manager/stream_manager_impl.h"
-
+#include <thread>
 #include <utility>
 
 #include "manager/content_type.h"
+#include "manager/stream_manager_impl.h"
 
 namespace streamkeeper {
 
-bool StreamManager::Impl::same_config(const StreamEntry& entry, const CreateOptions& options,
-                                      const std::string& content_type) const {
-  const StreamMeta& meta = entry.meta;
+namespace {
+
+// Whether an existing stream was created with this configuration (an idempotent repeat).
+bool SameConfig(const StreamMeta& meta, const CreateOptions& options,
+                const std::string& content_type) {
   if (!SameMediaType(content_type, meta.content_type)) return false;
   // A fork created without TTL/Expires-At inherited its source's: a repeat without them matches.
   bool inherits_expiry = !options.fork_from.empty() && !options.ttl_seconds &&
@@ -27,114 +29,168 @@ bool StreamManager::Impl::same_config(const StreamEntry& entry, const CreateOpti
   return true;
 }
 
-Status StreamManager::Impl::check_fork_source(const CreateOptions& options, StreamMeta* meta,
-                                              EntryPtr* source, std::string* content_type) {
-  auto it = streams_.find(options.fork_from);
-  if (it == streams_.end()) return Status::NotFound("fork source not found");
-  EntryPtr src = it->second;
-  std::unique_lock lock(src->mu);
+Status CheckCreateOptions(const std::string& path, const CreateOptions& options) {
+  if (options.ttl_seconds && options.expires_at_ms) {
+    return Status::BadRequest("Stream-TTL and Stream-Expires-At are exclusive");
+  }
+  bool is_fork = !options.fork_from.empty();
+  if (!is_fork && options.fork_sub_offset > 0) {
+    return Status::BadRequest("a fork sub-offset needs a fork source");
+  }
+  if (is_fork && options.fork_sub_offset > 0 && !options.fork_offset) {
+    return Status::BadRequest("a fork sub-offset needs a fork offset");
+  }
+  if (options.fork_from == path) return Status::BadRequest("a stream cannot fork itself");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status StreamManager::Impl::check_fork_source(const CreateOptions& options,
+                                              const EntryPtr& source_entry, StreamMeta* meta,
+                                              std::string* content_type) {
+  StreamEntry& source = *source_entry;
   bool expired = false;
-  Status s = usable_locked(*src, &expired);
+  Status s = usable_locked(source, &expired);
   if (expired) {
-    bool soft = remove_locked(src, nullptr);
-    lock.unlock();
+    if (!health_->admit().ok()) return Status::NotFound("fork source expired");
+    bool soft = remove_locked(source_entry, nullptr);
     return soft ? Status::Gone("fork source is deleted") : Status::NotFound("fork source expired");
   }
   if (!s.ok()) {
     return s.code() == StatusCode::kGone ? Status::Gone("fork source is deleted")
                                          : Status::NotFound("fork source not found");
   }
+  const StreamMeta& src = source.durable.meta;
   if (options.content_type_given && !options.content_type.empty() &&
-      !SameMediaType(options.content_type, src->meta.content_type)) {
+      !SameMediaType(options.content_type, src.content_type)) {
     return Status::Of(StatusCode::kContentTypeMismatch,
                       "fork content type differs from the source's");
   }
-  *content_type = src->meta.content_type;
-  uint64_t tail = src->durable_tail;
+  *content_type = src.content_type;
+  uint64_t tail = src.tail;
   uint64_t anchor = options.fork_offset.value_or(tail);
   if (anchor > tail) return Status::BadRequest("fork offset is beyond the source's tail");
   if (options.fork_sub_offset > 0) {
     if (anchor == tail) return Status::BadRequest("fork sub-offset has no data to split");
-    RecordReader reader(storage_.get(), src->is_json);
+    RecordReader reader(storage_.get(), source.durable.is_json);
     ReadUnits units;
-    Status rs = reader.read(*view_locked(*src, tail), anchor, 1, &units);
+    Status rs = reader.read(*view_locked(source, tail), anchor, 1, &units);
     if (!rs.ok()) return rs;
-    uint64_t boundary = src->is_json
+    uint64_t boundary = source.durable.is_json
                             ? std::min(anchor + units.first_batch_remaining, units.first_level_end)
                             : anchor + units.bytes.size();
     if (anchor + options.fork_sub_offset > boundary) {
       return Status::BadRequest("fork sub-offset is past the end of the data at the fork offset");
     }
   }
-  meta->fork_parent = src->meta.path;
-  meta->fork_parent_generation = src->meta.generation;
+  meta->fork_parent = src.path;
+  meta->fork_parent_generation = src.generation;
   meta->fork_anchor = anchor;
   meta->fork_sub_offset = options.fork_sub_offset;
   meta->fork_position = anchor + options.fork_sub_offset;
   meta->tail = meta->fork_position;
   if (!options.ttl_seconds && !options.expires_at_ms) {
-    meta->ttl_seconds = src->meta.ttl_seconds;
-    meta->expires_at_ms = src->meta.expires_at_ms;
+    meta->ttl_seconds = src.ttl_seconds;
+    meta->expires_at_ms = src.expires_at_ms;
   }
-  *source = src;
   return Status::Ok();
 }
 
 void StreamManager::Impl::create_async(const std::string& path, CreateOptions options,
                                        CreateCallback done) {
-  if (options.ttl_seconds && options.expires_at_ms) {
-    return done(Status::BadRequest("Stream-TTL and Stream-Expires-At are exclusive"), {});
-  }
-  bool is_fork = !options.fork_from.empty();
-  if (!is_fork && options.fork_sub_offset > 0) {
-    return done(Status::BadRequest("a fork sub-offset needs a fork source"), {});
-  }
-  if (is_fork && options.fork_sub_offset > 0 && !options.fork_offset) {
-    return done(Status::BadRequest("a fork sub-offset needs a fork offset"), {});
-  }
-  if (options.fork_from == path) return done(Status::BadRequest("a stream cannot fork itself"), {});
+  if (Status s = CheckCreateOptions(path, options); !s.ok()) return done(s, {});
   if (Status admitted = health_->admit(); !admitted.ok()) return done(admitted, {});
+  // Empty for a fork that inherits its source's type (known once the source is locked).
   std::string content_type =
       options.content_type.empty() ? std::string(kDefaultContentType) : options.content_type;
-  if (is_fork && !options.content_type_given) content_type.clear();
+  if (!options.fork_from.empty() && !options.content_type_given) content_type.clear();
+  CreateLocks locks;
+  if (!lock_for_create(path, options, content_type, &locks, done)) return;
+  submit_create_locked(path, std::move(options), std::move(content_type), &locks,
+                       std::move(done));
+}
 
-  std::vector<StreamChange> changes;
-  EntryPtr entry;
-  std::unique_lock map_lock(map_mu_);
-  if (auto it = streams_.find(path); it != streams_.end()) {
-    EntryPtr existing = it->second;
-    std::unique_lock lock(existing->mu);
-    if (existing->meta.soft_deleted) {
-      return done(Status::Gone("stream is deleted and still referenced by forks"), {});
-    }
-    if (!existing->expired_at(now())) {
-      const std::string& compare_type =
-          content_type.empty() ? existing->meta.content_type : content_type;
-      if (!same_config(*existing, options, compare_type)) {
-        return done(Status::Of(StatusCode::kConfigMismatch,
-                               "stream exists with a different configuration"),
-                    {});
+bool StreamManager::Impl::lock_for_create(const std::string& path, const CreateOptions& options,
+                                          const std::string& content_type, CreateLocks* locks,
+                                          const CreateCallback& done) {
+  // The target's lock, then the fork source's with try_lock: a source locked elsewhere (its
+  // own fork chain being removed, or a create that locks in the other order) makes us start
+  // over rather than wait while holding the target.
+  bool is_fork = !options.fork_from.empty();
+  for (;;) {
+    if (is_fork) {
+      std::unique_lock<std::mutex> loading;
+      if (Status s = lock_loaded(options.fork_from, &locks->source, &loading); !s.ok()) {
+        done(s, {});
+        return false;
       }
-      map_lock.unlock();
-      // A barrier: answer only once the original create (maybe still queued) is durable.
-      // Submitted under the stream's lock, like every barrier (manager_append.cc).
-      submit({}, [existing, done](const Status& s) {
-        CreateResult result;
-        std::lock_guard lock(existing->mu);
-        result.info = InfoOf(*existing, existing->durable_tail, existing->durable_closed);
-        done(s, result);
-      });
-      return;
     }
-    // The expired stream goes now, whether or not the new create below succeeds.
-    bool soft = remove_locked(existing, nullptr);
-    lock.unlock();
-    if (soft) {
-      map_lock.unlock();
-      return done(Status::Gone("stream is deleted and still referenced by forks"), {});
+    LockedEntry& target = locks->target;
+    if (Status s = lock_loaded(path, &target.entry, &target.lock); !s.ok()) {
+      done(s, {});
+      return false;
     }
+    if (target.entry->exists && !answer_existing_locked(options, content_type, &target, done)) {
+      return false;
+    }
+    if (!is_fork) return true;
+    locks->source_lock = std::unique_lock(locks->source->mu, std::try_to_lock);
+    if (locks->source_lock.owns_lock()) return true;
+    target.lock.unlock();
+    std::this_thread::yield();
   }
+}
 
+bool StreamManager::Impl::answer_existing_locked(const CreateOptions& options,
+                                                 const std::string& content_type,
+                                                 LockedEntry* target, const CreateCallback& done) {
+  const EntryPtr& entry = target->entry;
+  const StreamMeta& existing = entry->accepted.meta;
+  auto answer = [&](Status s) {
+    target->lock.unlock();
+    done(std::move(s), {});
+    return false;
+  };
+  if (existing.soft_deleted) {
+    return answer(Status::Gone("stream is deleted and still referenced by forks"));
+  }
+  if (entry->expired_at(now())) {
+    // The expired stream goes now, whether or not the new create succeeds.
+    if (remove_locked(entry, nullptr)) {
+      return answer(Status::Gone("stream is deleted and still referenced by forks"));
+    }
+    return true;  // the path is free
+  }
+  const std::string& compare_type = content_type.empty() ? existing.content_type : content_type;
+  if (!SameConfig(existing, options, compare_type)) {
+    return answer(Status::Of(StatusCode::kConfigMismatch,
+                             "stream exists with a different configuration"));
+  }
+  // An idempotent repeat. A barrier: answer only once the original create (maybe still queued)
+  // is durable. Submitted under the stream's lock, like every barrier (manager_append.cc).
+  submit({}, [entry, done](const Status& s) {
+    CreateResult result;
+    {
+      std::lock_guard lock(entry->mu);
+      result.info = InfoOf(*entry);
+    }
+    done(s, result);
+  });
+  target->lock.unlock();
+  return false;
+}
+
+void StreamManager::Impl::submit_create_locked(const std::string& path, CreateOptions options,
+                                               std::string content_type, CreateLocks* locks,
+                                               CreateCallback done) {
+  const EntryPtr& entry = locks->target.entry;
+  const EntryPtr& source = locks->source;
+  auto refuse = [&](Status s) {
+    if (locks->source_lock) locks->source_lock.unlock();
+    locks->target.lock.unlock();
+    done(std::move(s), {});
+  };
   int64_t now_ms = now();
   StreamMeta meta;
   meta.path = path;
@@ -142,69 +198,75 @@ void StreamManager::Impl::create_async(const std::string& path, CreateOptions op
   meta.last_access_ms = now_ms;
   meta.ttl_seconds = options.ttl_seconds;
   meta.expires_at_ms = options.expires_at_ms;
-  EntryPtr source;
-  if (is_fork) {
+  if (source) {
     std::string source_type;
-    Status s = check_fork_source(options, &meta, &source, &source_type);
-    if (!s.ok()) return done(s, {});
+    if (Status s = check_fork_source(options, source, &meta, &source_type); !s.ok()) {
+      return refuse(s);
+    }
     if (content_type.empty()) content_type = source_type;
   }
   meta.content_type = content_type;
   bool is_json = IsJsonContentType(content_type);
-
   std::vector<std::string> messages;
   if (is_json && !options.initial_data.empty()) {
-    Status s = SplitJsonMessages(options.initial_data, &messages);
-    if (!s.ok()) return done(s, {});
+    if (Status s = SplitJsonMessages(options.initial_data, &messages); !s.ok()) return refuse(s);
   }
   meta.generation = ++generation_counter_;
   meta.closed = options.closed;
+  meta.indexed_expiry_ms = ExpiryOf(meta);
   StreamChange change = PutChange(meta);
+  change.index_expiry_ms = meta.indexed_expiry_ms;
   meta.tail += BuildRecords(is_json, std::move(options.initial_data), &messages, meta.tail,
                             &change.records);
   change.meta.tail = meta.tail;
+  std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
 
-  entry = std::make_shared<StreamEntry>();
-  entry->meta = meta;
-  entry->is_json = is_json;
-  entry->parent = source;
+  Incarnation created;
+  created.meta = meta;
+  created.is_json = is_json;
+  created.parent = source;
+  uint64_t epoch = entry->accept_epoch;
+  entry->exists = true;
+  entry->accepted = created;
   entry->last_access_ms = now_ms;
   entry->persisted_last_access_ms = now_ms;
-  // The source stays locked until the changes are queued (see remove_locked).
-  std::unique_lock<std::mutex> source_lock;
   uint64_t source_epoch = 0;
   uint64_t source_refcount = 0;
   if (source) {
-    source_lock = std::unique_lock(source->mu);
-    source_refcount = ++source->meta.fork_refcount;
+    source_refcount = ++source->accepted.meta.fork_refcount;
     source_epoch = source->accept_epoch;
-    changes.push_back(PutChange(source->meta));
+    changes.push_back(PutChange(source->accepted.meta));
   }
-  streams_[path] = entry;
+  cache_.recharge(*entry);
 
-  // Submitted under the map lock: writes to this path queue after their create.
-  submit(std::move(changes), [this, entry, source, source_epoch, source_refcount,
-                              done](const Status& s) {
+  // Submitted under the target's (and source's) lock: later writes to them queue after these.
+  submit(std::move(changes), [this, entry, created = std::move(created), source, source_epoch,
+                              source_refcount, epoch, done = std::move(done)](const Status& s) {
     if (source) {
       std::lock_guard lock(source->mu);
       if (s.ok()) {
-        source->durable_fork_refcount = source_refcount;
+        source->durable.meta.fork_refcount = source_refcount;
       } else {
         roll_back_if_current(source, source_epoch);
       }
     }
-    if (!s.ok()) {
-      undo_failed_create(entry);
-      return done(s, {});
-    }
     CreateResult result;
-    result.created = true;
     {
       std::lock_guard lock(entry->mu);
-      // Nothing else can have changed it: writes need the create to be durable first.
-      entry->mark_all_durable();
-      result.info = InfoOf(*entry, entry->durable_tail, entry->durable_closed);
+      if (!s.ok()) {
+        note_failed_create(entry, created.meta);
+        roll_back_if_current(entry, epoch);
+      } else {
+        // Nothing else can have changed it: writes need the create to be durable first.
+        entry->durable_exists = true;
+        entry->durable = created;
+        entry->partial = false;  // whatever was partly loaded is gone
+        if (created.meta.indexed_expiry_ms) note_index_write(*created.meta.indexed_expiry_ms);
+        result.created = true;
+        result.info = InfoOf(*entry);
+      }
+      cache_.recharge(*entry);
     }
     done(s, result);
   });

@@ -1,41 +1,18 @@
-// StreamManager::Impl: load, start, shutdown, the expiry sweeper, last-access bookkeeping.
-#include "manager/stream_manager_impl.h"
-
+// StreamManager::Impl: open (recovery only), start, shutdown, stats and listing.
 #include <pthread.h>
 
 #include <algorithm>
 
-#include "manager/content_type.h"
-#include "manager/tail_recovery.h"
+#include "manager/stream_manager_impl.h"
 
 namespace streamkeeper {
 
-Status StreamManager::Impl::load() {
-  LoadedState state;
-  Status s = storage_->load(&state);
+Status StreamManager::Impl::open() {
+  // No stream is read here: each is loaded on first use. Start-up costs what the storage's
+  // own recovery costs, whatever the number of streams.
+  Status s = storage_->recover(&recovered_);
   if (!s.ok()) return s;
-  uint64_t max_generation = state.generation_counter;
-  for (auto& loaded : state.streams) {
-    RecoverTail(&loaded);
-    auto entry = std::make_shared<StreamEntry>();
-    entry->meta = std::move(loaded.meta);
-    entry->producers = std::move(loaded.producers);
-    entry->mark_all_durable();
-    entry->is_json = IsJsonContentType(entry->meta.content_type);
-    entry->last_access_ms = entry->meta.last_access_ms;
-    entry->persisted_last_access_ms = entry->meta.last_access_ms;
-    max_generation = std::max(max_generation, entry->meta.generation);
-    streams_[entry->meta.path] = entry;
-  }
-  for (auto& [path, entry] : streams_) {
-    if (entry->meta.fork_parent.empty()) continue;
-    auto it = streams_.find(entry->meta.fork_parent);
-    if (it == streams_.end() || it->second->meta.generation != entry->meta.fork_parent_generation) {
-      return Status::IoError("fork source of " + path + " is missing from storage");
-    }
-    entry->parent = it->second;
-  }
-  generation_counter_ = max_generation;
+  generation_counter_ = recovered_.generation_counter;
   return Status::Ok();
 }
 
@@ -53,6 +30,19 @@ void StreamManager::Impl::start() {
     health_->degrade(StorageFailureForClients(
         Status::NoSpace("free disk space is below the reserve (--min-free-disk-mb) at start")));
   }
+  // Erases that completed before a crash but were never followed by their purge.
+  if (!recovered_.pending_purges.empty()) {
+    std::vector<StreamChange> purges;
+    for (const StreamMeta& meta : recovered_.pending_purges) {
+      purges.push_back(PurgeChange(meta.path, meta.generation));
+    }
+    if (options_.log) {
+      options_.log(LogLevel::kInfo, "purging " + std::to_string(purges.size()) +
+                                        " deleted streams left unpurged by the last run");
+    }
+    committer_->submit_cleanup(std::move(purges));
+  }
+  recovered_ = RecoveredState{};
   recovery_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "sk-recovery");
     recovery_loop();
@@ -87,81 +77,56 @@ void StreamManager::Impl::shutdown() {
     committer_->stop();
   }
   waits_closed_ = true;  // read by wait_async() under the entry's lock, taken below too
+  // Every parked waiter pins its entry, so the cache holds them all.
   std::vector<WakeCallback> wakes;
-  {
-    std::shared_lock map_lock(map_mu_);
-    for (auto& [path, entry] : streams_) {
-      std::lock_guard lock(entry->mu);
-      auto taken = entry->take_waiters();
-      for (auto& wake : taken) wakes.push_back(std::move(wake));
-    }
-  }
+  cache_.for_each([&wakes](const EntryPtr& entry) {
+    std::lock_guard lock(entry->mu);
+    for (auto& wake : entry->take_waiters()) wakes.push_back(std::move(wake));
+  });
   RunAll(wakes);
 }
 
-void StreamManager::Impl::sweeper_loop() {
-  std::unique_lock lock(sweeper_mu_);
-  while (!stopping_) {
-    sweeper_cv_.wait_for(lock, options_.sweep_interval, [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    sweep_expired();
-    flush_last_access();
-    lock.lock();
-  }
-}
-
-size_t StreamManager::Impl::sweep_expired() {
-  std::vector<std::pair<std::string, EntryPtr>> expired;
-  {
-    std::shared_lock map_lock(map_mu_);
-    int64_t now_ms = now();
-    for (auto& [path, entry] : streams_) {
-      std::lock_guard lock(entry->mu);
-      if (entry->durable && !entry->meta.soft_deleted && entry->expired_at(now_ms)) {
-        expired.emplace_back(path, entry);
-      }
-    }
-  }
-  for (auto& [path, entry] : expired) expire(path, entry);
-  return expired.size();
-}
-
-void StreamManager::Impl::flush_last_access() {
-  if (!health_->admit().ok()) return;  // nothing is written while the storage is failing
-  std::shared_lock map_lock(map_mu_);
-  for (auto& [path, entry] : streams_) {
-    std::lock_guard lock(entry->mu);
-    if (entry->waiters.empty()) entry->forget_recent();  // no longer followed
-    if (!entry->meta.ttl_seconds || entry->removed || !entry->durable) continue;
-    int64_t touched = entry->last_access_ms.load();
-    if (touched == entry->persisted_last_access_ms) continue;
-    entry->meta.last_access_ms = touched;
-    entry->persisted_last_access_ms = touched;
-    // Queued under the stream's lock like every whole-meta write, so no later change of the
-    // stream (a delete, a close, a fork reference) can be queued before this older copy.
-    std::vector<StreamChange> changes;
-    changes.push_back(PutChange(entry->meta));
-    committer_->submit_unsynced(std::move(changes), [entry = entry](const Status& s) {
-      if (s.ok()) return;
-      std::lock_guard lock(entry->mu);
-      entry->persisted_last_access_ms = 0;  // write it again with the next flush
-    });
-  }
-}
-
-std::vector<std::string> StreamManager::Impl::list_streams() {
-  std::vector<std::string> out;
-  std::shared_lock map_lock(map_mu_);
-  int64_t now_ms = now();
-  for (auto& [path, entry] : streams_) {
-    std::lock_guard lock(entry->mu);
-    if (entry->durable && !entry->meta.soft_deleted && !entry->expired_at(now_ms)) {
-      out.push_back(path);
-    }
-  }
-  std::sort(out.begin(), out.end());
+ManagerStats StreamManager::Impl::stats() {
+  StreamCacheStats cache = cache_.stats();
+  ManagerStats out;
+  out.cached_streams = cache.entries;
+  out.cache_bytes = cache.bytes;
+  out.cache_hits = cache.hits;
+  out.cache_misses = cache.misses;
+  out.cache_evictions = cache.evictions;
+  out.expired = expired_total_.load();
+  out.write_batches = committer_->batches_written();
+  out.syncs = committer_->syncs();
+  out.writable = health_->state() == StorageHealth::State::kHealthy;
+  out.storage_failures = failures_.load();
+  out.recoveries = recoveries_.load();
   return out;
+}
+
+Status StreamManager::Impl::list_streams(const ListOptions& options, StreamListing* out) {
+  out->paths.clear();
+  out->next_after.reset();
+  std::vector<StreamMeta> metas;
+  size_t limit = std::max<size_t>(options.limit, 1);
+  Status s = storage_->list_streams(options.prefix, options.start_after, limit, &metas);
+  if (!s.ok()) return s;
+  int64_t now_ms = now();
+  for (const StreamMeta& meta : metas) {
+    // A stream in memory knows more than the stored meta (its last access, a delete in flight).
+    // (A stream whose failed delete reached the store is missing from the listing until the
+    // recovery's repair has written it back.)
+    if (EntryPtr entry = cache_.find(meta.path)) {
+      std::lock_guard lock(entry->mu);
+      if (entry->readable() && !entry->accepted.meta.soft_deleted && !entry->expired_at(now_ms)) {
+        out->paths.push_back(meta.path);
+      }
+      continue;
+    }
+    std::optional<int64_t> expiry = ExpiryOf(meta);
+    if (!meta.soft_deleted && !(expiry && *expiry <= now_ms)) out->paths.push_back(meta.path);
+  }
+  if (metas.size() == limit) out->next_after = metas.back().path;
+  return Status::Ok();
 }
 
 }  // namespace streamkeeper

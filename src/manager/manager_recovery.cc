@@ -9,7 +9,9 @@
 // batch may still have reached the store (a write that succeeded before its sync failed lives
 // in RocksDB's memtable and would be flushed by Resume()), so recovery writes, durably and
 // before any new write, a kReset of every noted stream (its durable meta and producers, and no
-// record at or above its durable tail) and a kErase of every failed create.
+// record at or above its durable tail) and a kErase of every failed create. Until then the
+// repair lists hold the entries, which pins them in the cache: an entry loaded again from the
+// store could read what a failed batch left there.
 #include <pthread.h>
 
 #include <future>
@@ -21,50 +23,25 @@ namespace streamkeeper {
 void StreamManager::Impl::roll_back_if_current(const EntryPtr& entry, uint64_t epoch) {
   if (epoch != entry->accept_epoch) return;  // an earlier failure rolled it back already
   entry->roll_back();
-  note_reset(entry);
-}
-
-void StreamManager::Impl::note_reset(const EntryPtr& entry) {
+  cache_.recharge(*entry);
+  // What the store will hold after the repair is the durable last access: a newer one must be
+  // written again (and the stream stays pinned until it is), or an eviction or a restart would
+  // expire it early.
+  entry->persisted_last_access_ms = entry->durable.meta.last_access_ms;
+  if (entry->exists && entry->accepted.meta.ttl_seconds && !entry->in_dirty_set &&
+      entry->last_access_ms.load() != entry->persisted_last_access_ms) {
+    entry->in_dirty_set = true;
+    std::lock_guard dirty_lock(dirty_mu_);
+    dirty_.push_back(entry);
+  }
+  if (!entry->durable_exists) return;  // nothing stored at the path: nothing to rewrite
   std::lock_guard lock(repair_mu_);
   reset_repairs_.push_back(entry);
 }
 
-void StreamManager::Impl::undo_failed_create(const EntryPtr& entry) {
-  EntryPtr displaced;
-  {
-    std::unique_lock map_lock(map_mu_);
-    std::lock_guard lock(entry->mu);
-    entry->removed = true;
-    auto it = streams_.find(entry->meta.path);
-    if (it != streams_.end() && it->second == entry) streams_.erase(it);
-    displaced = std::move(entry->displaced);
-    std::lock_guard repair_lock(repair_mu_);
-    erase_repairs_.push_back(entry->meta);  // the store may hold it: erase that generation
-  }
-  if (displaced) put_back(displaced);
-}
-
-void StreamManager::Impl::put_back(const EntryPtr& entry) {
-  std::unique_lock map_lock(map_mu_);
-  std::lock_guard lock(entry->mu);
-  if (!entry->removed || !entry->durable) return;  // never stored, nothing to bring back
-  entry->roll_back();
-  auto [it, inserted] = streams_.try_emplace(entry->meta.path, entry);
-  if (inserted) {
-    entry->removed = false;
-    note_reset(entry);
-    return;
-  }
-  // The path holds a create queued after this erase; it fails too (everything queued before
-  // the recovery does) and puts this entry back when it does.
-  EntryPtr holder = it->second;
-  std::lock_guard holder_lock(holder->mu);
-  if (!holder->durable) {
-    holder->displaced = entry;
-  } else if (options_.log) {
-    options_.log(LogLevel::kError, "rollback: " + entry->meta.path +
-                                       " has a durable newer incarnation; not restored");
-  }
+void StreamManager::Impl::note_failed_create(const EntryPtr& entry, const StreamMeta& meta) {
+  std::lock_guard lock(repair_mu_);
+  erase_repairs_.emplace_back(entry, meta);  // the store may hold it: erase that generation
 }
 
 void StreamManager::Impl::on_storage_failure(const Status& cause) {
@@ -80,7 +57,7 @@ Status StreamManager::Impl::recover_storage() {
   }
   // The pipeline is empty (GroupCommitter::recover), so durable_* is exactly what is stored.
   std::vector<EntryPtr> resets;
-  std::vector<StreamMeta> erases;
+  std::vector<std::pair<EntryPtr, StreamMeta>> erases;
   {
     std::lock_guard lock(repair_mu_);
     resets.swap(reset_repairs_);
@@ -91,24 +68,31 @@ Status StreamManager::Impl::recover_storage() {
   batch.sync = true;
   batch.generation_counter = generation_counter_.load();
   // Erases first: an erase clears the path's meta, a reset of a live incarnation restores it.
-  for (const StreamMeta& meta : erases) {
+  for (const auto& [entry, meta] : erases) {
     batch.changes.push_back(EraseChange(meta));
-    batch.changes.push_back(PurgeChange(meta));  // a failed create's generation is dead for good
+    // A failed create's generation is dead for good.
+    batch.changes.push_back(PurgeChange(meta.path, meta.generation));
   }
   for (const EntryPtr& entry : resets) {
     std::lock_guard lock(entry->mu);
-    if (entry->removed) continue;  // its failed create is erased above
+    if (!entry->durable_exists) continue;  // its erase completed since
     StreamChange change;
     change.kind = StreamChange::Kind::kReset;
-    change.meta = entry->meta;  // rolled back: the durable state
-    change.producers = entry->durable_producers;
+    change.meta = entry->durable.meta;
+    change.producers = entry->durable.producers;
+    change.index_expiry_ms = change.meta.indexed_expiry_ms;
     batch.changes.push_back(std::move(change));
   }
   status = storage_->write(batch);
   if (!status.ok()) {
     std::lock_guard lock(repair_mu_);  // try them again with the next recovery
     for (auto& entry : resets) reset_repairs_.push_back(std::move(entry));
-    for (auto& meta : erases) erase_repairs_.push_back(std::move(meta));
+    for (auto& erase : erases) erase_repairs_.push_back(std::move(erase));
+    return status;
+  }
+  // The durable index entries are back in the store: the sweeper must look before its cursor.
+  for (const StreamChange& change : batch.changes) {
+    if (change.index_expiry_ms) note_index_write(*change.index_expiry_ms);
   }
   return status;
 }

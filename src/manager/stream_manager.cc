@@ -12,7 +12,7 @@ namespace streamkeeper {
 std::unique_ptr<StreamManager> StreamManager::Open(std::unique_ptr<Storage> storage,
                                                    ManagerOptions options, Status* status) {
   auto impl = std::make_unique<Impl>(std::move(storage), std::move(options));
-  *status = impl->load();
+  *status = impl->open();
   if (!status->ok()) return nullptr;
   impl->start();
   return std::unique_ptr<StreamManager>(new StreamManager(std::move(impl)));
@@ -123,7 +123,21 @@ bool StreamManager::cancel_wait(const std::string& path, uint64_t handle) {
 
 size_t StreamManager::sweep_expired() { return impl_->sweep_expired(); }
 
-std::vector<std::string> StreamManager::list_streams() { return impl_->list_streams(); }
+Status StreamManager::list_streams(const ListOptions& options, StreamListing* out) {
+  return impl_->list_streams(options, out);
+}
+
+std::vector<std::string> StreamManager::list_streams() {
+  std::vector<std::string> paths;
+  ListOptions options;
+  StreamListing page;
+  do {
+    if (!list_streams(options, &page).ok()) break;
+    paths.insert(paths.end(), page.paths.begin(), page.paths.end());
+    if (page.next_after) options.start_after = *page.next_after;
+  } while (page.next_after);
+  return paths;
+}
 
 ManagerStats StreamManager::stats() { return impl_->stats(); }
 

@@ -4,7 +4,8 @@
 #
 #   tests/conformance/run-conformance.sh <streamkeeper-binary> <memory|rocksdb> [vitest args...]
 #
-# Extra arguments go to `vitest run` (e.g. -t "Long-poll" to filter by name).
+# Extra arguments go to `vitest run` (e.g. -t "Long-poll" to filter by name);
+# STREAMKEEPER_SERVER_ARGS adds server flags (e.g. "--stream-cache-mb 0").
 # Exits with vitest's status (non-zero on any failure to start the server).
 set -euo pipefail
 
@@ -79,7 +80,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 "$binary" --host 127.0.0.1 --port "$port" --storage "$backend" \
-  --data-dir "$datadir" --long-poll-timeout-ms 500 >"$log" 2>&1 &
+  --data-dir "$datadir" --long-poll-timeout-ms 500 ${STREAMKEEPER_SERVER_ARGS:-} >"$log" 2>&1 &
 server_pid=$!
 
 # Wait (at most 20 s) until the port accepts connections.

@@ -3,7 +3,8 @@
 // rather than misread or read out of bounds.
 //
 // Checks:
-//   - arbitrary bytes as a data key, producer key, fixed64, StreamMeta or ProducerState value:
+//   - arbitrary bytes as a data key, producer key, purge marker key, expiry key, fixed64,
+//     StreamMeta or ProducerState value:
 //     decoding does not crash, and whatever decodes re-encodes to a value that decodes to the
 //     same thing (keys: to exactly the same bytes - their layout has one spelling);
 //   - values built from the input (any path, any numbers, any options set): decode(encode(x))
@@ -18,6 +19,7 @@
 
 #include "storage_rocksdb/key_codec.h"
 #include "storage_rocksdb/meta_codec.h"
+#include "streamkeeper/storage.h"
 
 namespace {
 
@@ -41,6 +43,16 @@ void DecodeArbitrary(std::string_view bytes) {
     }
     if (keys::ProducerKey(parts->path, parts->generation, parts->producer_id) != bytes) {
       Fail("a parsed producer key re-encodes differently");
+    }
+  }
+  if (auto parts = keys::ParsePurgeMarkerKey(bytes)) {
+    if (keys::PurgeMarkerKey(parts->path, parts->generation) != bytes) {
+      Fail("a parsed purge marker key re-encodes differently");
+    }
+  }
+  if (auto parts = keys::ParseExpiryKey(bytes)) {
+    if (keys::ExpiryKey(parts->at_ms, parts->path, parts->generation) != bytes) {
+      Fail("a parsed expiry key re-encodes differently");
     }
   }
   if (auto value = keys::DecodeFixed64(bytes)) {
@@ -87,7 +99,7 @@ void RoundTrip(FuzzedDataProvider& in) {
     Fail("data key outside its generation's range");
   }
   if (generation < keys::kMaxKeyNumber && !(keys::DataGenerationEnd(path, generation) <=
-                                             keys::DataGenerationBegin(path, generation + 1))) {
+                                            keys::DataGenerationBegin(path, generation + 1))) {
     Fail("generation ranges overlap");
   }
 
@@ -102,6 +114,33 @@ void RoundTrip(FuzzedDataProvider& in) {
   if (!(keys::ProducerGenerationBegin(path, producer_generation) <= pkey) ||
       !(pkey < keys::ProducerGenerationEnd(path, producer_generation))) {
     Fail("producer key outside its generation's range");
+  }
+
+  std::string marker = keys::PurgeMarkerKey(path, producer_generation);
+  auto mparts = keys::ParsePurgeMarkerKey(marker);
+  if (!mparts || mparts->path != path || mparts->generation != producer_generation) {
+    Fail("purge marker key round trip");
+  }
+  if (!marker.starts_with(keys::kPurgeMarkerPrefix) || !(marker < keys::kPurgeMarkerPrefixEnd)) {
+    Fail("purge marker key outside the markers' range");
+  }
+
+  // Expiry keys: round trip, and ordered exactly as ExpiryEntry against a second entry.
+  ExpiryEntry a{in.ConsumeIntegral<int64_t>(), path, in.ConsumeIntegral<uint64_t>()};
+  ExpiryEntry b{in.ConsumeBool() ? a.at_ms : in.ConsumeIntegral<int64_t>(),
+                in.ConsumeBool() ? path : TakePath(in), in.ConsumeIntegral<uint64_t>()};
+  std::string ekey = keys::ExpiryKey(a.at_ms, a.path, a.generation);
+  auto eparts = keys::ParseExpiryKey(ekey);
+  if (!eparts || eparts->at_ms != a.at_ms || eparts->path != a.path ||
+      eparts->generation != a.generation) {
+    Fail("expiry key round trip");
+  }
+  if ((ekey < keys::ExpiryKey(b.at_ms, b.path, b.generation)) != (a < b)) {
+    Fail("expiry keys and entries order differently");
+  }
+  if (!(keys::ExpiryTimeKey(a.at_ms) < ekey) ||
+      (a.at_ms < INT64_MAX && !(ekey < keys::ExpiryTimeKey(a.at_ms + 1)))) {
+    Fail("expiry key outside its time's range");
   }
 
   StreamMeta meta;
@@ -126,6 +165,7 @@ void RoundTrip(FuzzedDataProvider& in) {
   meta.fork_sub_offset = in.ConsumeIntegral<uint64_t>();
   meta.fork_refcount = in.ConsumeIntegral<uint64_t>();
   meta.soft_deleted = in.ConsumeBool();
+  if (in.ConsumeBool()) meta.indexed_expiry_ms = in.ConsumeIntegral<int64_t>();
   std::string encoded = EncodeStreamMeta(meta);
   StreamMeta decoded;
   if (!DecodeStreamMeta(encoded, &decoded) || !(decoded == meta)) Fail("StreamMeta round trip");

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "forwarding_storage.h"
 #include "streamkeeper/storage.h"
 
 namespace streamkeeper::testing {
@@ -39,45 +40,36 @@ struct Faults {
   }
 };
 
-class FaultyStorage final : public Storage {
+class FaultyStorage final : public ForwardingStorage {
  public:
   FaultyStorage(std::unique_ptr<Storage> inner, std::shared_ptr<Faults> faults)
-      : inner_(std::move(inner)), faults_(std::move(faults)) {}
-
-  Status load(LoadedState* out) override { return inner_->load(out); }
+      : ForwardingStorage(std::move(inner)), faults_(std::move(faults)) {}
 
   Status write(const WriteBatch& batch) override {
     faults_->writes_attempted++;
     bool fail = faults_->broken || TakeOne(&faults_->fail_writes);
-    if (!fail) return inner_->write(batch);
+    if (!fail) return inner().write(batch);
     faults_->writes_failed++;
-    if (faults_->writes_reach_store) inner_->write(batch);
+    if (faults_->writes_reach_store) inner().write(batch);
     return faults_->Error("write");
   }
 
   Status sync() override {
     if (faults_->broken || TakeOne(&faults_->fail_syncs)) return faults_->Error("sync");
-    return inner_->sync();
-  }
-
-  Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
-                      size_t max_bytes, std::vector<Record>* out) override {
-    return inner_->read_records(path, generation, from, end, max_bytes, out);
+    return inner().sync();
   }
 
   Status resume() override {
     faults_->resumes++;
     if (faults_->broken) return faults_->Error("resume");
-    return inner_->resume();
+    return inner().resume();
   }
 
   std::optional<uint64_t> free_disk_bytes() const override {
     int64_t free = faults_->free_bytes.load();
-    if (free < 0) return inner_->free_disk_bytes();
+    if (free < 0) return inner().free_disk_bytes();
     return static_cast<uint64_t>(free);
   }
-
-  const char* name() const override { return inner_->name(); }
 
  private:
   static bool TakeOne(std::atomic<int>* count) {
@@ -88,7 +80,6 @@ class FaultyStorage final : public Storage {
     return false;
   }
 
-  std::unique_ptr<Storage> inner_;
   std::shared_ptr<Faults> faults_;
 };
 

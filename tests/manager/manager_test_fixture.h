@@ -42,13 +42,31 @@ inline constexpr char kText[] = "text/plain";
 using testing::MemoryBackend;
 using testing::RocksDbBackend;
 
-using ManagerBackends = ::testing::Types<MemoryBackend, RocksDbBackend>;
+// A backend run with a stream cache that keeps nothing it may drop (stream_cache_bytes = 0):
+// every operation meets a stream evicted since the one before, and loads it from storage.
+template <typename Base>
+struct Uncached : Base {
+  static constexpr bool kUncached = true;
+};
+
+template <typename Backend>
+constexpr size_t CacheBytesOf() {
+  if constexpr (requires { Backend::kUncached; }) {
+    return 0;
+  } else {
+    return ManagerOptions().stream_cache_bytes;
+  }
+}
+
+using ManagerBackends = ::testing::Types<MemoryBackend, RocksDbBackend, Uncached<MemoryBackend>,
+                                         Uncached<RocksDbBackend>>;
 
 class BackendNames {
  public:
   template <typename Backend>
   static std::string GetName(int) {
-    return Backend::kPersistent ? "RocksDb" : "Memory";
+    std::string name = Backend::kPersistent ? "RocksDb" : "Memory";
+    return CacheBytesOf<Backend>() == 0 ? name + "Uncached" : name;
   }
 };
 
@@ -115,6 +133,7 @@ class StreamManagerContractTest : public ::testing::Test {
     options.sync = sync;
     options.clock = [this] { return now_ms_.load(); };
     options.sweep_interval = std::chrono::milliseconds(0);
+    options.stream_cache_bytes = CacheBytesOf<Backend>();
     Status status;
     manager_ = StreamManager::Open(backend_.Open(), std::move(options), &status);
     ASSERT_TRUE(status.ok()) << status.message();

@@ -39,30 +39,21 @@ struct Gate {
   }
 };
 
-class GateStorage final : public Storage {
+class GateStorage final : public streamkeeper::testing::ForwardingStorage {
  public:
   GateStorage(std::unique_ptr<Storage> inner, std::shared_ptr<Gate> gate)
-      : inner_(std::move(inner)), gate_(std::move(gate)) {}
-  Status load(LoadedState* out) override { return inner_->load(out); }
+      : ForwardingStorage(std::move(inner)), gate_(std::move(gate)) {}
   Status write(const WriteBatch& batch) override {
     gate_->Pass();
-    return inner_->write(batch);
+    return inner().write(batch);
   }
   Status sync() override {
     sync_gate_->Pass();
-    return inner_->sync();
+    return inner().sync();
   }
   std::shared_ptr<Gate> sync_gate_ = std::make_shared<Gate>();
-  Status read_records(const std::string& path, uint64_t generation, uint64_t from, uint64_t end,
-                      size_t max_bytes, std::vector<Record>* out) override {
-    return inner_->read_records(path, generation, from, end, max_bytes, out);
-  }
-  Status resume() override { return inner_->resume(); }
-  std::optional<uint64_t> free_disk_bytes() const override { return inner_->free_disk_bytes(); }
-  const char* name() const override { return inner_->name(); }
 
  private:
-  std::unique_ptr<Storage> inner_;
   std::shared_ptr<Gate> gate_;
 };
 
@@ -80,6 +71,7 @@ class StreamManagerFaultRaceTest : public ::testing::Test {
     options.sweep_interval = std::chrono::milliseconds(0);
     options.recovery_interval = recovery_interval_;
     options.min_free_disk_bytes = min_free_;
+    options.stream_cache_bytes = CacheBytesOf<Backend>();
     Status status;
     auto gated =
         std::make_unique<GateStorage>(std::make_unique<FaultyStorage>(backend_.Open(), faults_),
@@ -284,8 +276,8 @@ TYPED_TEST(StreamManagerFaultRaceTest, AFailedDeleteKeepsProducerStateAcrossARes
 TEST(StreamManagerFaultRaceRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsProducers) {
   streamkeeper::testing::RocksDbBackend backend;
   std::unique_ptr<Storage> storage = backend.Open();
-  LoadedState loaded;
-  ASSERT_TRUE(storage->load(&loaded).ok());
+  RecoveredState recovered;
+  ASSERT_TRUE(storage->recover(&recovered).ok());
   StreamMeta meta;
   meta.path = "/s";
   meta.generation = 1;
@@ -307,16 +299,16 @@ TEST(StreamManagerFaultRaceRocksDb, AResetAfterAnEraseOfTheSameGenerationKeepsPr
   reset.changes.back().kind = StreamChange::Kind::kReset;
   reset.changes.back().producers.emplace("p", ProducerState{0, 0});
   ASSERT_TRUE(storage->write(reset).ok());
-  LoadedState after;
-  ASSERT_TRUE(storage->load(&after).ok());
-  ASSERT_EQ(after.streams.size(), 1u);
-  EXPECT_EQ(after.streams[0].producers.size(), 1u) << "live, same storage";
+  std::optional<LoadedStream> after;
+  ASSERT_TRUE(storage->load_stream("/s", &after).ok());
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->producers.size(), 1u) << "live, same storage";
   storage.reset();
   storage = backend.Open();
-  LoadedState reopened;
-  ASSERT_TRUE(storage->load(&reopened).ok());
-  ASSERT_EQ(reopened.streams.size(), 1u);
-  EXPECT_EQ(reopened.streams[0].producers.size(), 1u) << "after reopen";
+  std::optional<LoadedStream> reopened;
+  ASSERT_TRUE(storage->load_stream("/s", &reopened).ok());
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(reopened->producers.size(), 1u) << "after reopen";
 }
 
 // The production path of the lost records: an erase is written and handed to the sync thread,

@@ -28,6 +28,7 @@ class StreamManagerFaultTest : public ::testing::Test {
     options.sweep_interval = std::chrono::milliseconds(0);
     options.recovery_interval = std::chrono::milliseconds(5);
     options.min_free_disk_bytes = min_free_disk_bytes;
+    options.stream_cache_bytes = CacheBytesOf<Backend>();
     Status status;
     manager_ = StreamManager::Open(std::make_unique<FaultyStorage>(backend_.Open(), faults_),
                                    std::move(options), &status);

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "streamkeeper/storage.h"
 
 namespace streamkeeper::rocksdb_keys {
 namespace {
@@ -70,6 +74,73 @@ TEST(KeyCodecTest, Fixed64RoundTrips) {
 
 TEST(KeyCodecTest, ReservedKeysCannotCollideWithPaths) {
   EXPECT_EQ(kGenerationCounterKey[0], '\0');
+  EXPECT_EQ(kPurgeMarkerPrefix[0], '\0');
+  EXPECT_EQ(PurgeMarkerKey("/s", 1)[0], '\0');
+}
+
+TEST(KeyCodecTest, PurgeMarkerKeysRoundTripAndStayUnderTheirPrefix) {
+  std::string key = PurgeMarkerKey("/s", 258);
+  EXPECT_EQ(key, std::string("\0purge\0/s\0\0\0\0\0\0\0\x01\x02", 7 + 3 + 8));
+  auto parts = ParsePurgeMarkerKey(key);
+  ASSERT_TRUE(parts.has_value());
+  EXPECT_EQ(parts->path, "/s");
+  EXPECT_EQ(parts->generation, 258u);
+  for (const std::string& path : {std::string("/"), std::string("\xff\xff")}) {
+    std::string marker = PurgeMarkerKey(path, UINT64_MAX);
+    EXPECT_TRUE(marker.starts_with(kPurgeMarkerPrefix));
+    EXPECT_LT(marker, kPurgeMarkerPrefixEnd);
+  }
+  EXPECT_LT(kGenerationCounterKey, kPurgeMarkerPrefix);  // outside the markers' range
+  EXPECT_FALSE(ParsePurgeMarkerKey(std::string(kGenerationCounterKey)).has_value());
+  EXPECT_FALSE(ParsePurgeMarkerKey(key.substr(0, key.size() - 1)).has_value());
+  EXPECT_FALSE(ParsePurgeMarkerKey(std::string(kPurgeMarkerPrefix) + std::string(9, '\0'))
+                   .has_value());  // an empty path
+}
+
+// The expiry family's key order is the sweeper's order: ExpiryEntry's (time, path, generation).
+TEST(KeyCodecTest, ExpiryKeysSortExactlyAsExpiryEntries) {
+  std::vector<ExpiryEntry> entries;
+  for (int64_t at : {INT64_MIN, int64_t{-1000}, int64_t{-1}, int64_t{0}, int64_t{1}, int64_t{255},
+                     int64_t{256}, int64_t{1700000000000}, INT64_MAX}) {
+    for (const char* path : {"/a", "/a/b", "/a0", "/a\xff", "/a\x01", "/b", "\xff"}) {
+      for (uint64_t generation : {uint64_t{0}, uint64_t{1}, uint64_t{256}, UINT64_MAX}) {
+        entries.push_back({at, path, generation});
+      }
+    }
+  }
+  for (const ExpiryEntry& a : entries) {
+    std::string key_a = ExpiryKey(a.at_ms, a.path, a.generation);
+    for (const ExpiryEntry& b : entries) {
+      ASSERT_EQ(key_a < ExpiryKey(b.at_ms, b.path, b.generation), a < b)
+          << a.at_ms << " " << a.path << " " << a.generation << " vs " << b.at_ms << " " << b.path
+          << " " << b.generation;
+    }
+  }
+}
+
+TEST(KeyCodecTest, ExpiryTimeKeyBoundsEveryEntryOfItsTime) {
+  for (int64_t at : {INT64_MIN, int64_t{-1}, int64_t{0}, int64_t{1700000000000}}) {
+    std::string lowest = ExpiryKey(at, "\x01", 0);
+    std::string highest = ExpiryKey(at, "\xff\xff\xff\xff\xff\xff\xff\xff\xff", UINT64_MAX);
+    EXPECT_LT(ExpiryTimeKey(at), lowest);
+    EXPECT_LT(highest, ExpiryTimeKey(at + 1));
+  }
+  EXPECT_EQ(ExpiryTimeKey(0), std::string("\x80\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(ExpiryTimeKey(-1), std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8));
+}
+
+TEST(KeyCodecTest, ParseExpiryKeyInvertsExpiryKey) {
+  std::string key = ExpiryKey(-5, "/a/b", 258);
+  EXPECT_EQ(key,
+            std::string("\x7f\xff\xff\xff\xff\xff\xff\xfb/a/b\0\0\0\0\0\0\0\x01\x02", 8 + 5 + 8));
+  auto parts = ParseExpiryKey(key);
+  ASSERT_TRUE(parts.has_value());
+  EXPECT_EQ(parts->at_ms, -5);
+  EXPECT_EQ(parts->path, "/a/b");
+  EXPECT_EQ(parts->generation, 258u);
+  EXPECT_FALSE(ParseExpiryKey(key.substr(0, key.size() - 1)).has_value());
+  EXPECT_FALSE(ParseExpiryKey(ExpiryTimeKey(1)).has_value());
+  EXPECT_FALSE(ParseExpiryKey(ExpiryTimeKey(1) + std::string(9, '\0')).has_value());
 }
 
 }  // namespace

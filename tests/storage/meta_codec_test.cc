@@ -29,6 +29,7 @@ StreamMeta FullMeta() {
   meta.fork_sub_offset = 1;
   meta.fork_refcount = 2;
   meta.soft_deleted = true;
+  meta.indexed_expiry_ms = std::numeric_limits<int64_t>::min();
   return meta;
 }
 
@@ -56,11 +57,36 @@ TEST(MetaCodecTest, RoundTripsEachOptionalAlone) {
   expires_only.expires_at_ms = 1700000000000;
   StreamMeta closed_by_only;
   closed_by_only.closed_by = ProducerTuple{"", 0, 0};
-  for (const StreamMeta& meta : {ttl_only, expires_only, closed_by_only}) {
+  StreamMeta indexed_only;
+  indexed_only.indexed_expiry_ms = 0;  // present-but-zero, distinct from absent
+  for (const StreamMeta& meta : {ttl_only, expires_only, closed_by_only, indexed_only}) {
     StreamMeta decoded;
     ASSERT_TRUE(DecodeStreamMeta(EncodeStreamMeta(meta), &decoded));
     EXPECT_EQ(decoded, meta);
   }
+}
+
+TEST(MetaCodecTest, IndexedExpiryRoundTripsAndIsAbsentFromFormat1Encodings) {
+  StreamMeta indexed;
+  indexed.ttl_seconds = 60;
+  indexed.indexed_expiry_ms = -1;
+  StreamMeta decoded;
+  ASSERT_TRUE(DecodeStreamMeta(EncodeStreamMeta(indexed), &decoded));
+  EXPECT_EQ(decoded, indexed);
+
+  // Without it, the encoding is byte for byte format 1's (flags then fields, nothing after the
+  // fork refcount); with it, the same bytes with flag 32 and eight more at the end.
+  StreamMeta plain = indexed;
+  plain.indexed_expiry_ms.reset();
+  std::string without = EncodeStreamMeta(plain);
+  std::string with = EncodeStreamMeta(indexed);
+  ASSERT_EQ(with.size(), without.size() + 8);
+  EXPECT_EQ(static_cast<uint8_t>(without[1]), 4);  // has ttl_seconds
+  EXPECT_EQ(static_cast<uint8_t>(with[1]), 4 | 32);
+  EXPECT_EQ(with.substr(2, without.size() - 2), without.substr(2));
+  EXPECT_EQ(with.substr(without.size()), std::string(8, '\xff'));  // -1, fixed64
+  ASSERT_TRUE(DecodeStreamMeta(without, &decoded));
+  EXPECT_FALSE(decoded.indexed_expiry_ms.has_value());
 }
 
 TEST(MetaCodecTest, StartsWithTheVersionByte) {
@@ -82,7 +108,7 @@ TEST(MetaCodecTest, RejectsUnknownVersionTruncationAndTrailingBytes) {
 
 TEST(MetaCodecTest, RejectsUnknownFlags) {
   std::string encoded = EncodeStreamMeta(StreamMeta());
-  encoded[1] = 0x40;  // flags varint: a bit no version-1 writer sets
+  encoded[1] = 0x40;  // flags varint: a bit no writer sets (32 is the highest known)
   StreamMeta decoded;
   EXPECT_FALSE(DecodeStreamMeta(encoded, &decoded));
 }

@@ -2,6 +2,10 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "data_dir.h"
@@ -11,7 +15,6 @@
 
 namespace ds_admin {
 
-using streamkeeper::LoadedState;
 using streamkeeper::LoadedStream;
 using streamkeeper::StreamMeta;
 
@@ -21,7 +24,8 @@ std::string ForkOf(const StreamMeta& meta) {
   return meta.fork_parent.empty() ? "-" : meta.fork_parent;
 }
 
-void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms) {
+// One page of the table; columns are aligned within the page, the header only on the first.
+void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms, bool header) {
   TextTable table({"PATH", "CONTENT-TYPE", "TAIL", "CLOSED", "TTL/EXPIRES", "CREATED",
                    "SOFT-DELETED", "FORK-OF", "REFCOUNT"});
   for (const LoadedStream& stream : streams) {
@@ -31,28 +35,52 @@ void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms) {
                   FormatTimeMs(meta.created_at_ms), meta.soft_deleted ? "yes" : "no", ForkOf(meta),
                   std::to_string(meta.fork_refcount)});
   }
-  table.Print(std::cout);
+  if (header) {
+    table.Print(std::cout);
+    return;
+  }
+  if (streams.empty()) return;
+  std::ostringstream rendered;
+  table.Print(rendered);
+  std::string text = rendered.str();
+  std::cout << text.substr(text.find('\n') + 1);
 }
 
 }  // namespace
 
 int RunList(const Invocation& invocation) {
   std::unique_ptr<streamkeeper::Storage> storage;
-  LoadedState state;
-  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &state);
+  streamkeeper::Status s = OpenStorage(invocation.data_dir, &storage);
   if (!s.ok()) return ReportError(s);
-  std::sort(state.streams.begin(), state.streams.end(),
-            [](const LoadedStream& a, const LoadedStream& b) { return a.meta.path < b.meta.path; });
   const int64_t now_ms = streamkeeper::SystemClock()();
-  if (invocation.json) {
-    boost::json::array out;
-    for (const LoadedStream& stream : state.streams) {
-      out.push_back(StreamMetaJson(stream.meta, now_ms));
+  // Page by page through the storage, so memory stays bounded however many streams there are;
+  // each stream is read for its tail (stored metas may trail their records).
+  constexpr size_t kPage = 1000;
+  boost::json::array json;
+  std::vector<LoadedStream> page;
+  std::string after;
+  bool header = true;
+  for (;;) {
+    std::vector<StreamMeta> metas;
+    s = storage->list_streams("", after, kPage, &metas);
+    if (!s.ok()) return ReportError(s);
+    page.clear();
+    for (const StreamMeta& meta : metas) {
+      std::optional<LoadedStream> stream;
+      s = LoadOne(*storage, meta.path, &stream);
+      if (!s.ok()) return ReportError(s);
+      if (stream) page.push_back(std::move(*stream));
     }
-    PrintJson(std::cout, out);
-  } else {
-    PrintTable(state.streams, now_ms);
+    if (invocation.json) {
+      for (const LoadedStream& stream : page) json.push_back(StreamMetaJson(stream.meta, now_ms));
+    } else {
+      PrintTable(page, now_ms, header);
+      header = false;
+    }
+    if (metas.size() < kPage) break;
+    after = metas.back().path;
   }
+  if (invocation.json) PrintJson(std::cout, json);
   return kExitOk;
 }
 

@@ -12,7 +12,6 @@
 
 namespace ds_admin {
 
-using streamkeeper::LoadedState;
 using streamkeeper::LoadedStream;
 using streamkeeper::StreamMeta;
 
@@ -79,14 +78,13 @@ void PrintJsonStream(const LoadedStream& stream, int64_t now_ms) {
 
 int RunShow(const Invocation& invocation) {
   std::unique_ptr<streamkeeper::Storage> storage;
-  LoadedState state;
-  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &state);
+  streamkeeper::Status s = OpenStorage(invocation.data_dir, &storage);
   if (!s.ok()) return ReportError(s);
-  auto it = std::find_if(state.streams.begin(), state.streams.end(),
-                         [&](const LoadedStream& x) { return x.meta.path == invocation.path; });
-  if (it == state.streams.end()) {
-    return ReportError("no stream " + invocation.path + " in " + invocation.data_dir);
-  }
+  std::optional<LoadedStream> stream;
+  s = LoadOne(*storage, invocation.path, &stream);
+  if (!s.ok()) return ReportError(s);
+  if (!stream) return ReportError("no stream " + invocation.path + " in " + invocation.data_dir);
+  const LoadedStream* it = &*stream;
   const int64_t now_ms = streamkeeper::SystemClock()();
   if (invocation.json) {
     PrintJsonStream(*it, now_ms);

@@ -59,13 +59,13 @@ void PrintJsonTotals(const Totals& t) {
 
 int RunStats(const Invocation& invocation) {
   std::unique_ptr<streamkeeper::Storage> storage;
-  streamkeeper::LoadedState state;
-  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &state);
+  std::vector<LoadedStream> streams;
+  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &streams);
   if (!s.ok()) return ReportError(s);
 
   Totals t;
   const int64_t now_ms = streamkeeper::SystemClock()();
-  for (const LoadedStream& stream : state.streams) {
+  for (const LoadedStream& stream : streams) {
     const auto& meta = stream.meta;
     ++t.streams;
     if (meta.soft_deleted) {

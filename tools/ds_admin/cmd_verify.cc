@@ -56,8 +56,8 @@ int RunVerify(const Invocation& invocation) {
     }
   };
   std::unique_ptr<streamkeeper::Storage> storage;
-  streamkeeper::LoadedState state;
-  streamkeeper::Status s = OpenReadOnlyAndLoad(invocation.data_dir, log, &storage, &state);
+  std::vector<LoadedStream> streams;
+  streamkeeper::Status s = OpenReadOnlyAndLoad(invocation.data_dir, log, &storage, &streams);
   if (!s.ok()) {
     if (s.message().find(" is damaged: ") == std::string::npos) return ReportError(s);
     problems.push_back(s.message());
@@ -67,7 +67,7 @@ int RunVerify(const Invocation& invocation) {
   if (!s.ok()) problems.push_back(s.message());
 
   uint64_t records = 0;
-  for (const LoadedStream& stream : state.streams) {
+  for (const LoadedStream& stream : streams) {
     RecordContinuityCheck check(stream.meta);
     s = ScanRecords(*storage, stream.meta, [&check](const Record& record) { check.Add(record); });
     if (!s.ok()) {
@@ -77,8 +77,8 @@ int RunVerify(const Invocation& invocation) {
     records += check.records();
     for (std::string& problem : check.Finish()) problems.push_back(std::move(problem));
   }
-  for (std::string& problem : CheckForkGraph(state.streams)) problems.push_back(std::move(problem));
-  return Finish(problems, std::to_string(state.streams.size()) + " streams, " +
+  for (std::string& problem : CheckForkGraph(streams)) problems.push_back(std::move(problem));
+  return Finish(problems, std::to_string(streams.size()) + " streams, " +
                               std::to_string(records) + " records checked");
 }
 

@@ -10,7 +10,7 @@
 
 namespace ds_admin {
 
-using streamkeeper::LoadedState;
+using streamkeeper::LoadedStream;
 using streamkeeper::Status;
 using streamkeeper::Storage;
 using streamkeeper::StreamManager;
@@ -33,13 +33,13 @@ Status Open(const std::string& dir, bool read_only, streamkeeper::LogSink log,
   return streamkeeper::RocksDbStorage::Open(options, out);
 }
 
-Status Load(std::unique_ptr<Storage>* out, LoadedState* state) {
-  Status s = (*out)->load(state);
+Status Load(std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
+  Status s = streamkeeper::LoadAllStreams(**out, streams);
   if (!s.ok()) {
     out->reset();
     return s;
   }
-  for (auto& stream : state->streams) streamkeeper::RecoverTail(&stream);
+  for (auto& stream : *streams) streamkeeper::RecoverTail(&stream);
   return s;
 }
 
@@ -50,16 +50,23 @@ Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
 }
 
 Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
-                           std::unique_ptr<Storage>* out, LoadedState* state) {
+                           std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
   Status s = Open(dir, true, std::move(log), out);
   if (!s.ok()) return s;
-  return Load(out, state);
+  return Load(out, streams);
 }
 
-Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out, LoadedState* state) {
+Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out,
+                   std::vector<LoadedStream>* streams) {
   Status s = OpenStorage(dir, out);
   if (!s.ok()) return s;
-  return Load(out, state);
+  return Load(out, streams);
+}
+
+Status LoadOne(Storage& storage, const std::string& path, std::optional<LoadedStream>* out) {
+  Status s = storage.load_stream(path, out);
+  if (s.ok() && *out) streamkeeper::RecoverTail(&**out);
+  return s;
 }
 
 Status OpenManager(const std::string& dir, Access access, std::unique_ptr<StreamManager>* out) {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "streamkeeper/log_sink.h"
@@ -19,17 +21,22 @@ namespace ds_admin {
 streamkeeper::Status OpenStorage(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out);
 
-// Opens the storage at `dir` and loads every stream into *state.
+// Opens the storage at `dir` and loads every stream (tails recovered) into *streams, in path
+// order. O(streams) in memory: for the commands that check or count everything.
 streamkeeper::Status OpenAndLoad(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out,
-                                 streamkeeper::LoadedState* state);
+                                 std::vector<streamkeeper::LoadedStream>* streams);
 
 // For verify: opens `dir` read-only (RocksDbOptions::read_only: nothing on disk changes, so a
 // torn WAL tail is still there to be reported), with RocksDB's log lines sent to `log`, and
-// loads every stream into *state. *out is a RocksDbStorage.
+// loads every stream into *streams. *out is a RocksDbStorage.
 streamkeeper::Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
                                          std::unique_ptr<streamkeeper::Storage>* out,
-                                         streamkeeper::LoadedState* state);
+                                         std::vector<streamkeeper::LoadedStream>* streams);
+
+// Reads one stream (tail recovered); *out is nullopt when there is none at `path`.
+streamkeeper::Status LoadOne(streamkeeper::Storage& storage, const std::string& path,
+                             std::optional<streamkeeper::LoadedStream>* out);
 
 enum class Access {
   kReadOnly,  // writes are refused: reads neither touch sliding TTLs on disk nor expire streams

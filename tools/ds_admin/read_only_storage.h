@@ -7,7 +7,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "streamkeeper/storage.h"
@@ -21,7 +23,27 @@ class ReadOnlyStorage final : public streamkeeper::Storage {
   ReadOnlyStorage(const ReadOnlyStorage&) = delete;
   ReadOnlyStorage& operator=(const ReadOnlyStorage&) = delete;
 
-  streamkeeper::Status load(streamkeeper::LoadedState* out) override { return inner_->load(out); }
+  streamkeeper::Status recover(streamkeeper::RecoveredState* out) override {
+    return inner_->recover(out);
+  }
+  streamkeeper::Status load_stream(const std::string& path,
+                                   std::optional<streamkeeper::LoadedStream>* out) override {
+    return inner_->load_stream(path, out);
+  }
+  streamkeeper::Status load_meta(const std::string& path,
+                                 std::optional<streamkeeper::StreamMeta>* out) override {
+    return inner_->load_meta(path, out);
+  }
+  streamkeeper::Status list_streams(std::string_view prefix, std::string_view start_after,
+                                    size_t limit,
+                                    std::vector<streamkeeper::StreamMeta>* out) override {
+    return inner_->list_streams(prefix, start_after, limit, out);
+  }
+  streamkeeper::Status scan_expiry(int64_t due_ms, const streamkeeper::ExpiryEntry* after,
+                                   size_t limit,
+                                   std::vector<streamkeeper::ExpiryEntry>* out) override {
+    return inner_->scan_expiry(due_ms, after, limit, out);
+  }
   // Always kIoError; nothing is written.
   streamkeeper::Status write(const streamkeeper::WriteBatch& batch) override;
   // Nothing was written, so there is nothing to sync.
@@ -31,7 +53,6 @@ class ReadOnlyStorage final : public streamkeeper::Storage {
                                     std::vector<streamkeeper::Record>* out) override {
     return inner_->read_records(path, generation, from, end, max_bytes, out);
   }
-  const char* name() const override { return inner_->name(); }
 
  private:
   std::unique_ptr<streamkeeper::Storage> inner_;
