@@ -24,18 +24,33 @@ struct Gate {
   std::condition_variable cv;
   bool closed = false;
   int waiting = 0;
+  int tickets = 0;  // calls let through while closed
+  int passed = 0;
   void Close() { std::lock_guard l(mu); closed = true; }
   void Open() { { std::lock_guard l(mu); closed = false; } cv.notify_all(); }
+  // Lets one call through (one waiting now, or the next to come) and stays closed.
+  void LetOneThrough() { { std::lock_guard l(mu); ++tickets; } cv.notify_all(); }
   void Pass() {
     std::unique_lock l(mu);
     ++waiting;
     cv.notify_all();
-    cv.wait(l, [&] { return !closed; });
+    cv.wait(l, [&] { return !closed || tickets > 0; });
+    if (closed) --tickets;
     --waiting;
+    ++passed;
+    cv.notify_all();
   }
   void WaitForWriter() {
     std::unique_lock l(mu);
     cv.wait(l, [&] { return waiting > 0; });
+  }
+  int Passed() {
+    std::lock_guard l(mu);
+    return passed;
+  }
+  void WaitForPassed(int count) {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return passed >= count; });
   }
 };
 
@@ -328,25 +343,30 @@ TYPED_TEST(StreamManagerFaultRaceTest, AnEraseFailedByTheSpaceGateKeepsItsRecord
   this->sync_gate_->Close();
   std::promise<AppendResult> x1;
   this->manager_->append_async("/x", "1", Bytes(), [&](AppendResult r) { x1.set_value(r); });
-  this->gate_->WaitForWriter();
+  this->gate_->WaitForWriter();  // the writer holds /x's group at the write
   std::promise<Status> removed;
   this->manager_->remove_async("/s", [&](const Status& s) { removed.set_value(s); });
-  this->gate_->Open();               // /x written, handed to the syncer (the erase is queued)
-  this->sync_gate_->WaitForWriter();  // the syncer holds /x's sync; the erase is written next
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int passed_before = this->gate_->Passed();  // only the writer thread passes; it is held
+  this->gate_->LetOneThrough();       // /x is written and handed to the syncer alone
+  this->sync_gate_->WaitForWriter();  // the syncer holds /x's sync (the erase is not in it)
+  this->gate_->Open();
+  this->gate_->WaitForPassed(passed_before + 2);  // the erase is written, waiting for a sync
   this->faults_->free_bytes = 10;  // below the reserve: the gate refuses the next group
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the space check's cache
   std::promise<AppendResult> y;
   this->manager_->append_async("/y", "2", Bytes(), [&](AppendResult r) { y.set_value(r); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (this->manager_->stats().writable && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // Not ASSERT: the callbacks above write into this frame, so the test runs on to collect them.
+  EXPECT_FALSE(this->manager_->stats().writable) << "the space gate did not refuse /y";
   this->sync_gate_->Open();
   bool x1_ok = x1.get_future().get().status.ok();
-  // Every callback must have run before the test can end: they write into this frame.
-  bool y_ok = y.get_future().get().status.ok();
-  if (removed.get_future().get().ok()) {
-    GTEST_SKIP() << "timing: the erase was covered by /x's sync this run (scenario not formed)";
-  }
-  EXPECT_FALSE(y_ok);
+  EXPECT_TRUE(x1_ok) << "/x was synced before anything failed";
+  EXPECT_FALSE(y.get_future().get().status.ok());
+  EXPECT_FALSE(removed.get_future().get().ok())
+      << "the erase's sync came after the failure: it must fail";
   this->faults_->free_bytes = -1;
   ASSERT_TRUE(this->WaitWritable());
   {
