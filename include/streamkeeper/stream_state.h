@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,11 +57,20 @@ struct StreamMeta {
   bool operator==(const StreamMeta&) const = default;
 };
 
+// `from_ms` plus a TTL, saturating at the largest time: a Stream-TTL may be any 64-bit count of
+// seconds, and one past 292 million years means "not in this era", never an overflow.
+inline int64_t TtlDeadlineMs(int64_t from_ms, uint64_t ttl_seconds) {
+  constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  if (ttl_seconds > static_cast<uint64_t>(kNever / 1000)) return kNever;
+  int64_t ttl_ms = static_cast<int64_t>(ttl_seconds) * 1000;
+  return from_ms > kNever - ttl_ms ? kNever : from_ms + ttl_ms;
+}
+
 // When `meta` expires by what it says itself: Expires-At, or the last access plus the TTL.
 // nullopt when it never expires. (The StreamManager also knows of accesses not yet persisted.)
 inline std::optional<int64_t> ExpiryOf(const StreamMeta& meta) {
   if (meta.expires_at_ms) return meta.expires_at_ms;
-  if (meta.ttl_seconds) return meta.last_access_ms + static_cast<int64_t>(*meta.ttl_seconds) * 1000;
+  if (meta.ttl_seconds) return TtlDeadlineMs(meta.last_access_ms, *meta.ttl_seconds);
   return std::nullopt;
 }
 

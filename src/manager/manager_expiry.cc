@@ -13,6 +13,7 @@
 // rest. Expiry on access stays exact either way: every access checks the stream's own expiry.
 #include <algorithm>
 #include <future>
+#include <limits>
 
 #include "manager/stream_manager_impl.h"
 
@@ -25,6 +26,8 @@ constexpr size_t kSweepPage = 512;
 // How far the index entry of a sliding TTL may trail the true expiry before an access files
 // it again: max(1 s, ttl/10).
 int64_t RefileSlackMs(uint64_t ttl_seconds) {
+  constexpr uint64_t kMaxSlackMs = std::numeric_limits<int64_t>::max();
+  if (ttl_seconds > kMaxSlackMs / 100) return static_cast<int64_t>(kMaxSlackMs);
   return std::max<int64_t>(1000, static_cast<int64_t>(ttl_seconds) * 100);
 }
 

@@ -66,8 +66,7 @@ bool StreamEntry::expired_at(int64_t now_ms) const {
   const StreamMeta& meta = accepted.meta;
   if (meta.expires_at_ms && *meta.expires_at_ms <= now_ms) return true;
   if (meta.ttl_seconds) {
-    int64_t deadline = last_access_ms.load() + static_cast<int64_t>(*meta.ttl_seconds) * 1000;
-    if (deadline <= now_ms) return true;
+    if (TtlDeadlineMs(last_access_ms.load(), *meta.ttl_seconds) <= now_ms) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,6 +118,25 @@ TYPED_TEST(StreamManagerExpiryTest, TheSweepExpiresManyStreamsWithoutListingThem
   EXPECT_EQ(this->Code("/s7"), StatusCode::kNotFound);
   EXPECT_EQ(this->Code("/later"), StatusCode::kOk);
   EXPECT_EQ(this->manager_->sweep_expired(), 0u);
+}
+
+// Any 64-bit count of seconds is a valid Stream-TTL; past the largest time it means never (found
+// by the http_request fuzzer: 900719925474099160 s overflowed the deadline's arithmetic).
+TYPED_TEST(StreamManagerExpiryTest, ATtlBeyondTheLargestTimeNeverExpires) {
+  for (uint64_t ttl : {uint64_t{900719925474099160}, std::numeric_limits<uint64_t>::max(),
+                       uint64_t{9223372036854775}}) {
+    std::string path = "/huge" + std::to_string(ttl);
+    this->MustCreateWithTtl(path, ttl);
+    ASSERT_TRUE(this->manager_->append(path, "x", Bytes()).status.ok());
+  }
+  this->AdvanceSeconds(int64_t{100} * 365 * 24 * 3600);
+  EXPECT_EQ(this->manager_->sweep_expired(), 0u);
+  EXPECT_EQ(this->Code("/huge900719925474099160"), StatusCode::kOk);
+  EXPECT_EQ(this->Code("/huge18446744073709551615"), StatusCode::kOk);
+  EXPECT_EQ(this->Code("/huge9223372036854775"), StatusCode::kOk);
+  if (!TypeParam::kPersistent) return;  // memory keeps nothing across a reopen
+  this->Reopen();
+  EXPECT_EQ(this->Code("/huge18446744073709551615"), StatusCode::kOk);
 }
 
 TYPED_TEST(StreamManagerExpiryTest, ANotDueStreamIsNeitherLoadedNorTouchedByTheSweep) {
