@@ -66,12 +66,18 @@ inline int64_t TtlDeadlineMs(int64_t from_ms, uint64_t ttl_seconds) {
   return from_ms > kNever - ttl_ms ? kNever : from_ms + ttl_ms;
 }
 
-// When `meta` expires by what it says itself: Expires-At, or the last access plus the TTL.
-// nullopt when it never expires. (The StreamManager also knows of accesses not yet persisted.)
-inline std::optional<int64_t> ExpiryOf(const StreamMeta& meta) {
+// When `meta` expires if it was last accessed at `last_access_ms`: Expires-At, or the last
+// access plus the TTL (a stream has at most one of them). nullopt when it never expires.
+inline std::optional<int64_t> ExpiryOf(const StreamMeta& meta, int64_t last_access_ms) {
   if (meta.expires_at_ms) return meta.expires_at_ms;
-  if (meta.ttl_seconds) return TtlDeadlineMs(meta.last_access_ms, *meta.ttl_seconds);
+  if (meta.ttl_seconds) return TtlDeadlineMs(last_access_ms, *meta.ttl_seconds);
   return std::nullopt;
+}
+
+// When `meta` expires by what it says itself. (The StreamManager also knows of accesses not
+// yet persisted.)
+inline std::optional<int64_t> ExpiryOf(const StreamMeta& meta) {
+  return ExpiryOf(meta, meta.last_access_ms);
 }
 
 using ProducerMap = std::map<std::string, ProducerState>;

@@ -63,12 +63,8 @@ void StreamEntry::set_all_durable(Incarnation incarnation) {
 }
 
 bool StreamEntry::expired_at(int64_t now_ms) const {
-  const StreamMeta& meta = accepted.meta;
-  if (meta.expires_at_ms && *meta.expires_at_ms <= now_ms) return true;
-  if (meta.ttl_seconds) {
-    if (TtlDeadlineMs(last_access_ms.load(), *meta.ttl_seconds) <= now_ms) return true;
-  }
-  return false;
+  std::optional<int64_t> expiry = ExpiryOf(accepted.meta, last_access_ms.load());
+  return expiry && *expiry <= now_ms;
 }
 
 namespace {
