@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <string>
@@ -15,47 +14,16 @@
 #include <vector>
 
 #include "forwarding_storage.h"
+#include "gate.h"
 #include "storage_memory/memory_storage.h"
 
 namespace streamkeeper {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Gate;
 
 // A gate a storage call waits at until the test opens it.
-class Gate {
- public:
-  void Close() {
-    std::lock_guard lock(mu_);
-    open_ = false;
-  }
-  void Open() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock lock(mu_);
-    ++waiting_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return open_; });
-    --waiting_;
-  }
-  // Blocks until a call is waiting at the closed gate.
-  void WaitForArrival() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return waiting_ > 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = true;
-  int waiting_ = 0;
-};
-
 class GatedStorage final : public testing::ForwardingStorage {
  public:
   GatedStorage() : ForwardingStorage(std::make_unique<MemoryStorage>()) {}

@@ -4,12 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 #include <thread>
 
 #include "faulty_storage.h"
+#include "gate.h"
 #include "manager_test_fixture.h"
 
 namespace streamkeeper::manager_test {
@@ -17,42 +16,7 @@ namespace {
 
 using streamkeeper::testing::Faults;
 using streamkeeper::testing::FaultyStorage;
-
-// Holds write() while closed, so that later submissions queue up behind it.
-struct Gate {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool closed = false;
-  int waiting = 0;
-  int tickets = 0;  // calls let through while closed
-  int passed = 0;
-  void Close() { std::lock_guard l(mu); closed = true; }
-  void Open() { { std::lock_guard l(mu); closed = false; } cv.notify_all(); }
-  // Lets one call through (one waiting now, or the next to come) and stays closed.
-  void LetOneThrough() { { std::lock_guard l(mu); ++tickets; } cv.notify_all(); }
-  void Pass() {
-    std::unique_lock l(mu);
-    ++waiting;
-    cv.notify_all();
-    cv.wait(l, [&] { return !closed || tickets > 0; });
-    if (closed) --tickets;
-    --waiting;
-    ++passed;
-    cv.notify_all();
-  }
-  void WaitForWriter() {
-    std::unique_lock l(mu);
-    cv.wait(l, [&] { return waiting > 0; });
-  }
-  int Passed() {
-    std::lock_guard l(mu);
-    return passed;
-  }
-  void WaitForPassed(int count) {
-    std::unique_lock l(mu);
-    cv.wait(l, [&] { return passed >= count; });
-  }
-};
+using streamkeeper::testing::Gate;
 
 class GateStorage final : public streamkeeper::testing::ForwardingStorage {
  public:
@@ -131,7 +95,7 @@ TYPED_TEST(StreamManagerFaultRaceTest, AFailedDeleteAndAFailedRecreateOfTheSameP
   std::promise<AppendResult> blocked;
   this->manager_->append_async("/x", "z", Bytes(),
                                [&](AppendResult r) { blocked.set_value(std::move(r)); });
-  this->gate_->WaitForWriter();  // the writer holds /x's write; what follows queues behind it
+  this->gate_->WaitForArrival();  // the writer holds /x's write; what follows queues behind it
   std::promise<Status> removed, recreated;
   this->manager_->remove_async("/s", [&](const Status& s) { removed.set_value(s); });
   this->manager_->create_async("/s", {}, [&](const Status& s, const CreateResult&) {
@@ -343,12 +307,12 @@ TYPED_TEST(StreamManagerFaultRaceTest, AnEraseFailedByTheSpaceGateKeepsItsRecord
   this->sync_gate_->Close();
   std::promise<AppendResult> x1;
   this->manager_->append_async("/x", "1", Bytes(), [&](AppendResult r) { x1.set_value(r); });
-  this->gate_->WaitForWriter();  // the writer holds /x's group at the write
+  this->gate_->WaitForArrival();  // the writer holds /x's group at the write
   std::promise<Status> removed;
   this->manager_->remove_async("/s", [&](const Status& s) { removed.set_value(s); });
   int passed_before = this->gate_->Passed();  // only the writer thread passes; it is held
   this->gate_->LetOneThrough();       // /x is written and handed to the syncer alone
-  this->sync_gate_->WaitForWriter();  // the syncer holds /x's sync (the erase is not in it)
+  this->sync_gate_->WaitForArrival();  // the syncer holds /x's sync (the erase is not in it)
   this->gate_->Open();
   this->gate_->WaitForPassed(passed_before + 2);  // the erase is written, waiting for a sync
   this->faults_->free_bytes = 10;  // below the reserve: the gate refuses the next group
