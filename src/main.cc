@@ -12,8 +12,8 @@
 
 #include "http/http_server.h"
 #include "protocol/protocol_handler.h"
-#include "storage_memory/memory_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/memory_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
 #include "util/descriptor_limit.h"
 #include "util/log.h"

@@ -1,4 +1,4 @@
-#include "storage_memory/memory_storage.h"
+#include "streamkeeper/memory_storage.h"
 
 #include <algorithm>
 #include <mutex>

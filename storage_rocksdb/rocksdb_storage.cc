@@ -1,4 +1,4 @@
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 
 namespace streamkeeper {
 

@@ -12,7 +12,7 @@
 #include "storage_rocksdb/key_codec.h"
 #include "storage_rocksdb/meta_codec.h"
 #include "storage_rocksdb/rocksdb_adapters.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "storage_rocksdb/rocksdb_storage_impl.h"
 
 namespace streamkeeper {

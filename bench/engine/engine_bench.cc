@@ -13,8 +13,8 @@
 #include <string>
 #include <unistd.h>
 
-#include "storage_memory/memory_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/memory_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
 
 namespace {

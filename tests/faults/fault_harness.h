@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fault_fs.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
 #include "temp_dir.h"
 

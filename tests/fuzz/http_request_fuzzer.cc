@@ -24,7 +24,7 @@
 #include "http/request_message.h"
 #include "http/response_head.h"
 #include "protocol/protocol_handler.h"
-#include "storage_memory/memory_storage.h"
+#include "streamkeeper/memory_storage.h"
 #include "streamkeeper/stream_manager.h"
 
 namespace streamkeeper {

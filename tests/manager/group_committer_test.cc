@@ -15,7 +15,7 @@
 
 #include "forwarding_storage.h"
 #include "gate.h"
-#include "storage_memory/memory_storage.h"
+#include "streamkeeper/memory_storage.h"
 
 namespace streamkeeper {
 namespace {

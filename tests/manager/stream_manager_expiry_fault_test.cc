@@ -17,7 +17,7 @@
 #include "faulty_storage.h"
 #include "forwarding_storage.h"
 #include "manager_test_fixture.h"
-#include "storage_memory/memory_storage.h"
+#include "streamkeeper/memory_storage.h"
 
 namespace streamkeeper::manager_test {
 namespace {

@@ -15,7 +15,7 @@
 #include "protocol/protocol_handler.h"
 #include "protocol/request_target.h"
 #include "protocol/sse_encoder.h"
-#include "storage_memory/memory_storage.h"
+#include "streamkeeper/memory_storage.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_manager.h"
 #include "sse_test_parser.h"

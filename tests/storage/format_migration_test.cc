@@ -16,7 +16,7 @@
 #include "raw_rocksdb.h"
 #include "storage_rocksdb/key_codec.h"
 #include "storage_rocksdb/meta_codec.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "temp_dir.h"
 
 namespace streamkeeper {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "temp_dir.h"
 
 namespace streamkeeper {

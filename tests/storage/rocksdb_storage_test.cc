@@ -2,7 +2,7 @@
 // key layouts of the purge markers and the expiry index, how a purge deletes, corrupt values and
 // format versioning. (The format-1 migration: format_migration_test.cc.)
 
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

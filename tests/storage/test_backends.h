@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "storage_memory/memory_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/memory_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/storage.h"
 #include "temp_dir.h"
 

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_manager.h"
 

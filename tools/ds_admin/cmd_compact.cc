@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "output_format.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 
 namespace ds_admin {
 

@@ -15,7 +15,7 @@
 #include "data_dir.h"
 #include "output_format.h"
 #include "record_scan.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "stream_checks.h"
 
 namespace ds_admin {

@@ -6,7 +6,7 @@
 
 #include "manager/tail_recovery.h"
 #include "read_only_storage.h"
-#include "storage_rocksdb/rocksdb_storage.h"
+#include "streamkeeper/rocksdb_storage.h"
 
 namespace ds_admin {
 
