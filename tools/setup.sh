@@ -17,6 +17,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcxxopts-dev
   libspdlog-dev
+  libtomlplusplus-dev  # --config files (src/config/)
   libgtest-dev libgmock-dev libbenchmark-dev
   libgoogle-perftools-dev
   ninja-build ccache cmake g++ pkg-config

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/http_session.h"
+#include "http/session_registry.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
@@ -29,6 +30,8 @@ namespace {
 constexpr const char* kRefusedRetryAfterSeconds = "1";
 // At most one "refusing connections" warning per this interval, however often the limit is met.
 constexpr std::chrono::seconds kRefusalReportInterval{10};
+// How often a stopping server looks whether every connection has closed.
+constexpr std::chrono::milliseconds kStopPollInterval{10};
 
 // accept() failures that say the process or the system has run out of something (descriptors,
 // buffers, memory). The pending connection stays in the backlog and the listening socket stays
@@ -81,6 +84,7 @@ class HttpServer::Impl {
       io_.push_back(std::make_unique<net::io_context>(1));
       work_.push_back(net::make_work_guard(*io_.back()));
       wakes_.push_back(std::make_unique<WakeQueue>(*io_.back()));
+      registries_.push_back(std::make_unique<SessionRegistry>());
     }
     acceptor_ = std::make_unique<tcp::acceptor>(*io_[0]);
     grace_timer_ = std::make_unique<net::steady_timer>(*io_[0]);
@@ -119,25 +123,55 @@ class HttpServer::Impl {
     for (auto& thread : threads) thread.join();
   }
 
+  // Stopping, on the acceptor's thread (io_[0]) unless said otherwise:
+  //   1. `stopping` is set at once (so that a session about to wait sees it), the acceptor
+  //      closes: no new connection;
+  //   2. on every IO thread, each session is told (HttpSession::on_server_stop): idle
+  //      connections close, parked long-polls are answered, SSE responses end; a request
+  //      being received or answered goes on, and its response closes the connection;
+  //   3. every IO loop stops once no connection is left open, or when
+  //      options.shutdown_timeout has passed (the connections still open are then cut).
   void stop() {
-    // Set at once, not from the posted handler: the manager's shutdown wakes every live reader
-    // right after this returns, and a reader woken on another IO thread must already see it,
-    // or it would park again with nothing left to wake it.
     if (context_.stopping.exchange(true)) return;
     net::post(*io_[0], [this] {
       boost::system::error_code ignored;
       acceptor_->close(ignored);
       accept_timer_->cancel();
-      // Live readers were woken by the manager's shutdown; give in-flight responses a moment,
-      // then stop every loop (idle keep-alive connections are simply dropped).
-      grace_timer_->expires_after(std::chrono::milliseconds(500));
-      grace_timer_->async_wait([this](boost::system::error_code) {
-        for (auto& io : io_) io->stop();
-      });
+      stop_started_ = SteadyClock::now();
+      for (size_t i = 0; i < io_.size(); ++i) {
+        net::post(*io_[i], [this, i] {
+          for (const auto& session : registries_[i]->sessions()) session->on_server_stop();
+        });
+      }
+      wait_for_connections();
     });
   }
 
  private:
+  // Polled rather than signalled: it runs once per process, for at most the shutdown timeout,
+  // and the counts it reads are already kept for the connection limit.
+  void wait_for_connections() {
+    const size_t open = context_.connections.load() + context_.refusing.load();
+    const auto waited = SteadyClock::now() - stop_started_;
+    if (open == 0) {
+      log::Info("every connection answered and closed", {{"waited_ms", MillisSince(stop_started_)}});
+      return stop_loops();
+    }
+    if (waited >= context_.options.shutdown_timeout) {
+      log::Warn("shutdown timeout reached: cutting the connections still open",
+                {{"connections", open},
+                 {"shutdown_timeout_ms", context_.options.shutdown_timeout.count()}});
+      return stop_loops();
+    }
+    auto left = context_.options.shutdown_timeout - waited;
+    grace_timer_->expires_after(std::min<SteadyClock::duration>(kStopPollInterval, left));
+    grace_timer_->async_wait([this](boost::system::error_code) { wait_for_connections(); });
+  }
+
+  void stop_loops() {
+    for (auto& io : io_) io->stop();
+  }
+
   void do_accept() {
     const size_t index = next_context_++ % io_.size();
     acceptor_->async_accept(*io_[index], [this, index](boost::system::error_code ec,
@@ -162,7 +196,7 @@ class HttpServer::Impl {
     if (options.max_connections == 0 || context_.connections.load() < options.max_connections) {
       context_.connections.fetch_add(1);
       std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(),
-                                    &context_.connections)
+                                    registries_[index].get(), &context_.connections)
           ->start();
       return;
     }
@@ -176,7 +210,7 @@ class HttpServer::Impl {
       return AnswerAndClose(&socket, answer);
     }
     context_.refusing.fetch_add(1);
-    std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(),
+    std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,
                                   &context_.refusing)
         ->refuse(std::move(answer));
   }
@@ -227,12 +261,15 @@ class HttpServer::Impl {
   // First: sessions, destroyed with the IO contexts below at shutdown, give their count back
   // to it.
   SessionContext context_;
+  // One per context; before io_, so that sessions destroyed with their context find it.
+  std::vector<std::unique_ptr<SessionRegistry>> registries_;
   std::vector<std::unique_ptr<net::io_context>> io_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   // One per context; after io_ so that queued sessions go before their contexts do.
   std::vector<std::unique_ptr<WakeQueue>> wakes_;
   std::unique_ptr<tcp::acceptor> acceptor_;
-  std::unique_ptr<net::steady_timer> grace_timer_;
+  std::unique_ptr<net::steady_timer> grace_timer_;  // paces wait_for_connections
+  SteadyClock::time_point stop_started_;
   std::unique_ptr<net::steady_timer> accept_timer_;  // ends a pause of accepting
   size_t next_context_ = 0;
   // Acceptor thread only.

@@ -31,8 +31,10 @@ class HttpServer {
   uint16_t port() const;
   // Serves until stop(); blocks the calling thread, which is one of the IO threads.
   void run();
-  // Stops accepting, ends live readers, and lets run() return after a short grace period.
-  // Safe to call from a signal handler thread or any other thread.
+  // Stops accepting, closes idle connections, answers parked long-polls and ends SSE
+  // responses, lets requests in flight be answered, and lets run() return once every
+  // connection has closed, or options.shutdown_timeout after the call (cutting what is left).
+  // Returns at once. Safe to call from a signal handler thread or any other thread.
   void stop();
 
   class Impl;

@@ -17,6 +17,7 @@
 #include "http/request_id.h"
 #include "http/request_message.h"
 #include "http/response_head.h"
+#include "http/session_registry.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
@@ -85,9 +86,9 @@ void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
 }
 
 HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-                         std::atomic<size_t>* slot)
+                         SessionRegistry* registry, std::atomic<size_t>* slot)
     : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), context_(context),
-      wakes_(wakes), slot_(slot), timer_(socket_.get_executor()) {}
+      wakes_(wakes), registry_(registry), slot_(slot), timer_(socket_.get_executor()) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as socket_ goes.
@@ -116,6 +117,7 @@ void HttpSession::start() {
     beast::error_code ec;
     self->socket_.non_blocking(true, ec);
     if (ec) return self->close();
+    if (self->registry_ != nullptr) self->registry_->add(self);
     self->do_read();
   });
 }
@@ -143,8 +145,11 @@ void HttpSession::do_read() {
   // bytes arrive, the whole request must arrive within the request timeout (parse_request).
   // A pipelined request is already here. Posted, not called: answers to reads are sent inline,
   // so calling would nest one stack frame chain per buffered request.
+  // Once the server is stopping no new request is taken (a pipelined one included).
+  if (context_->stopping) return close();
   if (buffer_.size() > 0) return post([this] { parse_request(); });
   set_deadline(context_->options.idle_timeout);
+  awaiting_request_ = true;
   read_more();
 }
 
@@ -172,6 +177,7 @@ void HttpSession::read_more() {
 }
 
 void HttpSession::parse_request() {
+  awaiting_request_ = false;
   if (!parser_) {
     parser_.emplace();
     ConfigureRequestParser(*parser_, context_->options);
@@ -331,6 +337,8 @@ void HttpSession::discard_input() {
 
 void HttpSession::close() {
   report();  // a response cut short, or an SSE response's end
+  awaiting_request_ = false;
+  if (registry_ != nullptr) registry_->remove(this);
   beast::error_code ignored;
   timer_.cancel();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
@@ -366,6 +374,21 @@ void HttpSession::arm_deadline_timer() {
     if (std::chrono::steady_clock::now() >= self->deadline_) return self->close();
     self->arm_deadline_timer();
   });
+}
+
+void HttpSession::on_server_stop() {
+  if (waiting_ && !sse_) {
+    // A parked long-poll. If its wake is already on the way, that wake answers.
+    if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) return;
+    waiting_ = false;
+    timer_.cancel();
+    return send(context_->handler->finish_long_poll(*long_poll_));
+  }
+  if (waiting_ && sse_) {
+    if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // the wake pumps
+    return sse_finish();
+  }
+  if (awaiting_request_) close();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,6 +513,7 @@ void HttpSession::sse_after_write(bool finished, bool wait) {
 }
 
 void HttpSession::sse_wait() {
+  if (context_->stopping) return sse_finish();
   uint64_t token = ++token_;
   wait_handle_ = context_->manager->wait_async(sse_->path, sse_position_, wake_callback(token));
   if (wait_handle_ == 0) return post([this] { sse_pump(false); });

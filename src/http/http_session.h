@@ -28,6 +28,7 @@
 namespace streamkeeper {
 
 class ProtocolHandler;
+class SessionRegistry;
 class StreamManager;
 class WakeQueue;
 
@@ -59,19 +60,26 @@ void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `wakes` belongs to the IO context that owns `socket`. `slot` is the count (one of
-  // SessionContext's) this connection was counted in; the session subtracts its one when it
-  // closes its socket, or at the latest when it is destroyed.
+  // `wakes` and `registry` belong to the IO context that owns `socket`. `slot` is the count
+  // (one of SessionContext's) this connection was counted in; the session subtracts its one
+  // when it closes its socket, or at the latest when it is destroyed.
   HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-              std::atomic<size_t>* slot);
+              SessionRegistry* registry, std::atomic<size_t>* slot);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
-  // Serves requests until the client or a deadline ends the connection.
+  // Serves requests until the client, a deadline or the server's stop ends the connection.
+  // Registers the session in `registry` until it closes.
   void start();
   // Serves no request: sends `answer` at once, then half-closes and drains the connection
   // briefly (so the client can read the answer), and closes it.
   void refuse(HttpResponse answer);
+
+  // The server is stopping (context->stopping is already set). Called on the session's thread.
+  // Ends what would otherwise wait: an idle connection is closed, a parked long-poll answered
+  // now (204 unless data came), an SSE response ended with its last chunk. A request being
+  // received or answered goes on; its response closes the connection (send).
+  void on_server_stop();
 
   // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this
   // session's WakeQueue on the session's own thread; stale tokens are ignored.
@@ -149,9 +157,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       std::chrono::steady_clock::time_point::max();
   SessionContext* context_;
   WakeQueue* wakes_;
+  SessionRegistry* registry_;  // null for a refused connection (never registered)
   std::atomic<size_t>* slot_;  // nullptr once given back
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs
+  bool awaiting_request_ = false;  // idle between requests: nothing of the next has arrived
   bool linger_on_close_ = false;  // a request was refused: drain before closing
   bool head_request_ = false;
 

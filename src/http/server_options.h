@@ -1,4 +1,5 @@
-// Limits and timeouts of the HTTP transport. Every limit is a command-line flag of streamkeeper.
+// Limits and timeouts of the HTTP transport. Every limit is a setting of streamkeeper
+// (config/server_settings.cc).
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,9 @@ struct ServerOptions {
   // this, an over-limit connection gets the 503 without the drain (it may be lost to a reset).
   // Not a flag: the descriptor budget reserves room for it.
   size_t max_refusing_connections = 32;
+  // At stop(): how long requests in flight may take to be answered before the connections
+  // still open are cut.
+  std::chrono::milliseconds shutdown_timeout{10000};
   // How long accepting pauses after accept() fails for lack of descriptors or memory.
   std::chrono::milliseconds accept_backoff{50};
 };
