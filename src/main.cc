@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
   }
 
   std::vector<log::Field> settings = SettingsAsLogFields(command.settings);
-  settings.emplace_back("config", command.config_file.empty() ? "none" : command.config_file);
+  settings.emplace_back("config", command.config_file.empty()
+                                      ? std::string_view("none")
+                                      : std::string_view(command.config_file));
   log::Write(LogLevel::kInfo, "configuration", settings);
 
   DescriptorLimit descriptors = RaiseDescriptorLimit();
@@ -133,7 +135,7 @@ int main(int argc, char** argv) {
   // Tests and scripts find the port in this line ("listening on http://HOST:PORT").
   log::Info("listening on " + ListenUrl(config.server.host, server.port()),
             {{"storage", config.storage},
-             {"data-dir", config.storage == "rocksdb" ? config.data_dir : ""},
+             {"data-dir", config.storage == "rocksdb" ? std::string_view(config.data_dir) : ""},
              {"sync", config.sync ? "always" : "none"}});
 
   std::thread signal_thread([&] {

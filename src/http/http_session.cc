@@ -388,7 +388,14 @@ void HttpSession::on_server_stop() {
     if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // the wake pumps
     return sse_finish();
   }
-  if (awaiting_request_) close();
+  if (!awaiting_request_) return;
+  // An idle connection. A request whose bytes have already arrived is read and answered (its
+  // response then closes the connection); otherwise the wait for one is cancelled, and
+  // on_read_error closes. (A read that completed with data but whose handler has not run yet
+  // is not cancelled by this: that handler answers the request.)
+  beast::error_code ec;
+  if (socket_.available(ec) > 0 && !ec) return;
+  socket_.cancel(ec);
 }
 
 // ---------------------------------------------------------------------------------------------

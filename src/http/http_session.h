@@ -78,7 +78,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The server is stopping (context->stopping is already set). Called on the session's thread.
   // Ends what would otherwise wait: an idle connection is closed, a parked long-poll answered
   // now (204 unless data came), an SSE response ended with its last chunk. A request being
-  // received or answered goes on; its response closes the connection (send).
+  // received or answered, or already arrived, goes on; its response closes the connection.
   void on_server_stop();
 
   // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this

@@ -37,6 +37,8 @@ struct Field {
   Field(std::string_view k, std::string_view v) : key(k), value(v) {}
   Field(std::string_view k, const char* v) : key(k), value(std::string_view(v)) {}
   Field(std::string_view k, const std::string& v) : key(k), value(std::string_view(v)) {}
+  // A temporary string would be gone before the field is written (or kept, in a vector).
+  Field(std::string_view k, std::string&& v) = delete;
   Field(std::string_view k, bool v) : key(k), value(v) {}
   Field(std::string_view k, double v) : key(k), value(v) {}
   template <class T>

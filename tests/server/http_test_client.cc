@@ -353,19 +353,25 @@ void ServerProcess::drain(Millis timeout) {
   }
 }
 
+uint16_t ListeningPort(const std::string& output) {
+  constexpr std::string_view kMarker = "listening on http://";
+  size_t at = output.find(kMarker);
+  if (at == std::string::npos) return 0;
+  size_t begin = at + kMarker.size();
+  size_t end = output.find_first_of(" \"\n", begin);
+  if (end == std::string::npos) return 0;
+  std::string host_port = output.substr(begin, end - begin);
+  size_t colon = host_port.rfind(':');
+  if (colon == std::string::npos) return 0;
+  return static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1)));
+}
+
 uint16_t ServerProcess::wait_listening(Millis timeout) {
   auto deadline = Clock::now() + timeout;
-  constexpr std::string_view kMarker = "listening on http://";
   while (Clock::now() < deadline) {
-    size_t at = stdout_.find(kMarker);
-    if (at != std::string::npos) {
-      size_t space = stdout_.find(' ', at + kMarker.size());
-      if (space != std::string::npos) {
-        std::string host_port = stdout_.substr(at + kMarker.size(), space - at - kMarker.size());
-        size_t colon = host_port.rfind(':');
-        if (colon != std::string::npos) return static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1)));
-      }
-    }
+    // The event log goes to stderr by default; stdout is looked at too.
+    if (uint16_t port = ListeningPort(stderr_)) return port;
+    if (uint16_t port = ListeningPort(stdout_)) return port;
     int status = 0;
     if (!exit_code_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -71,6 +71,10 @@ HttpResult Request(uint16_t port, std::string_view method, std::string_view targ
                    const Headers& headers = {}, std::string_view body = {},
                    Millis timeout = Millis(5000));
 
+// The port of the first "listening on http://HOST:PORT" in `log` (a text or JSON log line: the
+// URL ends at a space or a quote), or 0.
+uint16_t ListeningPort(const std::string& log);
+
 // The streamkeeper binary as a child process, stdout and stderr captured.
 class ServerProcess {
  public:
@@ -85,15 +89,18 @@ class ServerProcess {
   // inherits the test's.
   void set_descriptor_limit(uint64_t soft, uint64_t hard) { descriptor_limit_ = {soft, hard}; }
   pid_t pid() const { return pid_; }
-  // Waits for the "listening on http://127.0.0.1:PORT" line; returns the port or 0.
+  // Waits for the "listening on http://127.0.0.1:PORT" log line (on stderr, or stdout), in
+  // either log format; returns the port or 0.
   uint16_t wait_listening(Millis timeout);
+  // Reads what the child has written, waiting up to `timeout` for something to arrive.
+  void drain_output(Millis timeout) { drain(timeout); }
   // Sends a signal to the child.
   void signal(int signo);
   // Waits for the child to exit; returns its exit code (128+signal if killed), or nullopt on
   // timeout. Output is drained while waiting.
   std::optional<int> wait_exit(Millis timeout);
   bool running() const { return pid_ > 0 && !exit_code_; }
-  // Everything the child wrote so far.
+  // Everything the child wrote so far (drained while waiting; drain_output() drains now).
   const std::string& out() const { return stdout_; }
   const std::string& err() const { return stderr_; }
 

@@ -14,13 +14,9 @@
 
 #include <gtest/gtest.h>
 
-#include "../storage/temp_dir.h"
 #include "http_test_client.h"
+#include "server_process_fixture.h"
 #include "sse_test_parser.h"
-
-#ifndef STREAMKEEPER_BINARY
-#error "STREAMKEEPER_BINARY must name the server binary"
-#endif
 
 namespace streamkeeper::testing {
 namespace {
@@ -80,56 +76,6 @@ HttpResult ReadSlowly(TestConnection* connection, const std::string& target) {
   std::this_thread::sleep_for(Millis(500));  // let the server fill the socket buffers
   return connection->read_response(Millis(10000));
 }
-
-class ServerProcessTest : public ::testing::Test {
- protected:
-  // Starts a server with `extra` flags plus a test default for every flag `extra` leaves out
-  // (no flag is ever given twice). Waits for the port it reports.
-  std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra, uint16_t* port,
-                                       const std::string& data_dir = "") {
-    auto has = [&](const std::string& flag) {
-      for (const auto& arg : extra) {
-        if (arg == flag) return true;
-      }
-      return false;
-    };
-    std::vector<std::string> args = extra;
-    auto add_default = [&](const std::string& flag, const std::string& value) {
-      if (!has(flag)) {
-        args.push_back(flag);
-        args.push_back(value);
-      }
-    };
-    add_default("--host", "127.0.0.1");
-    add_default("--port", "0");
-    add_default("--storage", "memory");
-    add_default("--data-dir", data_dir.empty() ? dir_.path() + "/data" : data_dir);
-    add_default("--sync", "none");
-    add_default("--threads", "2");
-    auto server = std::make_unique<ServerProcess>();
-    if (!server->spawn(STREAMKEEPER_BINARY, args)) {
-      ADD_FAILURE() << "cannot spawn " << STREAMKEEPER_BINARY;
-      *port = 0;
-      return server;
-    }
-    *port = server->wait_listening(Millis(10000));
-    EXPECT_NE(*port, 0) << "server did not report its port; stdout:\n"
-                        << server->out() << "\nstderr:\n"
-                        << server->err();
-    return server;
-  }
-
-  // Runs the binary to completion (bounded) and returns its exit code.
-  std::optional<int> RunToExit(const std::vector<std::string>& args, ServerProcess* process,
-                               Millis timeout = Millis(10000)) {
-    if (!process->spawn(STREAMKEEPER_BINARY, args)) return std::nullopt;
-    auto code = process->wait_exit(timeout);
-    if (!code) ADD_FAILURE() << "process did not exit within " << timeout.count() << " ms";
-    return code;
-  }
-
-  TempDir dir_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -721,7 +667,7 @@ TEST_F(ServerProcessTest, SigtermEndsLiveReadersAndExitsZero) {
   ASSERT_TRUE(code.has_value()) << "server still running 5 s after SIGTERM";
   EXPECT_EQ(*code, 0) << server->err();
   EXPECT_LT(MillisSince(start), 5000);
-  EXPECT_NE(server->out().find("stopped"), std::string::npos) << server->out();
+  EXPECT_NE(server->err().find("stopped"), std::string::npos) << server->err();
 }
 
 TEST_F(ServerProcessTest, RocksDbRestartKeepsBytesAndOffsets) {
@@ -777,7 +723,7 @@ TEST_F(ServerProcessTest, SecondServerOnSameDataDirFailsClearly) {
                         &second);
   ASSERT_TRUE(code.has_value());
   EXPECT_NE(*code, 0);
-  EXPECT_EQ(second.out().find("listening"), std::string::npos) << second.out();
+  EXPECT_EQ((second.out() + second.err()).find("listening on"), std::string::npos) << second.err();
   EXPECT_NE(second.err().find("cannot open storage"), std::string::npos) << second.err();
   EXPECT_NE(second.err().find("lock"), std::string::npos)
       << "the message should say the directory is locked (in use): " << second.err();
@@ -820,23 +766,31 @@ TEST_F(ServerProcessTest, HelpExitsZeroAndDocumentsEveryFlag) {
 }
 
 TEST_F(ServerProcessTest, InvalidFlagsExitNonZeroWithMessage) {
-  const std::vector<std::vector<std::string>> cases = {
-      {"--storage", "floppy"},
-      {"--sync", "sometimes"},
-      {"--long-poll-timeout-ms", "0"},
-      {"--max-read-bytes", "0"},
-      {"--port", "notaport"},
-      {"--no-such-flag"},
-      {"--host", "not an address", "--port", "0", "--storage", "memory"},
+  // Each bad command line, and what the message must name.
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--storage", "floppy"}, "streamkeeper: bad value for storage (--storage)"},
+      {{"--sync", "sometimes"}, "streamkeeper: bad value for sync (--sync)"},
+      {{"--long-poll-timeout-ms", "0"}, "streamkeeper: bad value for long-poll-timeout-ms"},
+      {{"--max-read-bytes", "0"}, "streamkeeper: bad value for max-read-bytes"},
+      {{"--port", "notaport"}, "streamkeeper: bad value for port (--port)"},
+      {{"--no-such-flag"}, "streamkeeper: "},
   };
-  for (const auto& args : cases) {
+  for (const auto& [args, message] : cases) {
     ServerProcess process;
     auto code = RunToExit(args, &process);
     ASSERT_TRUE(code.has_value());
-    EXPECT_NE(*code, 0) << args[0];
-    EXPECT_NE(process.err().find("streamkeeper:"), std::string::npos) << args[0] << ": "
-                                                                      << process.err();
+    EXPECT_EQ(*code, 2) << args[0];
+    EXPECT_NE(process.err().find(message), std::string::npos) << args[0] << ": "
+                                                                << process.err();
   }
+  // An address that does not parse is found when the server binds it: a start-up failure.
+  ServerProcess process;
+  auto code = RunToExit({"--host", "not an address", "--port", "0", "--storage", "memory"},
+                        &process);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(process.err().find("error invalid --host 'not an address'"), std::string::npos)
+      << process.err();
 }
 
 }  // namespace
