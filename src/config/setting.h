@@ -27,10 +27,10 @@ using SettingValue = std::variant<std::string, int64_t, bool>;
 struct Setting {
   // The flag (--name), the TOML key, and (upper snake case, STREAMKEEPER_ prefix) the
   // environment variable.
-  std::string_view name;
+  std::string_view name = {};
   SettingType type = SettingType::kString;
-  SettingValue default_value;
-  std::string_view help;
+  SettingValue default_value = {};
+  std::string_view help = {};
   // Integers: the accepted range.
   int64_t min = std::numeric_limits<int64_t>::min();
   int64_t max = std::numeric_limits<int64_t>::max();
