@@ -30,7 +30,12 @@ std::string_view SettingTypeName(SettingType type) {
 
 namespace {
 
-std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string Quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.append(1, '"').append(text).append(1, '"');
+  return out;
+}
 
 std::string ChoiceList(const std::vector<std::string_view>& choices) {
   std::string list;

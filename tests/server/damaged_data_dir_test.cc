@@ -222,7 +222,7 @@ TEST_F(DamagedDataDirTest, TruncatedWalTailIsDroppedLoggedAndTheRestServed) {
   server->signal(SIGTERM);
   server->wait_exit(Millis(10000));
   // The server's log says which WAL lost how much.
-  EXPECT_TRUE(Contains(server->err(), "warning rocksdb: ")) << server->err();
+  EXPECT_TRUE(Contains(server->err(), "warn rocksdb: ")) << server->err();
   EXPECT_TRUE(Contains(server->err(), wal + ": dropping ")) << server->err();
   EXPECT_TRUE(Contains(server->err(), "truncated record")) << server->err();
 }
