@@ -97,7 +97,7 @@ std::vector<Setting> MakeServerSettings() {
        .choices = {"text", "json"},
        .store = [](V v, C c) { c->log.format = *log::ParseFormat(Text(v)); }});
   add({.name = "log-file", .type = T::kString, .default_value = "",
-       .help = "file the event log is appended to, reopened on SIGHUP (empty = stderr)",
+       .help = "file the event log is appended to, reopened on SIGHUP (empty = stderr; - = stdout)",
        .store = [](V v, C c) { c->log.file = Text(v); }});
   add({.name = "access-log", .type = T::kString, .default_value = "",
        .help = "file each answered request is logged to, one line each, reopened on SIGHUP "

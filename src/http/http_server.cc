@@ -261,7 +261,7 @@ class HttpServer::Impl {
   // First: sessions, destroyed with the IO contexts below at shutdown, give their count back
   // to it.
   SessionContext context_;
-  // One per context; before io_, so that sessions destroyed with their context find it.
+  // One per context: the sessions stop() must reach (they remove themselves as they close).
   std::vector<std::unique_ptr<SessionRegistry>> registries_;
   std::vector<std::unique_ptr<net::io_context>> io_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;

@@ -54,7 +54,7 @@ struct Field {
 struct Options {
   LogLevel level = LogLevel::kInfo;
   Format format = Format::kText;
-  std::string file;  // appended to (created if missing); empty: stderr
+  std::string file;  // appended to (created if missing); empty: stderr; "-": stdout
 };
 
 // Sets the level, the format and the destination. Before it is called the log writes text
