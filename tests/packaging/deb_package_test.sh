@@ -3,9 +3,9 @@
 # needs to run Streamkeeper as a service, and systemd accepts its unit:
 #   - dpkg-deb -c: /usr/bin/streamkeeper and ds-admin, the unit in /lib/systemd/system, the
 #     configuration in /etc/streamkeeper/; nothing of the dev component (headers, libraries);
-#   - dpkg-deb -x: both binaries run (--help) from the extracted tree; every key of the default
-#     configuration is one of the server's flags (`streamkeeper --help`); when the server reads
-#     configuration files (--config, --print-config), it reads the packaged one;
+#   - dpkg-deb -x: both binaries run (--help) from the extracted tree; the default configuration's
+#     keys are exactly the server's flags (`streamkeeper --help`), most commented out; once the
+#     server reads configuration files (--config, --print-config), it reads the packaged one;
 #   - dpkg-deb -e: the configuration is a conffile; the maintainer scripts parse; the package
 #     depends on adduser and on the shared libraries the binaries link (dpkg-shlibdeps);
 #   - systemd-analyze verify accepts the unit, without a single warning, with the extracted tree
@@ -52,6 +52,12 @@ keys=$(sed -nE 's/^#? *([a-z0-9-]+) *=.*/\1/p' "$config")
 [[ -n $keys ]] || fail "no keys in streamkeeper.toml"
 for key in $keys; do
   grep -qxF "$key" <<<"$flags" || fail "streamkeeper.toml: '$key' is not a flag of streamkeeper"
+done
+# ...and every flag of the server has its line (commented out at its default, if not set), so
+# that a new flag is documented where the service is configured.
+for flag in $flags; do
+  case $flag in help | config | print-config | version) continue ;; esac
+  grep -qxF "$flag" <<<"$keys" || fail "streamkeeper.toml does not list the flag --$flag"
 done
 for set in 'host = "127.0.0.1"' 'port = 4437' 'data-dir = "/var/lib/streamkeeper"'; do
   grep -qxF "$set" "$config" || fail "streamkeeper.toml does not set: $set"
