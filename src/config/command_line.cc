@@ -24,8 +24,11 @@ wins over the environment, which wins over the file, which wins over the default
 
 std::string HelpWithDefault(const Setting& setting) {
   std::string help(setting.help);
-  std::string value = FormatPlainValue(setting.default_value);
-  help += " (default: " + (value.empty() ? std::string("none") : value) + ")";
+  help += " (default: ";
+  help += setting.type == SettingType::kString && FormatPlainValue(setting.default_value).empty()
+              ? "\"\""
+              : FormatPlainValue(setting.default_value);
+  help += ")";
   return help;
 }
 
@@ -66,6 +69,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv,
     result = options.parse(argc, argv);
   } catch (const std::exception& e) {
     out.error = std::string(e.what()) + " (streamkeeper --help lists the flags)";
+    return out;
+  }
+  if (!result.unmatched().empty()) {
+    out.error = "unexpected argument \"" + result.unmatched().front() +
+                "\" (settings are flags: --name value)";
     return out;
   }
   if (result.count("help")) {

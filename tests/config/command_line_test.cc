@@ -101,6 +101,9 @@ TEST(CommandLineTest, UnknownFlagAndBadValueFail) {
   CommandLine unknown = Parse({"--no-such-flag"});
   EXPECT_EQ(unknown.action, CommandLine::Action::kFail);
   EXPECT_NE(unknown.error.find("no-such-flag"), std::string::npos) << unknown.error;
+  CommandLine stray = Parse({"--port", "1", "4437"});
+  EXPECT_EQ(stray.action, CommandLine::Action::kFail);
+  EXPECT_NE(stray.error.find("unexpected argument \"4437\""), std::string::npos) << stray.error;
   CommandLine bad = Parse({"--log-format", "xml"});
   EXPECT_EQ(bad.action, CommandLine::Action::kFail);
   EXPECT_EQ(bad.error, "bad value for log-format (--log-format): must be text or json, got \"xml\"");
