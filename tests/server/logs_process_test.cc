@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -182,18 +183,25 @@ TEST_F(ServerProcessTest, AccessLogLineCarriesTheRequestIdSentBackAndNoBodyOrTok
       {"GET", "/v1/stream/acc?offset=-1", 200, 0, read.header("X-Request-Id").value_or(""),
        "read"},
   };
-  for (size_t i = 0; i < lines.size(); ++i) {
-    SCOPED_TRACE(lines[i]);
-    const json::object line = json::parse(lines[i]).as_object();
+  // Lines are written as responses complete, so requests on different connections (and IO
+  // threads) may be logged in either order: each is found by its request id.
+  std::map<std::string, json::object> by_id;
+  for (const std::string& text_line : lines) {
+    json::object line = json::parse(text_line).as_object();
+    by_id[std::string(line.at("request_id").as_string())] = line;
+  }
+  for (const Expected& want : expected) {
+    SCOPED_TRACE(want.request_id);
+    ASSERT_TRUE(by_id.contains(want.request_id)) << text;
+    const json::object& line = by_id[want.request_id];
     EXPECT_TRUE(line.at("ts").is_string());
-    EXPECT_EQ(line.at("method").as_string(), expected[i].method);
-    EXPECT_EQ(line.at("path").as_string(), expected[i].target);
-    EXPECT_EQ(line.at("status").as_int64(), expected[i].status);
-    EXPECT_EQ(line.at("bytes_in").to_number<uint64_t>(), expected[i].bytes_in);
+    EXPECT_EQ(line.at("method").as_string(), want.method);
+    EXPECT_EQ(line.at("path").as_string(), want.target);
+    EXPECT_EQ(line.at("status").as_int64(), want.status);
+    EXPECT_EQ(line.at("bytes_in").to_number<uint64_t>(), want.bytes_in);
     EXPECT_GT(line.at("bytes_out").to_number<uint64_t>(), 0u);
     EXPECT_GE(line.at("duration_ms").to_number<double>(), 0.0);
-    EXPECT_EQ(line.at("route").as_string(), expected[i].route);
-    EXPECT_EQ(line.at("request_id").as_string(), expected[i].request_id);
+    EXPECT_EQ(line.at("route").as_string(), want.route);
   }
 }
 
