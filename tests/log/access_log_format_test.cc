@@ -7,6 +7,14 @@
 namespace streamkeeper {
 namespace {
 
+// The payload as the JSON object spdlog's pattern makes of it (without the timestamp).
+boost::json::object ParseJsonPayload(const CompletedRequest& request) {
+  std::string line = "{";
+  line += AccessLog::FormatPayload(log::Format::kJson, request);
+  line += "}";
+  return boost::json::parse(line).as_object();
+}
+
 CompletedRequest Append() {
   CompletedRequest request;
   request.method = "POST";
@@ -27,9 +35,8 @@ TEST(AccessLogFormatTest, TextLine) {
 }
 
 TEST(AccessLogFormatTest, JsonLine) {
-  std::string payload = AccessLog::FormatPayload(log::Format::kJson, Append());
-  boost::json::object line = boost::json::parse("{" + payload + "}").as_object();
-  EXPECT_EQ(line.size(), 8u) << payload;
+  boost::json::object line = ParseJsonPayload(Append());
+  EXPECT_EQ(line.size(), 8u) << boost::json::serialize(line);
   EXPECT_EQ(line.at("method").as_string(), "POST");
   EXPECT_EQ(line.at("path").as_string(), "/v1/stream/a?x=1");
   EXPECT_EQ(line.at("status").as_int64(), 204);
@@ -46,9 +53,7 @@ TEST(AccessLogFormatTest, RefusedConnectionHasNoMethodOrPath) {
   refused.request_id = "r1";
   EXPECT_EQ(AccessLog::FormatPayload(log::Format::kText, refused).rfind("- - 503 bytes_in=0", 0),
             0u);
-  boost::json::object line =
-      boost::json::parse("{" + AccessLog::FormatPayload(log::Format::kJson, refused) + "}")
-          .as_object();
+  boost::json::object line = ParseJsonPayload(refused);
   EXPECT_EQ(line.at("method").as_string(), "");
   EXPECT_EQ(line.at("path").as_string(), "");
 }
@@ -58,9 +63,7 @@ TEST(AccessLogFormatTest, OddTargetIsQuotedInTextAndValidInJson) {
   odd.target = "/v1/stream/\"q\"\\\x01";
   std::string text = AccessLog::FormatPayload(log::Format::kText, odd);
   EXPECT_EQ(text.rfind(R"(POST "/v1/stream/\"q\"\\\u0001" 204)", 0), 0u) << text;
-  boost::json::object line =
-      boost::json::parse("{" + AccessLog::FormatPayload(log::Format::kJson, odd) + "}")
-          .as_object();
+  boost::json::object line = ParseJsonPayload(odd);
   EXPECT_EQ(line.at("path").as_string(), odd.target);
 }
 
