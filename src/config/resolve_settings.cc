@@ -14,8 +14,9 @@ struct Candidate {
   std::string source;
 };
 
-// Highest place first: index 0 flags, 1 environment, 2 file.
-using Candidates = std::map<std::string_view, std::vector<Candidate>>;
+// By setting name. The places are read highest first and emplace keeps the first value, so
+// what stays is the winner.
+using Candidates = std::map<std::string_view, Candidate>;
 
 std::string BadValue(std::string_view name, const std::string& source, const std::string& why) {
   return "bad value for " + std::string(name) + " (" + source + "): " + why;
@@ -93,7 +94,7 @@ bool ReadFile(std::span<const Setting> table, const std::string& path, Candidate
       *error = BadValue(setting->name, position, why);
       return false;
     }
-    (*candidates)[setting->name].push_back({std::move(*value), std::move(position)});
+    candidates->emplace(setting->name, Candidate{std::move(*value), std::move(position)});
   }
   return true;
 }
@@ -122,7 +123,7 @@ bool ReadEnvironment(std::span<const Setting> table, const SettingInputs& inputs
       *error = BadValue(setting->name, name, why);
       return false;
     }
-    (*candidates)[setting->name].push_back({std::move(*value), name});
+    candidates->emplace(setting->name, Candidate{std::move(*value), name});
   }
   return true;
 }
@@ -142,7 +143,7 @@ bool ReadFlags(std::span<const Setting> table, const SettingInputs& inputs,
       *error = BadValue(setting->name, source, why);
       return false;
     }
-    (*candidates)[setting->name].push_back({std::move(*value), std::move(source)});
+    candidates->emplace(setting->name, Candidate{std::move(*value), std::move(source)});
   }
   return true;
 }
@@ -152,7 +153,6 @@ bool ReadFlags(std::span<const Setting> table, const SettingInputs& inputs,
 bool ResolveSettings(std::span<const Setting> table, const SettingInputs& inputs,
                      ResolvedSettings* out, std::string* error) {
   *out = ResolvedSettings{};
-  // Read highest place first; the first candidate of each setting wins.
   Candidates candidates;
   if (!ReadFlags(table, inputs, &candidates, error)) return false;
   if (!ReadEnvironment(table, inputs, &candidates, out, error)) return false;
@@ -163,8 +163,8 @@ bool ResolveSettings(std::span<const Setting> table, const SettingInputs& inputs
     ResolvedSetting resolved{&setting, setting.default_value, "default"};
     auto found = candidates.find(setting.name);
     if (found != candidates.end()) {
-      resolved.value = found->second.front().value;
-      resolved.source = found->second.front().source;
+      resolved.value = found->second.value;
+      resolved.source = found->second.source;
     }
     out->settings.push_back(std::move(resolved));
   }
