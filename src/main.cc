@@ -11,7 +11,9 @@
 #include <cxxopts.hpp>
 
 #include "http/http_server.h"
+#include "metrics/server_metrics.h"
 #include "protocol/protocol_handler.h"
+#include "service/service_endpoints.h"
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
@@ -180,7 +182,13 @@ int main(int argc, char** argv) {
   ProtocolOptions protocol_options;
   protocol_options.max_read_bytes = config.max_read_bytes;
   ProtocolHandler handler(manager.get(), protocol_options);
-  HttpServer server(&handler, manager.get(), config.server);
+  // --- Observability (issue 11): request metrics through the transport's observer hook, and
+  // the service routes /metrics, /healthz, /readyz (src/metrics/, src/service/).
+  ServerMetrics metrics(manager.get());
+  ServiceEndpoints endpoints(manager.get(), [&metrics] { return metrics.render(); });
+  HttpServer server(&handler, manager.get(), config.server, metrics.observer(), &endpoints);
+  metrics.set_transport(&server);
+  // --- end of observability
   status = server.listen();
   if (!status.ok()) {
     std::cerr << "streamkeeper: " << status.message() << std::endl;

@@ -19,6 +19,8 @@
 #include "http/response_head.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
+#include "protocol/request_target.h"
+#include "service/service_endpoints.h"
 #include "streamkeeper/stream_manager.h"
 
 namespace streamkeeper {
@@ -91,7 +93,10 @@ HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQu
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as socket_ goes.
-HttpSession::~HttpSession() { release_slot(); }
+HttpSession::~HttpSession() {
+  release_slot();
+  leave_live();
+}
 
 std::function<void()> HttpSession::wake_callback(uint64_t token) {
   return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
@@ -237,6 +242,14 @@ void HttpSession::handle_request() {
     begin_report(request.method, request.target, request.body.size(),
                  request.header("x-request-id"));
   }
+  // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
+  // stream can shadow them; a stream request pays one prefix comparison for them.
+  if (context_->endpoints != nullptr && !request.target.starts_with(kStreamPrefix)) {
+    if (std::optional<HttpResponse> response = context_->endpoints->handle(request)) {
+      report_.route = RouteKind::kOther;
+      return send(std::move(*response));
+    }
+  }
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
@@ -269,6 +282,7 @@ bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
 }
 
 void HttpSession::send(HttpResponse response) {
+  leave_live();  // a long-poll being answered no longer waits
   bool close_after = !keep_alive_ || context_->stopping;
   if (report_.active) {
     report_.status = response.status;
@@ -331,6 +345,7 @@ void HttpSession::discard_input() {
 
 void HttpSession::close() {
   report();  // a response cut short, or an SSE response's end
+  leave_live();
   beast::error_code ignored;
   timer_.cancel();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
@@ -347,6 +362,18 @@ void HttpSession::release_slot() {
   if (slot_ == nullptr) return;
   slot_->fetch_sub(1, std::memory_order_relaxed);
   slot_ = nullptr;
+}
+
+void HttpSession::enter_live(std::atomic<size_t>* gauge) {
+  if (live_gauge_ != nullptr) return;
+  live_gauge_ = gauge;
+  gauge->fetch_add(1, std::memory_order_relaxed);
+}
+
+void HttpSession::leave_live() {
+  if (live_gauge_ == nullptr) return;
+  live_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  live_gauge_ = nullptr;
 }
 
 void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {
@@ -382,12 +409,14 @@ void HttpSession::start_long_poll(LongPollDirective directive) {
     // reference to this session.
     if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) {
       waiting_ = true;  // its wake is already on the way and will answer
+      enter_live(&context_->long_polls_waiting);
       return;
     }
     wait_handle_ = 0;
   }
   if (wait_handle_ == 0) return send(context_->handler->finish_long_poll(*long_poll_));
   waiting_ = true;
+  enter_live(&context_->long_polls_waiting);
   timer_.expires_after(context_->options.long_poll_timeout);
   timer_.async_wait([self, token](beast::error_code ec) {
     if (!ec) self->on_long_poll_timeout(token);
@@ -413,6 +442,7 @@ void HttpSession::on_long_poll_timeout(uint64_t token) {
 // SSE
 
 void HttpSession::start_sse(HttpResponse head) {
+  enter_live(&context_->sse_streams);  // until close(): every SSE response ends there
   sse_ = std::move(*head.sse);
   sse_position_ = sse_->position;
   if (report_.active) {
