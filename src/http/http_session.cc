@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "http/request_id.h"
@@ -56,6 +57,13 @@ template <class Message>
 void CopyHeaders(const HttpResponse& response, Message* message) {
   for (const auto& [name, value] : response.headers) message->set(name, value);
   for (const auto& [name, value] : kCommonResponseHeaders) message->set(name, value);
+}
+
+// target.starts_with(kStreamPrefix), as a fixed-size comparison the compiler inlines (the
+// library's starts_with is an out-of-line call per request).
+bool IsStreamTarget(std::string_view target) {
+  return target.size() >= kStreamPrefix.size() &&
+         std::memcmp(target.data(), kStreamPrefix.data(), kStreamPrefix.size()) == 0;
 }
 
 RouteKind RouteOfMethod(std::string_view method) {
@@ -244,7 +252,7 @@ void HttpSession::handle_request() {
   }
   // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
   // stream can shadow them; a stream request pays one prefix comparison for them.
-  if (context_->endpoints != nullptr && !request.target.starts_with(kStreamPrefix)) {
+  if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
     if (std::optional<HttpResponse> response = context_->endpoints->handle(request)) {
       report_.route = RouteKind::kOther;
       return send(std::move(*response));
@@ -284,16 +292,17 @@ bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
 void HttpSession::send(HttpResponse response) {
   leave_live();  // a long-poll being answered no longer waits
   bool close_after = !keep_alive_ || context_->stopping;
+  std::string_view request_id;
   if (report_.active) {
     report_.status = response.status;
-    response.set("X-Request-Id", report_.request_id);
+    request_id = report_.request_id;
   }
   struct Wire {
     std::string head;
     std::string body;
   };
   Wire wire;
-  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate());
+  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate(), request_id);
   if (!head_request_) wire.body = std::move(response.body);
   // Nearly always the whole response fits in the socket buffer (see send_now).
   size_t sent = 0;
@@ -591,7 +600,7 @@ void HttpSession::begin_report(std::string_view method, std::string_view target,
   if (client_request_id && IsAcceptableRequestId(*client_request_id)) {
     report_.request_id.assign(*client_request_id);
   } else {
-    report_.request_id = NewRequestId();
+    NewRequestId(&report_.request_id);
   }
 }
 
