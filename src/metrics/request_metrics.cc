@@ -47,6 +47,8 @@ constexpr std::array<uint16_t, 62> kStatusCodes = {
     302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409,
     410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 425, 426, 428, 429,
     431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511, 418};
+static_assert(std::ranges::find(kStatusCodes, 0) == kStatusCodes.end(),
+              "kStatusCodes has fewer codes than its declared size");
 constexpr size_t kStatusSlots = kStatusCodes.size() + 1;
 constexpr int kMaxStatus = 600;
 

@@ -15,7 +15,8 @@
 //
 // Cost per request (on_request, on the IO threads): a few relaxed atomic adds into this
 // thread's shard, found through a thread-local index; no lock, no allocation, no map. Shards
-// are cache-line aligned so that IO threads do not share lines; a scrape sums them.
+// are cache-line aligned so that IO threads do not share counters' lines (each duration
+// histogram is an allocation of its own); a scrape sums them.
 #pragma once
 
 #include <atomic>
