@@ -14,7 +14,9 @@
 #include "config/command_line.h"
 #include "http/access_log.h"
 #include "http/http_server.h"
+#include "metrics/server_metrics.h"
 #include "protocol/protocol_handler.h"
+#include "service/service_endpoints.h"
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/stream_manager.h"
@@ -129,7 +131,15 @@ int main(int argc, char** argv) {
   ProtocolOptions protocol_options;
   protocol_options.max_read_bytes = config.max_read_bytes;
   ProtocolHandler handler(manager.get(), protocol_options);
-  HttpServer server(&handler, manager.get(), config.server, access_log.get());
+  // Observability: the request metrics and the access log both watch every answered request;
+  // the service routes /metrics, /healthz, /readyz (src/metrics/, src/service/).
+  ServerMetrics metrics(manager.get());
+  ServiceEndpoints endpoints(manager.get(), [&metrics] { return metrics.render(); });
+  RequestObserverList observers;
+  observers.add(metrics.observer());
+  if (access_log) observers.add(access_log.get());
+  HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints);
+  metrics.set_transport(&server);
   status = server.listen();
   if (!status.ok()) return CannotStart(config, status.message());
   // Tests and scripts find the port in this line ("listening on http://HOST:PORT").

@@ -355,6 +355,25 @@ std::optional<uint64_t> RocksDbStorage::free_disk_bytes() const {
   return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
+StorageStats RocksDbStorage::stats() const {
+  std::shared_lock db_lock(impl_->db_mu);  // resume() may be reopening the database
+  StorageStats out;
+  if (!impl_->db) return out;
+  auto sum = [&](const std::string& property) -> std::optional<uint64_t> {
+    uint64_t total = 0;
+    for (rocksdb::ColumnFamilyHandle* family : impl_->handles) {
+      uint64_t value = 0;
+      if (!impl_->db->GetIntProperty(family, property, &value)) return std::nullopt;
+      total += value;
+    }
+    return total;
+  };
+  out.live_sst_bytes = sum(rocksdb::DB::Properties::kLiveSstFilesSize);
+  out.memtable_bytes = sum(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  out.pending_compaction_bytes = sum(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  return out;
+}
+
 Status RocksDbStorage::Compact() {
   std::shared_lock db_lock(impl_->db_mu);
   if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");

@@ -26,6 +26,7 @@ packages=(
   # tests/packaging: cpack's .deb (dpkg-shlibdeps from dpkg-dev; CPack finds ELF files with
   # `file`), dpkg-deb, and systemd-analyze to verify the unit
   dpkg-dev file systemd
+  prometheus  # for promtool: tests/metrics checks a scrape with `promtool check metrics`
 )
 
 is_installed() {
@@ -55,6 +56,21 @@ command -v node >/dev/null || missing+=(nodejs)
 if [[ ${#missing[@]} -gt 0 ]]; then
   apt_install "${missing[@]}"
 fi
+
+# Debian's prometheus package starts a Prometheus server (port 9090) on install where services
+# may start (systemd; containers usually forbid it through policy-rc.d). The tests need only
+# its promtool: stop and disable the service this run's install started; a machine that
+# already had the package keeps whatever it runs.
+if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
+  if [[ -d /run/systemd/system ]] && systemctl is-active --quiet prometheus 2>/dev/null; then
+    note "stopping and disabling the prometheus service the package started (only promtool is used)"
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif command -v service >/dev/null && service prometheus status >/dev/null 2>&1; then
+    note "stopping the prometheus service the package started (only promtool is used)"
+    service prometheus stop >/dev/null 2>&1 || true
+  fi
+fi
+command -v promtool >/dev/null || die "promtool is not on PATH after installing prometheus"
 
 # npm: a nodesource `nodejs` bundles npm, and Debian's `npm` conflicts with
 # it, so install Debian's npm only when node comes from Debian's nodejs.

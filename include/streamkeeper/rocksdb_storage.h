@@ -104,6 +104,9 @@ class RocksDbStorage final : public Storage {
   Status resume() override;
   // statvfs() of the data directory: bytes available to this (unprivileged) process.
   std::optional<uint64_t> free_disk_bytes() const override;
+  // RocksDB's own properties, summed over the column families (storage.h, StorageStats); all
+  // nullopt while the database is closed (a failed reopen) or a property cannot be read.
+  StorageStats stats() const override;
 
   // Flushes memtables and compacts every column family fully (dropping what deletes and range
   // tombstones cover). For tools and tests; blocks until done.

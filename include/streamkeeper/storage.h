@@ -100,6 +100,22 @@ struct LoadedStream {
   std::optional<Record> last_record;  // the stream's own record with the highest position
 };
 
+// What a backend can tell about its own resource use, for operators (the server's /metrics).
+// Every field is optional: nullopt when the backend has no such thing or does not measure it.
+// The names are those of a log-structured merge tree, the shape of the RocksDB backend.
+struct StorageStats {
+  // Bytes of the table files that hold current data (RocksDB: rocksdb.live-sst-files-size,
+  // summed over the column families).
+  std::optional<uint64_t> live_sst_bytes;
+  // Bytes held in write buffers not yet flushed to table files (RocksDB:
+  // rocksdb.cur-size-all-mem-tables, summed).
+  std::optional<uint64_t> memtable_bytes;
+  // Bytes the backend estimates compaction still has to rewrite to reach its target shape
+  // (RocksDB: rocksdb.estimate-pending-compaction-bytes, summed); it grows when writes
+  // outpace compaction.
+  std::optional<uint64_t> pending_compaction_bytes;
+};
+
 // What start-up needs, and nothing that grows with the number of streams.
 struct RecoveredState {
   uint64_t generation_counter = 0;
@@ -166,6 +182,11 @@ class Storage {
   // Bytes free for new data on the volume that holds the store; nullopt when that means
   // nothing (memory). Cheap enough to call before every group commit; any thread.
   virtual std::optional<uint64_t> free_disk_bytes() const { return std::nullopt; }
+
+  // The backend's resource use (StorageStats). Any thread, concurrently with everything else;
+  // cheap enough for a metrics scrape (a few in-memory property reads), not for a request
+  // path. The default reports nothing, so a backend need not implement it.
+  virtual StorageStats stats() const { return {}; }
 };
 
 // Every stored stream with its producers and last record, in path order, read page by page

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "streamkeeper/clock.h"
+#include "streamkeeper/histogram.h"
 #include "streamkeeper/log_sink.h"
 #include "streamkeeper/status.h"
 #include "streamkeeper/storage.h"
@@ -135,7 +136,19 @@ struct StreamListing {
   std::optional<std::string> next_after;
 };
 
-// Counters for operators and benchmarks.
+// The bucket bounds of ManagerStats' histograms: records per group-commit write batch, and
+// seconds per storage sync.
+inline const std::vector<double>& BatchRecordsBuckets() {
+  static const std::vector<double> bounds{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
+  return bounds;
+}
+inline const std::vector<double>& SyncSecondsBuckets() {
+  static const std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+  return bounds;
+}
+
+// Counters for operators and benchmarks. Counters count from Open(); they are not persisted.
 struct ManagerStats {
   uint64_t cached_streams = 0;  // entries in memory (loaded streams, and paths known absent)
   uint64_t cache_bytes = 0;     // their estimated memory
@@ -148,6 +161,44 @@ struct ManagerStats {
   bool writable = true;         // false: storage degraded or recovering, writes are refused
   uint64_t storage_failures = 0;  // times the storage went from healthy to degraded
   uint64_t recoveries = 0;        // successful recoveries from a storage failure
+  // Acknowledged appends (an append that closes counts; a producer duplicate, which writes
+  // nothing, does not): their records (one per append to a byte stream, one per message to a
+  // JSON stream) and payload bytes (the body of a byte-stream append; the messages' JSON text,
+  // without the enclosing array, for a JSON stream).
+  uint64_t appended_records = 0;
+  uint64_t appended_bytes = 0;
+  // Per storage write made by the group committer: the records it carried (0 for a write of
+  // metadata alone), buckets BatchRecordsBuckets().
+  HistogramSnapshot batch_records;
+  // Per storage sync made by the group committer: how long it took, in seconds, buckets
+  // SyncSecondsBuckets().
+  HistogramSnapshot sync_seconds;
+  StorageStats storage;  // Storage::stats(): the backend's own resource use, if it reports any
+};
+
+// The storage's write health (the states of src/manager/storage_health.h), for readiness
+// probes: whether writes are taken now and, when not, why.
+enum class StorageState {
+  kHealthy,     // writes are taken
+  kDegraded,    // a write or sync failed, or free space fell below the reserve: writes refused
+  kRecovering,  // the cause looks clear and a recovery is running: writes still refused
+};
+
+struct StorageHealthReport {
+  StorageState state = StorageState::kHealthy;
+  // While not healthy, what writes are refused with (kNoSpace or kUnavailable, with the
+  // message clients get); OK while healthy.
+  Status cause;
+  // Free bytes on the storage's volume, read now; nullopt when the storage reports none
+  // (memory).
+  std::optional<uint64_t> free_disk_bytes;
+  uint64_t min_free_disk_bytes = 0;  // ManagerOptions::min_free_disk_bytes (0: no reserve)
+  // Free space is below the reserve now. A healthy manager refuses the next write that finds
+  // this (and degrades); a probe sees it before any write does.
+  bool below_reserve = false;
+
+  // Writes would be taken now: healthy and not below the reserve.
+  bool writable() const { return state == StorageState::kHealthy && !below_reserve; }
 };
 
 using AppendCallback = std::function<void(AppendResult)>;
@@ -226,7 +277,15 @@ class StreamManager {
   // Every live stream's path, in order: pages through the above (O(streams); for tests).
   std::vector<std::string> list_streams();
 
+  // Counters and histograms since Open(), and the storage's own stats (Storage::stats()).
+  // Costs a walk over nothing that grows with the streams: for a metrics scrape, not for every
+  // request.
   ManagerStats stats();
+
+  // Whether writes are taken now, and why not (StorageHealthReport). One atomic load, one
+  // free-space query of the storage (a statvfs for RocksDB) and, when not healthy, a lock:
+  // cheap enough for a probe every second.
+  StorageHealthReport storage_health();
 
   // Stops the committer after draining queued writes, and wakes every waiter.
   void shutdown();

@@ -72,9 +72,10 @@ long long MillisSince(SteadyClock::time_point start) {
 class HttpServer::Impl {
  public:
   Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-       RequestObserver* observer) {
+       RequestObserver* observer, ServiceEndpoints* endpoints) {
     context_.handler = handler;
     context_.observer = observer;
+    context_.endpoints = endpoints;
     context_.manager = manager;
     context_.options = std::move(options);
     if (context_.options.threads == 0) {
@@ -109,6 +110,14 @@ class HttpServer::Impl {
   }
 
   uint16_t port() const { return acceptor_->local_endpoint().port(); }
+
+  TransportGauges gauges() const {
+    TransportGauges out;
+    out.connections = context_.connections.load(std::memory_order_relaxed);
+    out.long_polls_waiting = context_.long_polls_waiting.load(std::memory_order_relaxed);
+    out.sse_streams = context_.sse_streams.load(std::memory_order_relaxed);
+    return out;
+  }
 
   void run() {
     std::vector<std::thread> threads;
@@ -280,11 +289,12 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-                       RequestObserver* observer)
-    : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer)) {}
+                       RequestObserver* observer, ServiceEndpoints* endpoints)
+    : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer, endpoints)) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::listen() { return impl_->listen(); }
 uint16_t HttpServer::port() const { return impl_->port(); }
+TransportGauges HttpServer::gauges() const { return impl_->gauges(); }
 void HttpServer::run() { impl_->run(); }
 void HttpServer::stop() { impl_->stop(); }
 

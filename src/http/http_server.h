@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "http/server_options.h"
@@ -12,14 +13,25 @@ namespace streamkeeper {
 
 class ProtocolHandler;
 class RequestObserver;
+class ServiceEndpoints;
 class StreamManager;
+
+// What the transport holds open right now, for the server's metrics.
+struct TransportGauges {
+  uint64_t connections = 0;         // client connections served (not those being refused)
+  uint64_t long_polls_waiting = 0;  // long-polls parked until data, a close or their timeout
+  uint64_t sse_streams = 0;         // SSE responses open, from their head to their end
+};
 
 class HttpServer {
  public:
   // `observer` (optional; see http/request_observer.h) is told of every answered request and
+  // must outlive the server. `endpoints` (optional; service/service_endpoints.h) answers the
+  // service routes outside the stream API (/metrics, /healthz, /readyz): a request whose target
+  // does not start with the stream prefix is offered to it before the protocol handler. It
   // must outlive the server.
   HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-             RequestObserver* observer = nullptr);
+             RequestObserver* observer = nullptr, ServiceEndpoints* endpoints = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -29,6 +41,8 @@ class HttpServer {
   Status listen();
   // The bound port (useful with port 0).
   uint16_t port() const;
+  // Any thread, any time: a few relaxed atomic loads.
+  TransportGauges gauges() const;
   // Serves until stop(); blocks the calling thread, which is one of the IO threads.
   void run();
   // Stops accepting, closes idle connections, answers parked long-polls and ends SSE

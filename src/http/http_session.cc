@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "http/request_id.h"
@@ -20,6 +21,8 @@
 #include "http/session_registry.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
+#include "protocol/request_target.h"
+#include "service/service_endpoints.h"
 #include "streamkeeper/stream_manager.h"
 
 namespace streamkeeper {
@@ -57,6 +60,13 @@ void CopyHeaders(const HttpResponse& response, Message* message) {
   for (const auto& [name, value] : kCommonResponseHeaders) message->set(name, value);
 }
 
+// target.starts_with(kStreamPrefix), as a fixed-size comparison the compiler inlines (the
+// library's starts_with is an out-of-line call per request).
+bool IsStreamTarget(std::string_view target) {
+  return target.size() >= kStreamPrefix.size() &&
+         std::memcmp(target.data(), kStreamPrefix.data(), kStreamPrefix.size()) == 0;
+}
+
 RouteKind RouteOfMethod(std::string_view method) {
   if (method == "GET") return RouteKind::kRead;
   if (method == "POST") return RouteKind::kAppend;
@@ -92,7 +102,10 @@ HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQu
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as socket_ goes.
-HttpSession::~HttpSession() { release_slot(); }
+HttpSession::~HttpSession() {
+  release_slot();
+  leave_live();
+}
 
 std::function<void()> HttpSession::wake_callback(uint64_t token) {
   return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
@@ -243,6 +256,14 @@ void HttpSession::handle_request() {
     begin_report(request.method, request.target, request.body.size(),
                  request.header("x-request-id"));
   }
+  // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
+  // stream can shadow them; a stream request pays one prefix comparison for them.
+  if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
+    if (std::optional<HttpResponse> response = context_->endpoints->handle(request)) {
+      report_.route = RouteKind::kOther;
+      return send(std::move(*response));
+    }
+  }
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
@@ -275,17 +296,19 @@ bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
 }
 
 void HttpSession::send(HttpResponse response) {
+  leave_live();  // a long-poll being answered no longer waits
   bool close_after = !keep_alive_ || context_->stopping;
+  std::string_view request_id;
   if (report_.active) {
     report_.status = response.status;
-    response.set("X-Request-Id", report_.request_id);
+    request_id = report_.request_id;
   }
   struct Wire {
     std::string head;
     std::string body;
   };
   Wire wire;
-  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate());
+  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate(), request_id);
   if (!head_request_) wire.body = std::move(response.body);
   // Nearly always the whole response fits in the socket buffer (see send_now).
   size_t sent = 0;
@@ -339,6 +362,7 @@ void HttpSession::close() {
   report();  // a response cut short, or an SSE response's end
   awaiting_request_ = false;
   if (registry_ != nullptr) registry_->remove(this);
+  leave_live();
   beast::error_code ignored;
   timer_.cancel();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
@@ -355,6 +379,18 @@ void HttpSession::release_slot() {
   if (slot_ == nullptr) return;
   slot_->fetch_sub(1, std::memory_order_relaxed);
   slot_ = nullptr;
+}
+
+void HttpSession::enter_live(std::atomic<size_t>* gauge) {
+  if (live_gauge_ != nullptr) return;
+  live_gauge_ = gauge;
+  gauge->fetch_add(1, std::memory_order_relaxed);
+}
+
+void HttpSession::leave_live() {
+  if (live_gauge_ == nullptr) return;
+  live_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  live_gauge_ = nullptr;
 }
 
 void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {
@@ -412,12 +448,14 @@ void HttpSession::start_long_poll(LongPollDirective directive) {
     // reference to this session.
     if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) {
       waiting_ = true;  // its wake is already on the way and will answer
+      enter_live(&context_->long_polls_waiting);
       return;
     }
     wait_handle_ = 0;
   }
   if (wait_handle_ == 0) return send(context_->handler->finish_long_poll(*long_poll_));
   waiting_ = true;
+  enter_live(&context_->long_polls_waiting);
   timer_.expires_after(context_->options.long_poll_timeout);
   timer_.async_wait([self, token](beast::error_code ec) {
     if (!ec) self->on_long_poll_timeout(token);
@@ -443,6 +481,7 @@ void HttpSession::on_long_poll_timeout(uint64_t token) {
 // SSE
 
 void HttpSession::start_sse(HttpResponse head) {
+  enter_live(&context_->sse_streams);  // until close(): every SSE response ends there
   sse_ = std::move(*head.sse);
   sse_position_ = sse_->position;
   if (report_.active) {
@@ -592,7 +631,7 @@ void HttpSession::begin_report(std::string_view method, std::string_view target,
   if (client_request_id && IsAcceptableRequestId(*client_request_id)) {
     report_.request_id.assign(*client_request_id);
   } else {
-    report_.request_id = NewRequestId();
+    NewRequestId(&report_.request_id);
   }
 }
 

@@ -29,6 +29,7 @@ namespace streamkeeper {
 
 class ProtocolHandler;
 class SessionRegistry;
+class ServiceEndpoints;
 class StreamManager;
 class WakeQueue;
 
@@ -38,12 +39,18 @@ struct SessionContext {
   StreamManager* manager = nullptr;
   ServerOptions options;
   RequestObserver* observer = nullptr;  // told of every answered request; may be null
+  // Offered every request outside the stream prefix first; may be null.
+  ServiceEndpoints* endpoints = nullptr;
   std::atomic<bool> stopping{false};
   // Open connections counted against options.max_connections, and over-limit connections
   // being answered 503. Taken by the acceptor (its thread alone adds), given back by the
   // session when it closes (HttpSession::release_slot).
   std::atomic<size_t> connections{0};
   std::atomic<size_t> refusing{0};
+  // Live readers now (HttpServer::gauges()): each session adds its one when a long-poll parks
+  // or an SSE response starts, and takes it back when that ends (HttpSession::leave_live).
+  std::atomic<size_t> long_polls_waiting{0};
+  std::atomic<size_t> sse_streams{0};
 };
 
 // A session's socket and timer are bound to their io_context's own executor type, not the
@@ -111,6 +118,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void report();
   void close();
   void release_slot();
+  // Counts this session in `gauge` (one of SessionContext's live-reader counts) until
+  // leave_live(): when its long-poll is answered, or the connection ends.
+  void enter_live(std::atomic<size_t>* gauge);
+  void leave_live();
   // After an error answer to a request that may still be arriving: half-close, drain, close.
   void linger_then_close();
   void discard_input();
@@ -159,6 +170,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   WakeQueue* wakes_;
   SessionRegistry* registry_;  // null for a refused connection (never registered)
   std::atomic<size_t>* slot_;  // nullptr once given back
+  std::atomic<size_t>* live_gauge_ = nullptr;  // the live-reader count this session is in
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs
   bool awaiting_request_ = false;  // idle between requests: nothing of the next has arrived

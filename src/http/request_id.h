@@ -6,9 +6,11 @@
 
 namespace streamkeeper {
 
-// A new id: 16 lower-case hex digits, unique within the process and, with overwhelming
-// likelihood, across restarts (each thread counts up from a random start). Thread-safe.
-std::string NewRequestId();
+// Makes *id a new id: 16 lower-case hex digits, unique within the process and, with
+// overwhelming likelihood, across restarts (each thread counts up from a random start). Written
+// in place: a string that held an id before allocates nothing (this runs for every request).
+// Thread-safe.
+void NewRequestId(std::string* id);
 
 // Whether an id sent by the client (or a proxy in front, e.g. nginx's $request_id) is kept
 // instead of a new one: 1 to 64 characters of [A-Za-z0-9._-], so it cannot forge log lines or

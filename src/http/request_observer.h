@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace streamkeeper {
 
@@ -48,6 +49,19 @@ class RequestObserver {
  public:
   virtual ~RequestObserver() = default;
   virtual void on_request(const CompletedRequest& request) = 0;
+};
+
+// Several observers as one (the server's request metrics and its access log), told in the order
+// they were added. Add them all before the server starts; the observers must outlive the list.
+class RequestObserverList : public RequestObserver {
+ public:
+  void add(RequestObserver* observer) { observers_.push_back(observer); }
+  void on_request(const CompletedRequest& request) override {
+    for (RequestObserver* observer : observers_) observer->on_request(request);
+  }
+
+ private:
+  std::vector<RequestObserver*> observers_;
 };
 
 }  // namespace streamkeeper

@@ -7,7 +7,7 @@
 namespace streamkeeper {
 
 std::string RenderResponseHead(const HttpResponse& response, bool head_request, bool close,
-                               const std::string& date) {
+                               const std::string& date, std::string_view request_id) {
   std::string out;
   out.reserve(512);
   out.append("HTTP/1.1 ").append(std::to_string(response.status)).push_back(' ');
@@ -18,6 +18,7 @@ std::string RenderResponseHead(const HttpResponse& response, bool head_request, 
     out.append(name).append(": ").append(value).append("\r\n");
   };
   for (const auto& [name, value] : response.headers) add(name, value);
+  if (!request_id.empty()) add("X-Request-Id", request_id);
   for (const auto& [name, value] : kCommonResponseHeaders) add(name, value);
   add("Date", date);
   if (!head_request) add("Content-Length", std::to_string(response.body.size()));

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <chrono>
 #include <utility>
 
 namespace streamkeeper {
@@ -142,9 +143,11 @@ void GroupCommitter::write_group(std::vector<Pending> group) {
   for (const Pending& pending : written.batch) changes += pending.changes.size();
   write.changes.reserve(changes);  // a group can hold thousands (a mass expiry)
   size_t bytes = 0;
+  size_t records = 0;
   for (auto& pending : written.batch) {
     written.needs_sync = written.needs_sync || pending.needs_sync;
     for (auto& change : pending.changes) {
+      records += change.records.size();
       for (const Record& record : change.records) bytes += record.value.size();
       write.changes.push_back(std::move(change));
     }
@@ -164,6 +167,7 @@ void GroupCommitter::write_group(std::vector<Pending> group) {
     if (written.status.ok()) {
       written.status = storage_->write(write);
       batches_.fetch_add(1, std::memory_order_relaxed);
+      batch_records_.observe(static_cast<double>(records));
     }
     if (!written.status.ok()) {
       fail(written.status);
@@ -242,7 +246,10 @@ void GroupCommitter::sync_and_complete(std::vector<Written>* ready) {
   for (const Written& written : *ready) needs_sync = needs_sync || written.needs_sync;
   Status sync_status = failure();  // OK unless failed
   if (needs_sync && sync_status.ok()) {
+    auto sync_start = std::chrono::steady_clock::now();
     sync_status = storage_->sync();
+    sync_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_start).count());
     syncs_.fetch_add(1, std::memory_order_relaxed);
     if (!sync_status.ok()) {
       fail(sync_status);

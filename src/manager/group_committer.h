@@ -28,7 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "streamkeeper/histogram.h"
 #include "streamkeeper/storage.h"
+#include "streamkeeper/stream_manager.h"  // the histograms' buckets
 
 namespace streamkeeper {
 
@@ -80,6 +82,10 @@ class GroupCommitter {
 
   uint64_t batches_written() const { return batches_.load(); }
   uint64_t syncs() const { return syncs_.load(); }
+  // Records per storage write, and seconds per sync (buckets: stream_manager.h). Recorded with
+  // a few relaxed atomic adds per group, off the appenders' threads.
+  HistogramSnapshot batch_records() const { return batch_records_.snapshot(); }
+  HistogramSnapshot sync_seconds() const { return sync_seconds_.snapshot(); }
 
  private:
   struct Pending {
@@ -136,6 +142,8 @@ class GroupCommitter {
 
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> syncs_{0};
+  FixedHistogram batch_records_{BatchRecordsBuckets()};
+  FixedHistogram sync_seconds_{SyncSecondsBuckets()};
   std::thread writer_;
   std::thread syncer_;
 };

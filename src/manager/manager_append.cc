@@ -150,6 +150,12 @@ void StreamManager::Impl::accept_append_locked(const EntryPtr& entry_ptr, std::s
   }
   StreamChange change;
   change.kind = StreamChange::Kind::kPut;
+  uint64_t payload_bytes = 0;  // ManagerStats::appended_bytes
+  if (!entry.accepted.is_json) {
+    payload_bytes = data.size();
+  } else {
+    for (const std::string& message : *messages) payload_bytes += message.size();
+  }
   meta.tail += BuildRecords(entry.accepted.is_json, std::move(data), messages, meta.tail,
                             &change.records);
   if (options.close) {
@@ -191,10 +197,11 @@ void StreamManager::Impl::accept_append_locked(const EntryPtr& entry_ptr, std::s
 
   // Submitted under the stream's lock, so the queue holds this stream's writes in position
   // order and the durable tail never runs ahead of what is written.
+  const uint64_t records = change.records.size();
   std::vector<StreamChange> changes;
   changes.push_back(std::move(change));
-  submit(std::move(changes), [this, entry = entry_ptr, result, done,
-                              update = std::move(update)](const Status& s) mutable {
+  submit(std::move(changes), [this, entry = entry_ptr, result, done, update = std::move(update),
+                              records, payload_bytes](const Status& s) mutable {
     std::vector<WakeCallback> wakes;
     {
       std::lock_guard lock(entry->mu);
@@ -206,6 +213,10 @@ void StreamManager::Impl::accept_append_locked(const EntryPtr& entry_ptr, std::s
         if (had_recent || entry->recent) cache_.recharge(*entry);
         wakes = entry->take_waiters();
       }
+    }
+    if (s.ok()) {
+      appended_records_.fetch_add(records, std::memory_order_relaxed);
+      appended_bytes_.fetch_add(payload_bytes, std::memory_order_relaxed);
     }
     RunAll(wakes);
     result.status = s;

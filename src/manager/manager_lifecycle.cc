@@ -100,6 +100,25 @@ ManagerStats StreamManager::Impl::stats() {
   out.writable = health_->state() == StorageHealth::State::kHealthy;
   out.storage_failures = failures_.load();
   out.recoveries = recoveries_.load();
+  out.appended_records = appended_records_.load(std::memory_order_relaxed);
+  out.appended_bytes = appended_bytes_.load(std::memory_order_relaxed);
+  out.batch_records = committer_->batch_records();
+  out.sync_seconds = committer_->sync_seconds();
+  out.storage = storage_->stats();
+  return out;
+}
+
+StorageHealthReport StreamManager::Impl::storage_health() {
+  StorageHealthReport out;
+  switch (health_->state()) {
+    case StorageHealth::State::kHealthy: out.state = StorageState::kHealthy; break;
+    case StorageHealth::State::kDegraded: out.state = StorageState::kDegraded; break;
+    case StorageHealth::State::kRecovering: out.state = StorageState::kRecovering; break;
+  }
+  out.cause = health_->admit();
+  out.free_disk_bytes = storage_->free_disk_bytes();
+  out.min_free_disk_bytes = options_.min_free_disk_bytes;
+  out.below_reserve = out.free_disk_bytes && *out.free_disk_bytes < out.min_free_disk_bytes;
   return out;
 }
 

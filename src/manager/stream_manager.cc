@@ -140,6 +140,7 @@ std::vector<std::string> StreamManager::list_streams() {
 }
 
 ManagerStats StreamManager::stats() { return impl_->stats(); }
+StorageHealthReport StreamManager::storage_health() { return impl_->storage_health(); }
 
 void StreamManager::shutdown() { impl_->shutdown(); }
 

@@ -134,6 +134,7 @@ class StreamManager::Impl {
   size_t sweep_expired();
   Status list_streams(const ListOptions& options, StreamListing* out);
   ManagerStats stats();
+  StorageHealthReport storage_health();
 
  private:
   int64_t now() const { return options_.clock(); }
@@ -261,6 +262,9 @@ class StreamManager::Impl {
   std::vector<std::pair<EntryPtr, StreamMeta>> erase_repairs_;
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> recoveries_{0};
+  // ManagerStats::appended_records / appended_bytes; added to by the committer's completions.
+  std::atomic<uint64_t> appended_records_{0};
+  std::atomic<uint64_t> appended_bytes_{0};
   std::mutex recovery_mu_;
   std::condition_variable recovery_cv_;
   std::atomic<bool> recovery_stop_{false};

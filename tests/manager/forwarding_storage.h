@@ -41,6 +41,7 @@ class ForwardingStorage : public Storage {
   Status sync() override { return inner_->sync(); }
   Status resume() override { return inner_->resume(); }
   std::optional<uint64_t> free_disk_bytes() const override { return inner_->free_disk_bytes(); }
+  StorageStats stats() const override { return inner_->stats(); }
 
  protected:
   Storage& inner() { return *inner_; }

@@ -1,7 +1,9 @@
 // The real server on a real full disk: a small tmpfs mounted by the test (tests run as root; CI
 // does). A full disk is an answer (507 with the JSON error and Retry-After), never an abort;
 // reads go on; writes come back by themselves once space is freed; a server started on a full
-// disk serves reads and takes writes once there is space; nothing acknowledged is lost.
+// disk serves reads and takes writes once there is space; nothing acknowledged is lost. /readyz
+// says 503 with the reason while writes would be refused (short of disk, degraded), /healthz
+// stays 200, and /metrics shows the state.
 #include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 
 #include "../storage/temp_dir.h"
 #include "http_test_client.h"
+#include "metrics_scrape.h"
 
 namespace streamkeeper::testing {
 namespace {
@@ -212,6 +215,76 @@ TEST_F(DiskFullTest, AServerStartedOnAFullDiskServesReadsAndTakesWritesOnceThere
   Stop();
   Start(0);
   EXPECT_EQ(ReadAll(), acknowledged_);
+}
+
+// Waits (bounded) until GET /readyz answers `status`; the last answer.
+HttpResult WaitForReadyz(uint16_t port, int status, Millis timeout = Millis(30000)) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    HttpResult result = Request(port, "GET", "/readyz");
+    if (result.status == status || Clock::now() >= deadline) return result;
+    std::this_thread::sleep_for(Millis(50));
+  }
+}
+
+TEST_F(DiskFullTest, ReadyzIs503ShortOfDiskBelowTheReserveBeforeAnyWriteIsRefused) {
+  Resize(256);
+  Start(/*min_free_disk_mb=*/96);
+  ASSERT_EQ(Request(port_, "PUT", "/v1/stream/s", kOctet).status, 201);
+  EXPECT_EQ(Request(port_, "GET", "/readyz").status, 200);
+  // Space falls below the reserve with no write to notice it: the probe sees it anyway.
+  WriteFiller(mount_ + "/filler", 200 << 20);
+  HttpResult short_of_disk = Request(port_, "GET", "/readyz");
+  EXPECT_EQ(short_of_disk.status, 503);
+  EXPECT_EQ(short_of_disk.header("Content-Type").value_or(""), "application/json");
+  EXPECT_NE(short_of_disk.body.find("\"INSUFFICIENT_STORAGE\""), std::string::npos)
+      << short_of_disk.body;
+  EXPECT_NE(short_of_disk.body.find("--min-free-disk-mb"), std::string::npos) << short_of_disk.body;
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200) << "the process is up all along";
+  std::string metrics = Scrape(port_);
+  EXPECT_LT(SeriesValue(metrics, "streamkeeper_storage_free_bytes").value_or(1e18), 96 << 20);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_storage_free_reserve_bytes"), 96 << 20);
+  // The gate agrees: the next append is refused.
+  ExpectInsufficientStorage(Request(port_, "POST", "/v1/stream/s", kOctet, "x"));
+
+  std::filesystem::remove(mount_ + "/filler");
+  HttpResult ready = WaitForReadyz(port_, 200);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body, R"({"status":"ready"})");
+  ASSERT_GE(WaitForWrites("after"), 0) << server_->err();
+}
+
+TEST_F(DiskFullTest, ReadyzIs503WhileTheStorageIsDegradedAndMetricsCountTheFailure) {
+  Resize(64);
+  WriteFiller(mount_ + "/filler", 36 << 20);
+  Start(/*min_free_disk_mb=*/0);  // no reserve: RocksDB itself meets ENOSPC and degrades
+  ASSERT_EQ(Request(port_, "PUT", "/v1/stream/s", kOctet).status, 201);
+  EXPECT_EQ(Request(port_, "GET", "/readyz").status, 200);
+  HttpResult refused;
+  ASSERT_GT(FillUntilRefused(&refused), 0);
+  ExpectInsufficientStorage(refused);
+
+  HttpResult not_ready = Request(port_, "GET", "/readyz");
+  EXPECT_EQ(not_ready.status, 503);
+  // Degraded, or between two recovery attempts while the disk stays full.
+  bool named = not_ready.body.find("\"STORAGE_DEGRADED\"") != std::string::npos ||
+               not_ready.body.find("\"STORAGE_RECOVERING\"") != std::string::npos;
+  EXPECT_TRUE(named) << not_ready.body;
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);
+  std::string metrics = Scrape(port_);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_storage_writable"), 0);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_storage_state{state=\"healthy\"}"), 0);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_storage_failures_total"), 1);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_http_requests_total{method=\"POST\",route=\"append\","
+                                 "status=\"507\"}"),
+            1);
+
+  std::filesystem::remove(mount_ + "/filler");
+  EXPECT_EQ(WaitForReadyz(port_, 200).status, 200);
+  metrics = Scrape(port_);
+  EXPECT_EQ(SeriesValue(metrics, "streamkeeper_storage_writable"), 1);
+  EXPECT_GE(SeriesValue(metrics, "streamkeeper_storage_recoveries_total").value_or(0), 1);
+  ASSERT_GE(WaitForWrites("after"), 0) << server_->err();
 }
 
 }  // namespace

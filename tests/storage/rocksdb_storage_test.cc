@@ -184,6 +184,25 @@ TEST_F(RocksDbStorageTest, UnsyncedWritesSurviveACleanReopen) {
   EXPECT_EQ(Read(storage.get(), "/fast", 1).size(), 50u);
 }
 
+TEST_F(RocksDbStorageTest, StatsReportMemtableBytesThenLiveSstBytesOnceFlushed) {
+  auto storage = Open();
+  StorageStats empty = storage->stats();
+  ASSERT_TRUE(empty.live_sst_bytes && empty.memtable_bytes && empty.pending_compaction_bytes);
+  EXPECT_EQ(*empty.live_sst_bytes, 0u);
+  std::string value(64 << 10, 'v');
+  for (uint64_t i = 0; i < 16; ++i) {
+    Write(storage.get(), {Put(Meta("/stats", 1, (i + 1) * value.size()),
+                              {{i * value.size(), value}})});
+  }
+  StorageStats written = storage->stats();
+  EXPECT_GE(*written.memtable_bytes, 16u * value.size()) << "a megabyte sits in the memtable";
+  EXPECT_EQ(*written.live_sst_bytes, 0u);
+  ASSERT_TRUE(Compact(storage.get()).ok());  // flushes the memtables to table files
+  StorageStats flushed = storage->stats();
+  EXPECT_GT(*flushed.live_sst_bytes, 0u);
+  EXPECT_LT(*flushed.memtable_bytes, *written.memtable_bytes);
+}
+
 TEST_F(RocksDbStorageTest, SecondOpenInThisProcessFailsClearly) {
   auto first = Open();
   std::unique_ptr<Storage> second;
