@@ -81,7 +81,7 @@ for script in postinst prerm postrm; do
 done
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for dep in adduser libc6 libstdc++6 libboost-json libspdlog libtcmalloc-minimal; do
+for dep in adduser procps libc6 libstdc++6 libboost-json libspdlog libtcmalloc-minimal; do
   grep -qF "$dep" <<<"$depends" || fail "the package does not depend on $dep"
 done
 
@@ -89,6 +89,8 @@ echo "== systemd-analyze"
 # The unit's dependencies (sysinit.target, ...) come from this system's units.
 mkdir -p "$root/usr/lib/systemd"
 cp -r /lib/systemd/system "$root/usr/lib/systemd/system"
+# ExecReload's /bin/kill comes from procps, which the package depends on.
+mkdir -p "$root/bin" && cp /bin/kill "$root/bin/kill"
 grep -qx 'ExecStart=/usr/bin/streamkeeper --config /etc/streamkeeper/streamkeeper.toml' \
   "$root/lib/systemd/system/streamkeeper.service" || fail "ExecStart is not the packaged binary and configuration"
 systemd-analyze verify --root="$root" streamkeeper.service >"$tmp/verify" 2>&1 ||
