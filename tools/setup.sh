@@ -22,6 +22,7 @@ packages=(
   ninja-build ccache cmake g++ pkg-config
   clang libclang-rt-14-dev  # the fuzz targets (libFuzzer's runtime is only "recommended")
   curl ca-certificates
+  nginx  # tools/nginx/: the caching-proxy test and benchmark run their own nginx (see below)
 )
 
 is_installed() {
@@ -48,8 +49,29 @@ for p in "${packages[@]}"; do
   is_installed "$p" || missing+=("$p")
 done
 command -v node >/dev/null || missing+=(nodejs)
+# Debian's nginx package starts its service on install and enables it at boot, serving port
+# 80. Only the binary is wanted here (the test and the benchmark run their own nginx on loopback
+# ports, never as a daemon), so service starts are refused during the install (policy-rc.d,
+# honoured by invoke-rc.d and deb-systemd-invoke) and the boot-time links are removed after it.
+nginx_missing=0
+for p in "${missing[@]}"; do [[ "$p" == nginx ]] && nginx_missing=1; done
+own_policy=0
+restore_policy() { [[ $own_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d; own_policy=0; }
+if [[ $nginx_missing -eq 1 && ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\n# written by streamkeeper tools/setup.sh for the install only\nexit 101\n' \
+    >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  own_policy=1
+  trap restore_policy EXIT
+fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   apt_install "${missing[@]}"
+fi
+restore_policy
+if [[ $nginx_missing -eq 1 ]]; then
+  command -v deb-systemd-helper >/dev/null && deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
+  command -v update-rc.d >/dev/null && update-rc.d nginx disable >/dev/null 2>&1 || true
+  note "nginx installed as a binary only (service not started, not enabled at boot)"
 fi
 
 # npm: a nodesource `nodejs` bundles npm, and Debian's `npm` conflicts with
