@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <set>
@@ -96,6 +97,7 @@ class NginxCacheTest : public ::testing::Test {
     port_ = nginx_->wait_listening(Millis(20000));
     ASSERT_NE(port_, 0) << "nginx did not start:\n" << nginx_->out() << nginx_->err();
     access_log_ = nginx_dir + "/access.log";
+    error_log_ = nginx_dir + "/error.log";
   }
 
   // Every logged request whose request target is `target` (and method `method`), waiting up to
@@ -163,6 +165,7 @@ class NginxCacheTest : public ::testing::Test {
   uint16_t origin_port_ = 0;
   uint16_t port_ = 0;
   std::string access_log_;
+  std::string error_log_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -416,6 +419,25 @@ TEST_F(NginxCacheTest, SseIsPassedThroughUnbufferedAndNeverCached) {
     EXPECT_LT(Clock::now() - appended_at, Millis(1000));
   }
   EXPECT_EQ(OriginRequests(Logged("GET", target, 2)), 2u);
+}
+
+// Unbuffered also means nginx does not soak up a live stream for a reader that has stopped
+// reading (buffered, it reads on from the origin into a temporary file, up to 1 GB per reader);
+// the origin's own flow control and write deadline deal with such readers.
+TEST_F(NginxCacheTest, SseToAReaderThatStopsReadingIsNotSpooledByNginx) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const std::string path = "/v1/stream/sse-slow";
+  std::string tail = CreateStream(path, "");
+  TestConnection reader(port_);
+  ASSERT_TRUE(reader.ok() &&
+              reader.send(BuildRequest("GET", path + "?offset=" + tail + "&live=sse", {}, "")));
+  ASSERT_TRUE(reader.read_until("upToDate", Millis(5000)));
+  const std::string mebibyte(1 << 20, 'x');
+  for (int i = 0; i < 16; ++i) Append(path, mebibyte);  // far more than the socket buffers hold
+  std::this_thread::sleep_for(Millis(1000));
+  std::ifstream error_log(error_log_);
+  std::string errors((std::istreambuf_iterator<char>(error_log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(errors.find("buffered to a temporary file"), std::string::npos) << errors;
 }
 
 }  // namespace
