@@ -8,8 +8,10 @@
 #
 #   bench/nginx_fanout.sh [--subscribers K] [--rate R] [--duration D] [--direct]
 #
-# Defaults: 10000 readers, 2 appends/s, 20 s. --direct points the same readers at streamkeeper
-# itself, for comparison (no nginx, so no origin-request count). Loopback only. Needs nginx
+# Defaults: 10000 readers, 2.7 appends/s (a period, 370 ms, that is no multiple of the 500 ms at
+# which nginx lets waiters look at the cache lock, so appends meet every phase of it), 20 s.
+# --direct points the same readers at streamkeeper itself, for comparison (no nginx, so no
+# origin-request count). KEEP_LOGS=DIR keeps nginx's logs. Loopback only. Needs nginx
 # (tools/setup.sh) and a Release build (streamkeeper, ds-bench). The descriptor limit is raised
 # to the hard limit; nginx gets worker_rlimit_nofile of the same.
 set -euo pipefail
@@ -19,7 +21,7 @@ STREAMKEEPER=${STREAMKEEPER:-$repo/build/src/streamkeeper}
 DS_BENCH=${DS_BENCH:-$repo/build/bench/ds_bench/ds-bench}
 origin_port=${ORIGIN_PORT:-4473}
 nginx_port=${NGINX_PORT:-4474}
-subscribers=10000 rate=2 duration=20 direct=0
+subscribers=10000 rate=2.7 duration=20 direct=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --subscribers) subscribers=$2; shift 2 ;;
@@ -64,11 +66,30 @@ fi
 
 "$DS_BENCH" --url "$url" --scenario fanout --reader long-poll --subscribers "$subscribers" \
   --rate "$rate" --duration "$duration" --server-pid "$server_pid" >"$work/bench.txt" \
-  2>"$work/bench.err" || { cat "$work/bench.err" >&2; exit 1; }
+  2>"$work/bench.err" &
+bench_pid=$!
+# CPU seconds of each party over the whole run, read just before ds-bench exits.
+nginx_ticks() {
+  local master total=0 p
+  master=$(cat "$work/nginx/nginx.pid" 2>/dev/null) || { echo 0; return; }
+  for p in $master $(pgrep -P "$master"); do total=$((total + $(cpu_ticks "$p"))); done
+  echo "$total"
+}
+while kill -0 "$bench_pid" 2>/dev/null; do
+  cpu="streamkeeper $(cpu_ticks "$server_pid") ds-bench $(cpu_ticks "$bench_pid" 2>/dev/null || echo 0)"
+  [[ $direct -eq 0 ]] && cpu+=" nginx $(nginx_ticks)"
+  sleep 0.5
+done
+wait "$bench_pid" || { cat "$work/bench.err" >&2; exit 1; }
 stop_nginx
 stop_server
+# KEEP_LOGS=DIR: copy nginx's access and error logs there for a closer look.
+[[ -n "${KEEP_LOGS:-}" && $direct -eq 0 ]] && cp "$work/nginx/access.log" "$work/nginx/error.log" "$KEEP_LOGS/"
 
 cat "$work/bench.txt"
+echo "$cpu" | awk -v t="$(getconf CLK_TCK)" '{
+  printf "CPU seconds over the run:"; for (i = 1; i < NF; i += 2) printf " %s %.1f", $i, $(i + 1) / t
+  printf "\n" }'
 if [[ $direct -eq 0 ]]; then
   log=$work/nginx/access.log
   awk '

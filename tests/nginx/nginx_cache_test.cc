@@ -8,6 +8,7 @@
 // Each rule here is one the conf exists for; breaking the conf (no cache lock, a key without the
 // query, HEAD or offset=now cached, SSE buffered, the long-poll 204 not shared) fails one of them.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -77,8 +78,9 @@ class NginxCacheTest : public ::testing::Test {
     }
   }
 
-  // Starts streamkeeper (memory storage) and nginx with the shipped conf in front of it.
-  void Start(std::vector<std::string> origin_flags = {}) {
+  // Starts streamkeeper (memory storage) and nginx with the shipped conf in front of it, each
+  // nginx worker taking up to `connections` connections.
+  void Start(std::vector<std::string> origin_flags = {}, int connections = 1024) {
     std::vector<std::string> args = {"--host", "127.0.0.1", "--port", "0", "--storage", "memory",
                                      "--data-dir", dir_.path() + "/data", "--threads", "2"};
     args.insert(args.end(), origin_flags.begin(), origin_flags.end());
@@ -90,6 +92,8 @@ class NginxCacheTest : public ::testing::Test {
     std::string nginx_dir = dir_.path() + "/nginx";
     std::filesystem::create_directories(nginx_dir);
     ::setenv("NGINX", NGINX_BINARY, 1);
+    ::setenv("NGINX_WORKER_CONNECTIONS", std::to_string(connections).c_str(), 1);
+    ::setenv("NGINX_NOFILE", std::to_string(2 * connections).c_str(), 1);
     nginx_ = std::make_unique<ServerProcess>();
     ASSERT_TRUE(nginx_->spawn("/bin/bash", {LOCAL_NGINX_SCRIPT, nginx_dir,
                                             std::to_string(FreePort()),
@@ -278,6 +282,34 @@ TEST_F(NginxCacheTest, HundredLongPollsAtOneOffsetAndCursorAreOneOriginRequest) 
   const std::string other = path + "?offset=" + tail + "&live=long-poll&cursor=43";
   EXPECT_EQ(Get(other).body, "news;");
   EXPECT_EQ(OriginRequests(Logged("GET", other)), 1u);
+}
+
+// nginx counts the requests waiting for an entry in 10 bits: with its default min_uses every
+// 1024th went to the origin past the lock, and came back with a cursor of its own (the conf sets
+// proxy_cache_min_uses 0).
+TEST_F(NginxCacheTest, ThousandsOfLongPollsAtOneKeyAreStillOneOriginRequest) {
+  constexpr int kReaders = 1500;
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  ASSERT_GE(limit.rlim_max, rlim_t{kReaders + 500}) << "raise the hard descriptor limit";
+  limit.rlim_cur = limit.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+  ASSERT_NO_FATAL_FAILURE(Start({}, 4096));
+  const std::string path = "/v1/stream/thousands";
+  std::string tail = CreateStream(path, "a");
+  const std::string target = path + "?offset=" + tail + "&live=long-poll&cursor=5";
+  auto clients = SendConcurrently(target, kReaders);
+  std::this_thread::sleep_for(Millis(1500));
+  Append(path, "b");
+  std::set<std::string> cursors;
+  for (auto& client : clients) {
+    HttpResult result = client->read_response(Millis(10000));
+    ASSERT_EQ(result.status, 200) << result.error;
+    EXPECT_EQ(result.body, "b");
+    cursors.insert(result.header("Stream-Cursor").value_or(""));
+  }
+  EXPECT_EQ(cursors.size(), 1u);
+  EXPECT_EQ(OriginRequests(Logged("GET", target, kReaders)), 1u);
 }
 
 // A long-poll that times out answers every reader collapsed onto it, with a cursor that takes
