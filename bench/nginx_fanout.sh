@@ -8,7 +8,7 @@
 #
 #   bench/nginx_fanout.sh [--subscribers K] [--rate R] [--duration D] [--direct]
 #
-# Defaults: 10000 readers, 2.7 appends/s (a period, 370 ms, that is no multiple of the 500 ms at
+# Defaults: 10000 readers, 1.3 appends/s (a period, 770 ms, that is no multiple of the 500 ms at
 # which nginx lets waiters look at the cache lock, so appends meet every phase of it), 20 s.
 # --direct points the same readers at streamkeeper itself, for comparison (no nginx, so no
 # origin-request count). KEEP_LOGS=DIR keeps nginx's logs. Loopback only. Needs nginx
@@ -21,7 +21,7 @@ STREAMKEEPER=${STREAMKEEPER:-$repo/build/src/streamkeeper}
 DS_BENCH=${DS_BENCH:-$repo/build/bench/ds_bench/ds-bench}
 origin_port=${ORIGIN_PORT:-4473}
 nginx_port=${NGINX_PORT:-4474}
-subscribers=10000 rate=2.7 duration=20 direct=0
+subscribers=10000 rate=1.3 duration=20 direct=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --subscribers) subscribers=$2; shift 2 ;;
