@@ -105,7 +105,7 @@ class NginxCacheTest : public ::testing::Test {
   }
 
   // Every logged request whose request target is `target` (and method `method`), waiting up to
-  // 3 s for at least `expected` of them: nginx logs a request just after its last byte is sent.
+  // 3 s for at least `expected` of them: the conf's log is flushed at least once a second.
   std::vector<LogLine> Logged(const std::string& method, const std::string& target,
                               size_t expected = 1) {
     static const std::regex kLine(
