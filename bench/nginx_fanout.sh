@@ -75,9 +75,11 @@ nginx_ticks() {
   for p in $master $(pgrep -P "$master"); do total=$((total + $(cpu_ticks "$p"))); done
   echo "$total"
 }
-while kill -0 "$bench_pid" 2>/dev/null; do
-  cpu="streamkeeper $(cpu_ticks "$server_pid") ds-bench $(cpu_ticks "$bench_pid" 2>/dev/null || echo 0)"
-  [[ $direct -eq 0 ]] && cpu+=" nginx $(nginx_ticks)"
+cpu=""
+while bench_ticks=$(cpu_ticks "$bench_pid" 2>/dev/null); do  # until ds-bench has exited
+  sample="streamkeeper $(cpu_ticks "$server_pid") ds-bench $bench_ticks"
+  [[ $direct -eq 0 ]] && sample+=" nginx $(nginx_ticks)"
+  cpu=$sample
   sleep 0.5
 done
 wait "$bench_pid" || { cat "$work/bench.err" >&2; exit 1; }
