@@ -22,6 +22,9 @@ packages=(
   ninja-build ccache cmake g++ pkg-config
   clang libclang-rt-14-dev  # the fuzz targets (libFuzzer's runtime is only "recommended")
   curl ca-certificates
+  # tests/packaging: cpack's .deb (dpkg-shlibdeps from dpkg-dev; CPack finds ELF files with
+  # `file`), dpkg-deb, and systemd-analyze to verify the unit
+  dpkg-dev file systemd
   nginx  # tools/nginx/: the caching-proxy test and benchmark run their own nginx (see below)
 )
 

@@ -68,8 +68,10 @@ long long MillisSince(SteadyClock::time_point start) {
 // case should not happen; it is there for the limit set too high, or descriptors taken elsewhere.
 class HttpServer::Impl {
  public:
-  Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options) {
+  Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
+       RequestObserver* observer) {
     context_.handler = handler;
+    context_.observer = observer;
     context_.manager = manager;
     context_.options = std::move(options);
     if (context_.options.threads == 0) {
@@ -240,8 +242,9 @@ class HttpServer::Impl {
   SteadyClock::time_point last_refusal_report_;
 };
 
-HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options)
-    : impl_(std::make_unique<Impl>(handler, manager, std::move(options))) {}
+HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
+                       RequestObserver* observer)
+    : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer)) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::listen() { return impl_->listen(); }
 uint16_t HttpServer::port() const { return impl_->port(); }

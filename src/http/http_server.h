@@ -11,11 +11,15 @@
 namespace streamkeeper {
 
 class ProtocolHandler;
+class RequestObserver;
 class StreamManager;
 
 class HttpServer {
  public:
-  HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options);
+  // `observer` (optional; see http/request_observer.h) is told of every answered request and
+  // must outlive the server.
+  HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
+             RequestObserver* observer = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "http/request_id.h"
 #include "http/request_message.h"
 #include "http/response_head.h"
 #include "http/wake_queue.h"
@@ -53,6 +54,15 @@ template <class Message>
 void CopyHeaders(const HttpResponse& response, Message* message) {
   for (const auto& [name, value] : response.headers) message->set(name, value);
   for (const auto& [name, value] : kCommonResponseHeaders) message->set(name, value);
+}
+
+RouteKind RouteOfMethod(std::string_view method) {
+  if (method == "GET") return RouteKind::kRead;
+  if (method == "POST") return RouteKind::kAppend;
+  if (method == "PUT") return RouteKind::kCreate;
+  if (method == "HEAD") return RouteKind::kHead;
+  if (method == "DELETE") return RouteKind::kDelete;
+  return RouteKind::kOther;
 }
 
 }  // namespace
@@ -120,6 +130,7 @@ void HttpSession::refuse(HttpResponse answer) {
     // closing with its bytes unread would reset the connection before it reads the answer.
     self->keep_alive_ = false;
     self->linger_on_close_ = true;
+    self->begin_report({}, {}, 0, std::nullopt);
     self->send(std::move(answer));
   });
 }
@@ -202,6 +213,7 @@ void HttpSession::on_read_error(beast::error_code ec) {
   linger_on_close_ = true;  // the client may still be sending the request we refuse
   head_request_ = false;    // the refused request's method is not known: send the error body
   clear_deadline();
+  begin_report({}, {}, 0, std::nullopt);
   if (ec == http::error::body_limit) {
     return send(ProtocolHandler::Error(413, "PAYLOAD_TOO_LARGE", "request body is too large"));
   }
@@ -221,6 +233,10 @@ void HttpSession::handle_request() {
   keep_alive_ = message.keep_alive();
   HttpRequest request = ToHttpRequest(message);
   head_request_ = message.method() == http::verb::head;
+  if (context_->observer != nullptr) {
+    begin_report(request.method, request.target, request.body.size(),
+                 request.header("x-request-id"));
+  }
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.
   context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
@@ -232,6 +248,10 @@ void HttpSession::handle_request() {
 }
 
 void HttpSession::on_response(HttpResponse response) {
+  if (report_.active) {
+    if (response.long_poll) report_.route = RouteKind::kLongPoll;
+    if (response.sse) report_.route = RouteKind::kSse;
+  }
   if (response.long_poll) return start_long_poll(std::move(*response.long_poll));
   if (response.sse) return start_sse(std::move(response));
   send(std::move(response));
@@ -250,6 +270,10 @@ bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
 
 void HttpSession::send(HttpResponse response) {
   bool close_after = !keep_alive_ || context_->stopping;
+  if (report_.active) {
+    report_.status = response.status;
+    response.set("X-Request-Id", report_.request_id);
+  }
   struct Wire {
     std::string head;
     std::string body;
@@ -263,6 +287,7 @@ void HttpSession::send(HttpResponse response) {
                 &sent)) {
     return close();
   }
+  report_.bytes_out += sent;
   if (sent == wire.head.size() + wire.body.size()) return on_write({}, close_after);
   // A large body, or a peer slower than us: write the rest asynchronously, with a deadline.
   auto rest = std::make_shared<Wire>(std::move(wire));
@@ -271,12 +296,15 @@ void HttpSession::send(HttpResponse response) {
   remaining.consume(sent);
   set_deadline(context_->options.write_timeout);
   net::async_write(socket_, remaining,
-                   [self = shared_from_this(), rest, close_after](beast::error_code ec, size_t) {
+                   [self = shared_from_this(), rest, close_after](beast::error_code ec,
+                                                                  size_t bytes) {
+                     self->report_.bytes_out += bytes;
                      self->on_write(ec, close_after);
                    });
 }
 
 void HttpSession::on_write(beast::error_code ec, bool close_after) {
+  report();
   if (!ec && close_after && linger_on_close_) return linger_then_close();
   if (ec || close_after) return close();
   do_read();
@@ -302,6 +330,7 @@ void HttpSession::discard_input() {
 }
 
 void HttpSession::close() {
+  report();  // a response cut short, or an SSE response's end
   beast::error_code ignored;
   timer_.cancel();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
@@ -386,6 +415,10 @@ void HttpSession::on_long_poll_timeout(uint64_t token) {
 void HttpSession::start_sse(HttpResponse head) {
   sse_ = std::move(*head.sse);
   sse_position_ = sse_->position;
+  if (report_.active) {
+    report_.status = head.status;
+    head.set("X-Request-Id", report_.request_id);
+  }
   sse_deadline_ = std::chrono::steady_clock::now() + context_->options.sse_reconnect;
   sse_next_beat_ = std::chrono::steady_clock::now() + context_->options.sse_heartbeat;
   auto message = std::make_shared<http::response<http::empty_body>>();
@@ -399,7 +432,8 @@ void HttpSession::start_sse(HttpResponse head) {
   set_deadline(context_->options.write_timeout);
   http::async_write_header(
       socket_, *serializer,
-      [self = shared_from_this(), message, serializer](beast::error_code ec, size_t) {
+      [self = shared_from_this(), message, serializer](beast::error_code ec, size_t bytes) {
+        self->report_.bytes_out += bytes;
         if (ec) return self->close();
         // From here the SSE timer bounds writes (see on_sse_timer).
         self->clear_deadline();
@@ -432,6 +466,7 @@ void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   // fan-out hot path.
   size_t sent = 0;
   if (!send_now(net::buffer(*frame), &sent)) return close();
+  report_.bytes_out += sent;
   if (sent == frame->size()) return sse_after_write(finished, wait);
   // The peer is slower than us: write the rest asynchronously, bounded by the write deadline.
   sse_write_deadline_ = now + context_->options.write_timeout;
@@ -439,7 +474,8 @@ void HttpSession::sse_write(std::string events, bool finished, bool wait) {
   arm_sse_timer();
   net::async_write(socket_, net::buffer(frame->data() + sent, frame->size() - sent),
                    [self = shared_from_this(), frame, finished, wait](beast::error_code ec,
-                                                                      size_t) {
+                                                                      size_t bytes) {
+                     self->report_.bytes_out += bytes;
                      self->sse_writing_ = false;
                      if (ec) return self->close();
                      self->sse_after_write(finished, wait);
@@ -501,7 +537,47 @@ void HttpSession::sse_finish() {
   waiting_ = false;
   set_deadline(context_->options.write_timeout);
   net::async_write(socket_, http::make_chunk_last(),
-                   [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
+                   [self = shared_from_this()](beast::error_code, size_t bytes) {
+                     self->report_.bytes_out += bytes;
+                     self->close();
+                   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports to the observer
+
+void HttpSession::begin_report(std::string_view method, std::string_view target,
+                               uint64_t bytes_in,
+                               std::optional<std::string_view> client_request_id) {
+  if (context_->observer == nullptr) return;
+  report_.active = true;
+  report_.method.assign(method);  // assign: the strings' capacity is reused request after request
+  report_.target.assign(target);
+  report_.route = RouteOfMethod(method);
+  report_.status = 0;
+  report_.bytes_in = bytes_in;
+  report_.bytes_out = 0;
+  report_.start = std::chrono::steady_clock::now();
+  if (client_request_id && IsAcceptableRequestId(*client_request_id)) {
+    report_.request_id.assign(*client_request_id);
+  } else {
+    report_.request_id = NewRequestId();
+  }
+}
+
+void HttpSession::report() {
+  if (!report_.active) return;
+  report_.active = false;
+  CompletedRequest done;
+  done.method = report_.method;
+  done.target = report_.target;
+  done.route = report_.route;
+  done.status = report_.status;
+  done.bytes_in = report_.bytes_in;
+  done.bytes_out = report_.bytes_out;
+  done.duration = std::chrono::steady_clock::now() - report_.start;
+  done.request_id = report_.request_id;
+  context_->observer->on_request(done);
 }
 
 }  // namespace streamkeeper

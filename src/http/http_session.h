@@ -21,6 +21,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/request_observer.h"
 #include "http/server_options.h"
 #include "protocol/http_types.h"
 
@@ -35,6 +36,7 @@ struct SessionContext {
   ProtocolHandler* handler = nullptr;
   StreamManager* manager = nullptr;
   ServerOptions options;
+  RequestObserver* observer = nullptr;  // told of every answered request; may be null
   std::atomic<bool> stopping{false};
   // Open connections counted against options.max_connections, and over-limit connections
   // being answered 503. Taken by the acceptor (its thread alone adds), given back by the
@@ -92,6 +94,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   template <class ConstBuffers>
   bool send_now(const ConstBuffers& buffers, size_t* sent);
   void on_write(boost::beast::error_code ec, bool close);
+
+  // The request being answered, for context_->observer (nothing is kept without one).
+  // begin_report() when a request (or a refusal) starts being answered, report() once when its
+  // response is written or the connection ends first.
+  void begin_report(std::string_view method, std::string_view target, uint64_t bytes_in,
+                    std::optional<std::string_view> client_request_id);
+  void report();
   void close();
   void release_slot();
   // After an error answer to a request that may still be arriving: half-close, drain, close.
@@ -159,6 +168,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::chrono::steady_clock::time_point sse_write_deadline_;  // of the write in flight
   bool sse_timer_armed_ = false;
   bool sse_writing_ = false;
+
+  struct Report {
+    bool active = false;
+    std::string method;
+    std::string target;
+    RouteKind route = RouteKind::kOther;
+    int status = 0;
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+    std::chrono::steady_clock::time_point start;
+    std::string request_id;
+  };
+  Report report_;
 };
 
 }  // namespace streamkeeper
