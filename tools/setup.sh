@@ -27,6 +27,7 @@ packages=(
   # `file`), dpkg-deb, and systemd-analyze to verify the unit
   dpkg-dev file systemd
   prometheus  # for promtool: tests/metrics checks a scrape with `promtool check metrics`
+  nginx  # tools/nginx/: the caching-proxy test and benchmark run their own nginx (see below)
 )
 
 is_installed() {
@@ -53,23 +54,40 @@ for p in "${packages[@]}"; do
   is_installed "$p" || missing+=("$p")
 done
 command -v node >/dev/null || missing+=(nodejs)
+# Debian's nginx and prometheus packages start their services on install (ports 80 and 9090)
+# and enable them at boot. Only their binaries are wanted here (the nginx test and benchmark run
+# their own nginx on loopback ports, never as a daemon; the metrics test runs promtool), so
+# service starts are refused during the install (policy-rc.d, honoured by invoke-rc.d and
+# deb-systemd-invoke) and the boot-time links of what this run installed are removed after it.
+# A machine that already had a package keeps whatever it runs.
+binary_only=()
+for p in "${missing[@]}"; do
+  [[ "$p" == nginx || "$p" == prometheus ]] && binary_only+=("$p")
+done
+own_policy=0
+restore_policy() { [[ $own_policy -eq 1 ]] && rm -f /usr/sbin/policy-rc.d; own_policy=0; }
+if [[ ${#binary_only[@]} -gt 0 && ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\n# written by streamkeeper tools/setup.sh for the install only\nexit 101\n' \
+    >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  own_policy=1
+  trap restore_policy EXIT
+fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   apt_install "${missing[@]}"
 fi
-
-# Debian's prometheus package starts a Prometheus server (port 9090) on install where services
-# may start (systemd; containers usually forbid it through policy-rc.d). The tests need only
-# its promtool: stop and disable the service this run's install started; a machine that
-# already had the package keeps whatever it runs.
-if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
-  if [[ -d /run/systemd/system ]] && systemctl is-active --quiet prometheus 2>/dev/null; then
-    note "stopping and disabling the prometheus service the package started (only promtool is used)"
-    systemctl disable --now prometheus >/dev/null 2>&1 || true
-  elif command -v service >/dev/null && service prometheus status >/dev/null 2>&1; then
-    note "stopping the prometheus service the package started (only promtool is used)"
-    service prometheus stop >/dev/null 2>&1 || true
+restore_policy
+for service in "${binary_only[@]}"; do
+  command -v deb-systemd-helper >/dev/null &&
+    deb-systemd-helper disable "$service.service" >/dev/null 2>&1 || true
+  command -v update-rc.d >/dev/null && update-rc.d "$service" disable >/dev/null 2>&1 || true
+  # A policy-rc.d of the machine's own may have let the service start: stop it.
+  if [[ -d /run/systemd/system ]] && systemctl is-active --quiet "$service" 2>/dev/null; then
+    systemctl stop "$service" >/dev/null 2>&1 || true
   fi
-fi
+  note "$service installed as a binary only (service not started, not enabled at boot)"
+done
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || die "nginx is not installed"
 command -v promtool >/dev/null || die "promtool is not on PATH after installing prometheus"
 
 # npm: a nodesource `nodejs` bundles npm, and Debian's `npm` conflicts with

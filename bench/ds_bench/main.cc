@@ -49,7 +49,8 @@ cxxopts::Options MakeParser(BenchOptions& o) {
       "Scenarios:\n"
       "  append        C connections POST B-byte bodies round-robin to S streams for D s\n"
       "  latency       a writer appends at R/s; long-poll and SSE readers measure delivery\n"
-      "  fanout        one writer at R/s, K SSE subscribers; delivery latency, server RSS\n"
+      "  fanout        one writer at R/s, K subscribers (SSE, or long-poll with --reader)\n"
+      "                on one stream; delivery latency, server RSS\n"
       "  catchup       write --size-mb MiB in 1 MiB appends, then time reading it back\n"
       "  many-streams  --count streams in phases (--phases, in the order given):\n"
       "                  create  PUT each stream (with --ttl or --expires-in if given)\n"
@@ -86,8 +87,11 @@ cxxopts::Options MakeParser(BenchOptions& o) {
     ("rate", "writer appends per second (latency default 100, fanout default 10); requests "
      "per second (many-streams cold, default 1000)",
      cxxopts::value(o.rate)->default_value("0"))
-    ("subscribers", "SSE subscribers (fanout, default 1000); readers per mode (latency, default 1)",
+    ("subscribers", "subscribers (fanout, default 1000); readers per mode (latency, default 1)",
      cxxopts::value(o.subscribers)->default_value("0"))
+    ("reader", "how fanout subscribers follow the stream: sse, or long-poll (each echoes "
+     "Stream-Cursor, so a cache in front can collapse them)",
+     cxxopts::value(o.reader)->default_value(o.reader))
     ("size-mb", "MiB to write and read back (catchup)",
      cxxopts::value(o.size_mb)->default_value("1024"))
     ("count", "streams to create or draw from (many-streams)",

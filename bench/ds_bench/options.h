@@ -22,6 +22,7 @@ struct BenchOptions {
   double warmup_s = 2;
   double rate = 100;    // appends/s for latency and fanout
   int subscribers = 0;  // 0: the scenario's default
+  std::string reader = "sse";  // fanout: how subscribers follow the stream, sse or long-poll
   int size_mb = 1024;
   int count = 100000;
   std::string phases = "create,append";  // many-streams: comma list of its phases

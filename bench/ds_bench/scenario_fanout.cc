@@ -1,6 +1,6 @@
-// fanout: K SSE subscribers on one stream and one writer at a modest rate.
-// Reports delivery latency across all subscribers and, given --server-pid,
-// how much the server's resident memory grew per idle subscriber.
+// fanout: K subscribers on one stream (SSE, or long-poll with --reader long-poll) and one
+// writer at a modest rate. Reports delivery latency across all subscribers and, given
+// --server-pid, how much the server's resident memory grew per idle subscriber.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -26,7 +26,7 @@ constexpr int kMaxPendingConnects = 64;
 struct FanoutState {
   // Outlives the scenario coroutine, like everything else the pool may still touch.
   std::atomic<bool> progress_stop{false};
-  LiveReadStats sse;
+  LiveReadStats readers;
   TimedWriterStats writer;
   std::atomic<bool> stop{false};
 };
@@ -37,14 +37,18 @@ asio::awaitable<void> OpenSubscribers(IoPool& pool, const LiveReaderSpec& spec, 
   for (int i = 0; i < subscribers && Clock::now() < deadline; ++i) {
     co_await WaitUntil(
         [&] {
-          const int opened = state.sse.connected.load() + static_cast<int>(state.sse.errors.load());
+          const int opened =
+              state.readers.connected.load() + static_cast<int>(state.readers.errors.load());
           return i - opened < kMaxPendingConnects;
         },
         deadline - Clock::now());
-    state.sse.active++;
-    asio::co_spawn(pool.NextExecutor(), FollowBySse(spec, state.sse), asio::detached);
+    state.readers.active++;
+    asio::co_spawn(pool.NextExecutor(),
+                   spec.options.reader == "long-poll" ? FollowByLongPoll(spec, state.readers)
+                                                      : FollowBySse(spec, state.readers),
+                   asio::detached);
   }
-  co_await WaitUntil([&] { return state.sse.connected.load() >= subscribers; },
+  co_await WaitUntil([&] { return state.readers.connected.load() >= subscribers; },
                      deadline - Clock::now());
 }
 
@@ -66,10 +70,11 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
                  ReportProgress(
                      "fanout",
                      [&] {
-                       return "subscribers=" + std::to_string(state.sse.connected.load()) +
+                       return "subscribers=" + std::to_string(state.readers.connected.load()) +
                               " appends=" + std::to_string(state.writer.ok.load()) +
-                              " delivered=" + std::to_string(state.sse.delivered()) +
-                              " errors=" + std::to_string(state.sse.errors + state.writer.errors);
+                              " delivered=" + std::to_string(state.readers.delivered()) +
+                              " errors=" +
+                              std::to_string(state.readers.errors + state.writer.errors);
                      },
                      &state.progress_stop),
                  asio::detached);
@@ -82,29 +87,30 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
                            options.timeout * 2 + std::chrono::milliseconds(subscribers));
   const double connect_seconds =
       std::chrono::duration<double>(Clock::now() - connect_start).count();
-  const int connected = state.sse.connected.load();
+  const int connected = state.readers.connected.load();
   co_await SleepFor(std::chrono::seconds(2));  // let the server settle with idle subscribers
   const long rss_after = options.server_pid ? ReadRssKib(options.server_pid) : -1;
 
   const auto measured = Seconds(options.duration_s);
   const int64_t window_start = SteadyNanos();
-  state.sse.window_start_ns = window_start;
-  state.sse.window_end_ns = window_start + std::chrono::nanoseconds(measured).count();
+  state.readers.window_start_ns = window_start;
+  state.readers.window_end_ns = window_start + std::chrono::nanoseconds(measured).count();
   state.writer.window_start_ns = window_start;
-  state.writer.window_end_ns = state.sse.window_end_ns.load();
+  state.writer.window_end_ns = state.readers.window_end_ns.load();
   asio::co_spawn(
       executor,
       WriteAtFixedRate(context.target, options, path, rate, Clock::now() + measured, state.writer),
       asio::detached);
   co_await WaitUntil([&] { return state.writer.done.load(); }, measured + options.timeout * 2);
   const uint64_t expected = state.writer.ok_in_window.load() * static_cast<uint64_t>(connected);
-  co_await WaitUntil([&] { return state.sse.delivered() >= expected; },
+  co_await WaitUntil([&] { return state.readers.delivered() >= expected; },
                      std::chrono::seconds(5));
   state.stop = true;
   state.progress_stop = true;
 
   ScenarioResult result = context.NewResult();
   result.AddParam("subscribers", subscribers);
+  result.AddParam("reader", options.reader);
   result.AddParam("rate", rate);
   result.AddParam("duration_s", options.duration_s);
   result.Add("subscribers_connected", connected, "", Better::kHigher);
@@ -114,9 +120,9 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
   result.Add("achieved_rate", state.writer.ok_in_window.load() / options.duration_s, "1/s",
              Better::kHigher);
   result.Add("delivered_fraction",
-             expected == 0 ? 0.0 : static_cast<double>(state.sse.delivered()) / expected, "",
+             expected == 0 ? 0.0 : static_cast<double>(state.readers.delivered()) / expected, "",
              Better::kHigher);
-  result.AddLatency("delivery_latency", state.sse.latency);
+  result.AddLatency("delivery_latency", state.readers.latency);
   if (rss_before >= 0 && rss_after >= 0) {
     result.Add("server_rss_before_kib", rss_before, "KiB", Better::kLower);
     result.Add("server_rss_after_kib", rss_after, "KiB", Better::kLower);
@@ -124,7 +130,7 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
                connected == 0 ? 0.0 : static_cast<double>(rss_after - rss_before) / connected,
                "KiB", Better::kLower);
   }
-  result.Add("errors", static_cast<double>(state.sse.errors + state.writer.errors), "",
+  result.Add("errors", static_cast<double>(state.readers.errors + state.writer.errors), "",
              Better::kLower);
   co_return result;
 }
@@ -132,6 +138,9 @@ asio::awaitable<ScenarioResult> Orchestrate(IoPool& pool, const RunContext& cont
 }  // namespace
 
 ScenarioResult RunFanoutScenario(const RunContext& context) {
+  if (context.options.reader != "sse" && context.options.reader != "long-poll") {
+    throw std::invalid_argument("--reader must be sse or long-poll");
+  }
   const double rate = context.options.rate > 0 ? context.options.rate : 10;
   const int subscribers = context.options.subscribers > 0 ? context.options.subscribers : 1000;
   FanoutState state;

@@ -50,6 +50,9 @@ struct LongPollDirective {
   std::string path;
   uint64_t position = 0;
   std::optional<std::string> client_cursor;
+  // The request said offset=now: its answer depends on when it was asked, so it is never
+  // cacheable by URL, even though `position` is a real offset by the time it is sent.
+  bool from_now = false;
 };
 
 // SSE stream: the transport sends the response head, then asks an SseSession for events.

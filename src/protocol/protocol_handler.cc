@@ -14,7 +14,19 @@
 namespace streamkeeper {
 namespace {
 
+// Cache-Control of a 200 read answer, for shared caches (CDNs, tools/nginx/streamkeeper.conf).
+// A chunk of data never changes, so it is cacheable (spec 10.1), even one that ends at the tail
+// (it may later be followed by more, which a client finds by reading its Stream-Next-Offset).
+// The empty answer at the tail of an open stream is that probe: "nothing more yet". Stored for
+// max-age, it would hide new data and the close from every reader at the tail, so caches must
+// revalidate it each time (its ETag changes with an append or the close). At the tail of a closed
+// stream it is the EOF and never changes.
 constexpr std::string_view kCatchUpCacheControl = "public, max-age=60, stale-while-revalidate=300";
+constexpr std::string_view kOpenTailCacheControl = "no-cache";
+
+std::string_view ReadCacheControl(bool has_data, bool closed) {
+  return has_data || closed ? kCatchUpCacheControl : kOpenTailCacheControl;
+}
 
 int HttpStatusOf(StatusCode code) {
   switch (code) {
@@ -363,12 +375,15 @@ HttpResponse ProtocolHandler::handle_get(const HttpRequest& request, const std::
     response.sse = std::move(directive);
     return response;
   }
-  return read_response(request, path, offset_text, position, live == "long-poll", client_cursor);
+  bool from_now = parsed->kind == ParsedOffset::Kind::kNow;
+  return read_response(request, path, offset_text, position, from_now, live == "long-poll",
+                       client_cursor);
 }
 
 HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const std::string& path,
                                             const std::string& offset_text,
-                                            std::optional<uint64_t> position, bool live,
+                                            std::optional<uint64_t> position, bool from_now,
+                                            bool live,
                                             std::optional<std::string_view> client_cursor) {
   ReadResult read = manager_->read(path, position, ReadOptions{options_.max_read_bytes});
   if (!read.status.ok()) return ErrorOf(read.status);
@@ -385,7 +400,7 @@ HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const st
       return response;
     }
     HttpResponse response;
-    LongPollDirective directive{path, from, std::nullopt};
+    LongPollDirective directive{path, from, std::nullopt, from_now};
     if (client_cursor) directive.client_cursor = std::string(*client_cursor);
     response.long_poll = std::move(directive);
     return response;
@@ -397,7 +412,7 @@ HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const st
   if (read.up_to_date) response.set("Stream-Up-To-Date", "true");
   if (read.closed) response.set("Stream-Closed", "true");
   if (live) response.set("Stream-Cursor", NextCursor(options_.clock(), client_cursor));
-  if (!position) {  // offset=now: nothing to cache or validate
+  if (from_now) {  // nothing to cache or validate: the answer depends on when it was asked
     response.set("Cache-Control", "no-store");
   } else {
     // "<generation>:<requested offset>:<next offset>[:c]": changes with new data, with the
@@ -410,11 +425,11 @@ HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const st
       HttpResponse not_modified = Empty(304);
       not_modified.set("ETag", etag);
       not_modified.set("Stream-Next-Offset", FormatOffset(read.next));
-      not_modified.set("Cache-Control", std::string(kCatchUpCacheControl));
+      not_modified.set("Cache-Control", std::string(ReadCacheControl(has_data, read.closed)));
       return not_modified;
     }
     response.set("ETag", std::move(etag));
-    response.set("Cache-Control", std::string(kCatchUpCacheControl));
+    response.set("Cache-Control", std::string(ReadCacheControl(has_data, read.closed)));
   }
   response.body = std::move(read.data);
   return response;
@@ -429,7 +444,7 @@ HttpResponse ProtocolHandler::finish_long_poll(const LongPollDirective& directiv
   if (read.next > directive.position) {
     HttpRequest none;
     return read_response(none, directive.path, FormatOffset(directive.position),
-                         directive.position, true, cursor);
+                         directive.position, directive.from_now, true, cursor);
   }
   HttpResponse response = Empty(204);
   response.set("Stream-Next-Offset", FormatOffset(read.next));

@@ -59,7 +59,8 @@ class ProtocolHandler {
                           const struct RequestTarget& target);
   HttpResponse read_response(const HttpRequest& request, const std::string& path,
                              const std::string& offset_text, std::optional<uint64_t> position,
-                             bool live, std::optional<std::string_view> client_cursor);
+                             bool from_now, bool live,
+                             std::optional<std::string_view> client_cursor);
 
   StreamManager* manager_;
   ProtocolOptions options_;

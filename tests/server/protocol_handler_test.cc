@@ -188,6 +188,54 @@ TEST_F(ProtocolHandlerTest, OffsetNowOnJsonStreamIsEmptyArray) {
   EXPECT_EQ(Header(response, "ETag"), "<absent>");
 }
 
+// The empty answer at the tail of an open stream says "nothing more yet": a shared cache that kept
+// it for max-age would hide new data and the close from readers at the tail. It keeps its ETag
+// (so a revalidation is a cheap 304) but must be revalidated every time.
+TEST_F(ProtocolHandlerTest, EmptyReadAtOpenTailMustBeRevalidated) {
+  HttpResponse created = Create("tail", "text/plain", "abc");
+  std::string tail = Header(created, "Stream-Next-Offset");
+  HttpResponse at_tail = Call("GET", "/v1/stream/tail?offset=" + tail);
+  EXPECT_EQ(at_tail.status, 200);
+  EXPECT_TRUE(at_tail.body.empty());
+  EXPECT_EQ(Header(at_tail, "Cache-Control"), "no-cache");
+  ASSERT_NE(Header(at_tail, "ETag"), "<absent>");
+  HttpResponse revalidated =
+      Call("GET", "/v1/stream/tail?offset=" + tail, {{"If-None-Match", Header(at_tail, "ETag")}});
+  EXPECT_EQ(revalidated.status, 304);
+  EXPECT_EQ(Header(revalidated, "Cache-Control"), "no-cache");
+  // An empty stream read from the start is the same answer.
+  Create("tail-empty");
+  EXPECT_EQ(Header(Call("GET", "/v1/stream/tail-empty?offset=-1"), "Cache-Control"), "no-cache");
+  // The data before the tail stays cacheable.
+  EXPECT_EQ(Header(Call("GET", "/v1/stream/tail?offset=-1"), "Cache-Control"),
+            kCatchUpCacheControl);
+}
+
+// At the tail of a closed stream the empty answer is the EOF, which never changes.
+TEST_F(ProtocolHandlerTest, EmptyReadAtClosedTailIsCacheable) {
+  HttpResponse created = Create("eof", "text/plain", "abc");
+  CloseStream("eof");
+  HttpResponse eof = Call("GET", "/v1/stream/eof?offset=" + Header(created, "Stream-Next-Offset"));
+  EXPECT_EQ(eof.status, 200);
+  EXPECT_EQ(Header(eof, "Stream-Closed"), "true");
+  EXPECT_EQ(Header(eof, "Cache-Control"), kCatchUpCacheControl);
+}
+
+// offset=now&live=long-poll waits at the tail; the data it then gets is at a real offset, but the
+// URL still says "now", so a cache keyed by URL must not keep it for the next "now" reader.
+TEST_F(ProtocolHandlerTest, OffsetNowLongPollAnswerIsNoStoreWithoutEtag) {
+  Create("now-lp", "text/plain", "old");
+  HttpResponse response = Call("GET", "/v1/stream/now-lp?offset=now&live=long-poll");
+  ASSERT_TRUE(response.long_poll.has_value());
+  Append("now-lp", "new");
+  HttpResponse finished = handler_->finish_long_poll(*response.long_poll);
+  EXPECT_EQ(finished.status, 200);
+  EXPECT_EQ(finished.body, "new");
+  EXPECT_EQ(Header(finished, "Cache-Control"), "no-store");
+  EXPECT_EQ(Header(finished, "ETag"), "<absent>");
+  EXPECT_NE(Header(finished, "Stream-Cursor"), "<absent>");
+}
+
 // ---------------------------------------------------------------------------------------------
 // ETag / If-None-Match
 
