@@ -14,6 +14,9 @@ std::chrono::milliseconds Millis(const SettingValue& value) {
 }
 
 constexpr int64_t kMaxPort = 65535;
+// Timeouts and intervals: at most a week. Far beyond any sensible value, and far from where a
+// deadline (now + value, in steady_clock nanoseconds) would overflow.
+constexpr int64_t kMaxMillis = int64_t{7} * 24 * 3600 * 1000;
 
 std::vector<Setting> MakeServerSettings() {
   using T = SettingType;
@@ -39,7 +42,7 @@ std::vector<Setting> MakeServerSettings() {
        .choices = {"always", "none"},
        .store = [](V v, C c) { c->sync = Text(v) == "always"; }});
   add({.name = "long-poll-timeout-ms", .type = T::kInteger, .default_value = int64_t{30000},
-       .help = "how long a long-poll waits before answering 204", .min = 1,
+       .help = "how long a long-poll waits before answering 204", .min = 1, .max = kMaxMillis,
        .store = [](V v, C c) { c->server.long_poll_timeout = Millis(v); }});
   add({.name = "max-body-bytes", .type = T::kInteger, .default_value = int64_t{64} << 20,
        .help = "largest request body accepted (larger: 413)", .min = 0,
@@ -60,13 +63,13 @@ std::vector<Setting> MakeServerSettings() {
        .help = "IO threads (0 = one per core)", .min = 0,
        .store = [](V v, C c) { c->server.threads = static_cast<size_t>(Number(v)); }});
   add({.name = "request-timeout-ms", .type = T::kInteger, .default_value = int64_t{30000},
-       .help = "time allowed to receive one whole request", .min = 1,
+       .help = "time allowed to receive one whole request", .min = 1, .max = kMaxMillis,
        .store = [](V v, C c) { c->server.request_timeout = Millis(v); }});
   add({.name = "idle-timeout-ms", .type = T::kInteger, .default_value = int64_t{120000},
-       .help = "keep-alive connections idle longer than this are closed", .min = 1,
+       .help = "keep-alive connections idle longer than this are closed", .min = 1, .max = kMaxMillis,
        .store = [](V v, C c) { c->server.idle_timeout = Millis(v); }});
   add({.name = "sse-reconnect-ms", .type = T::kInteger, .default_value = int64_t{60000},
-       .help = "SSE responses end after this long so caches can collapse readers", .min = 1,
+       .help = "SSE responses end after this long so caches can collapse readers", .min = 1, .max = kMaxMillis,
        .store = [](V v, C c) { c->server.sse_reconnect = Millis(v); }});
   add({.name = "min-free-disk-mb", .type = T::kInteger, .default_value = int64_t{256},
        .help = "free-space reserve of the data directory's disk: below it creates and appends "
@@ -85,7 +88,7 @@ std::vector<Setting> MakeServerSettings() {
   add({.name = "shutdown-timeout-ms", .type = T::kInteger, .default_value = int64_t{10000},
        .help = "on SIGTERM or SIGINT, how long requests in flight may take to be answered "
                "before their connections are cut",
-       .min = 1,
+       .min = 1, .max = kMaxMillis,
        .store = [](V v, C c) { c->server.shutdown_timeout = Millis(v); }});
   add({.name = "log-level", .type = T::kString, .default_value = "info",
        .help = "least severe event logged: debug, info, warn or error",

@@ -216,7 +216,14 @@ class HttpServer::Impl {
             ", --max-connections); retry later");
     answer.set("Retry-After", kRefusedRetryAfterSeconds);
     if (context_.refusing.load() >= options.max_refusing_connections) {
-      return AnswerAndClose(&socket, answer);
+      size_t sent = AnswerAndClose(&socket, answer);
+      if (context_.observer != nullptr) {
+        CompletedRequest refused;  // no request was read, and no X-Request-Id went out
+        refused.status = answer.status;
+        refused.bytes_out = sent;
+        context_.observer->on_request(refused);
+      }
+      return;
     }
     context_.refusing.fetch_add(1);
     std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,

@@ -78,7 +78,8 @@ RouteKind RouteOfMethod(std::string_view method) {
 
 }  // namespace
 
-void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
+size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
+  size_t sent = 0;
   beast::error_code ec;
   socket->non_blocking(true, ec);
   if (!ec) {
@@ -88,11 +89,12 @@ void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
       if (ec) break;  // would_block: nothing more has arrived
     }
     std::string head = RenderResponseHead(answer, false, true, HttpDate());
-    socket->write_some(
+    sent = socket->write_some(
         std::array<net::const_buffer, 2>{net::buffer(head), net::buffer(answer.body)}, ec);
   }
   socket->shutdown(net::ip::tcp::socket::shutdown_send, ec);
   socket->close(ec);
+  return sent;
 }
 
 HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
@@ -101,8 +103,11 @@ HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQu
       wakes_(wakes), registry_(registry), slot_(slot), timer_(socket_.get_executor()) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
-// here, as socket_ goes.
+// here, as socket_ goes. A request it was answering is reported as cut short: the observers
+// outlive the server (src/main.cc), and an operator checking what was acknowledged at a stop
+// needs exactly those lines.
 HttpSession::~HttpSession() {
+  report();
   release_slot();
   leave_live();
 }

@@ -62,8 +62,8 @@ using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Ses
 // Without a session, for a connection refused when even the refusal slots are taken: drops what
 // the client has sent so far, sends `answer` as far as the socket takes it at once, and closes.
 // Best effort: request bytes arriving after the close make the kernel reset the connection,
-// which can destroy the answer before the client reads it.
-void AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
+// which can destroy the answer before the client reads it. Returns the bytes sent.
+size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:

@@ -42,7 +42,9 @@ struct CompletedRequest {
   uint64_t bytes_out = 0;       // response bytes written (head, body, every SSE chunk)
   // From the whole request having arrived to the response's last byte written.
   std::chrono::steady_clock::duration duration{};
-  std::string_view request_id;  // also sent back in the X-Request-Id response header
+  // Also sent back in the X-Request-Id response header; empty for a connection refused without
+  // a session (the acceptor answers it in one write, see AnswerAndClose).
+  std::string_view request_id;
 };
 
 class RequestObserver {

@@ -55,16 +55,18 @@ std::optional<HttpResponse> ServiceEndpoints::handle(const HttpRequest& request)
 
 HttpResponse ServiceEndpoints::readiness() const {
   StorageHealthReport health = manager_->storage_health();
-  if (health.state == StorageState::kDegraded) {
-    return ProtocolHandler::Error(503, "STORAGE_DEGRADED",
-                                      "storage is degraded, writes are refused (reads go on): " +
-                                          health.cause.message());
-  }
-  if (health.state == StorageState::kRecovering) {
-    return ProtocolHandler::Error(
-        503, "STORAGE_RECOVERING",
-        "storage is recovering from a failure, writes are refused until it has: " +
-            health.cause.message());
+  if (health.state != StorageState::kHealthy) {
+    // A write refused for lack of space (the reserve, or the disk itself full) degrades the
+    // storage like any failed write; the operator's remedy differs, so the code says which.
+    std::string message = health.state == StorageState::kDegraded
+                              ? "storage is degraded, writes are refused (reads go on)"
+                              : "storage is recovering from a failure, writes are refused "
+                                "until it has";
+    if (!health.cause.message().empty()) message += ": " + health.cause.message();
+    std::string_view code = health.cause.code() == StatusCode::kNoSpace ? "INSUFFICIENT_STORAGE"
+                            : health.state == StorageState::kDegraded   ? "STORAGE_DEGRADED"
+                                                                        : "STORAGE_RECOVERING";
+    return ProtocolHandler::Error(503, code, message);
   }
   if (health.below_reserve) {
     return ProtocolHandler::Error(
