@@ -106,7 +106,15 @@ void RocksDbStorage::Impl::CloseDb() {
   if (!db) return;
   // Best effort: a clean shutdown makes sync=false writes power-safe. Never after a failed WAL
   // write: Debian's RocksDB asserts when a WAL writer that has seen an error is synced.
-  if (!read_only && !wal_failed) db->SyncWAL();
+  if (!read_only && !wal_failed) {
+    rocksdb::Status synced = db->SyncWAL();
+    if (!synced.ok() && options.log) {
+      options.log(LogLevel::kError,
+                  "rocksdb: syncing the WAL at close failed (" + synced.ToString() +
+                      "): writes acknowledged since the last sync (--sync none) may be lost "
+                      "at a power cut");
+    }
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
   handles.clear();
   db->Close();

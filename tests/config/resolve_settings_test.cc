@@ -99,7 +99,12 @@ TEST_F(ResolveSettingsTest, BadValueIsAnErrorNamingKeyAndSource) {
   SettingInputs inputs;
   inputs.config_file = WriteConfig("\nlong-poll-timeout-ms = 0\n");
   EXPECT_EQ(ErrorOf(inputs), "bad value for long-poll-timeout-ms (" + inputs.config_file +
-                                 ":2): must be at least 1, got 0");
+                                 ":2): must be between 1 and 604800000, got 0");
+  // Timeouts stop at a week, far from where a deadline in nanoseconds would overflow.
+  SettingInputs too_long;
+  too_long.environment = {{"STREAMKEEPER_SHUTDOWN_TIMEOUT_MS", "604800001"}};
+  EXPECT_EQ(ErrorOf(too_long), "bad value for shutdown-timeout-ms (STREAMKEEPER_SHUTDOWN_TIMEOUT_MS)"
+                               ": must be between 1 and 604800000, got 604800001");
   // Even when a flag overrides it: a bad line in a file is found before it matters.
   inputs.flags = {{"long-poll-timeout-ms", "5"}};
   EXPECT_NE(ErrorOf(inputs).find(inputs.config_file + ":2"), std::string::npos);

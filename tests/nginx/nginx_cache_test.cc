@@ -49,22 +49,6 @@ struct LogLine {
   bool reached_origin() const { return upstream != "-"; }
 };
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 class NginxCacheTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -96,7 +80,7 @@ class NginxCacheTest : public ::testing::Test {
     ::setenv("NGINX_NOFILE", std::to_string(2 * connections).c_str(), 1);
     nginx_ = std::make_unique<ServerProcess>();
     ASSERT_TRUE(nginx_->spawn("/bin/bash", {LOCAL_NGINX_SCRIPT, nginx_dir,
-                                            std::to_string(FreePort()),
+                                            std::to_string(FreeLoopbackPort()),
                                             std::to_string(origin_port_)}));
     port_ = nginx_->wait_listening(Millis(20000));
     ASSERT_NE(port_, 0) << "nginx did not start:\n" << nginx_->out() << nginx_->err();

@@ -75,6 +75,10 @@ HttpResult Request(uint16_t port, std::string_view method, std::string_view targ
 // URL ends at a space or a quote), or 0.
 uint16_t ListeningPort(const std::string& log);
 
+// A loopback port that was free a moment ago (bound to port 0, read, closed), for a server that
+// must be told its port in advance (nginx, a --config file); 0 if none could be had.
+uint16_t FreeLoopbackPort();
+
 // The streamkeeper binary as a child process, stdout and stderr captured.
 class ServerProcess {
  public:

@@ -60,22 +60,6 @@ bool WaitForFile(const std::string& path, const std::string& needle, Millis time
   return true;
 }
 
-// A port free a moment ago (bound to 0, read, closed).
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 std::string StopAndCollectErr(ServerProcess* server) {
   server->signal(SIGTERM);
   auto code = server->wait_exit(Millis(5000));
@@ -122,7 +106,7 @@ TEST_F(ServerProcessTest, JsonLogIsOneObjectPerLineWithTsLevelMsgAndFields) {
 TEST_F(ServerProcessTest, LogLevelWarnKeepsWarningsAndDropsInfoLines) {
   // At warn the listening line (info) is not written, so the test picks the port: one the
   // kernel just gave out and took back.
-  uint16_t port = FreePort();
+  uint16_t port = FreeLoopbackPort();
   ASSERT_NE(port, 0);
   ::setenv("STREAMKEEPER_NO_SUCH_SETTING", "1", 1);  // warned about, not refused
   ServerProcess quiet;
