@@ -1,12 +1,11 @@
 #include "http/access_log.h"
 
-#include <spdlog/async_logger.h>
-#include <spdlog/details/thread_pool.h>
-#include <spdlog/pattern_formatter.h>
-
 #include <pthread.h>
 
 #include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 
 #include "util/log_file_sink.h"
 #include "util/log_line.h"
@@ -14,8 +13,56 @@
 namespace streamkeeper {
 namespace {
 
-constexpr size_t kQueuedLines = 8192;
-constexpr std::chrono::seconds kFlushInterval{1};
+constexpr std::chrono::milliseconds kWriteInterval{200};
+// Beyond this a thread's unwritten lines are dropped (the disk is that far behind).
+constexpr size_t kMaxBufferedBytes = 8 << 20;
+
+std::atomic<uint64_t> next_log_id{1};
+
+// Appends the event log's timestamp, "2026-12-07T16:55:09.123Z", for now. The part up to the
+// seconds is formatted once a second per thread.
+void AppendTimestamp(std::string* out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[24];  // "YYYY-MM-DDTHH:MM:SS."
+  auto now = std::chrono::system_clock::now();
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  std::time_t second = static_cast<std::time_t>(millis.count() / 1000);
+  if (second != cached_second) {
+    std::tm tm{};
+    gmtime_r(&second, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S.", &tm);
+    cached_second = second;
+  }
+  char fraction[8];
+  int n = std::snprintf(fraction, sizeof fraction, "%03dZ", static_cast<int>(millis.count() % 1000));
+  out->append(cached).append(fraction, static_cast<size_t>(n));
+}
+
+void AppendPayload(log::Format format, const CompletedRequest& request, std::string* out) {
+  double duration_ms = std::chrono::duration<double, std::milli>(request.duration).count();
+  const std::array<log::Field, 5> fields = {{
+      {"bytes_in", request.bytes_in},
+      {"bytes_out", request.bytes_out},
+      {"duration_ms", duration_ms},
+      {"route", RouteKindName(request.route)},
+      {"request_id", request.request_id},
+  }};
+  if (format == log::Format::kJson) {
+    out->append("\"method\":");
+    log::AppendJsonString(request.method, out);
+    out->append(",\"path\":");
+    log::AppendJsonString(request.target, out);
+    out->append(",\"status\":").append(std::to_string(request.status));
+    log::AppendFields(format, fields, out);
+    return;
+  }
+  log::AppendTextValue(request.method.empty() ? "-" : request.method, out);
+  out->push_back(' ');
+  log::AppendTextValue(request.target.empty() ? "-" : request.target, out);
+  out->push_back(' ');
+  out->append(std::to_string(request.status));
+  log::AppendFields(format, fields, out);
+}
 
 }  // namespace
 
@@ -27,15 +74,8 @@ std::unique_ptr<AccessLog> AccessLog::Open(const std::string& path, log::Format 
 }
 
 AccessLog::AccessLog(std::shared_ptr<log::LogFileSink> sink, log::Format format)
-    : format_(format), sink_(std::move(sink)) {
-  sink_->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-      log::LinePattern(format_), spdlog::pattern_time_type::utc));
-  pool_ = std::make_shared<spdlog::details::thread_pool>(
-      kQueuedLines, 1, [] { pthread_setname_np(pthread_self(), "sk-access-log"); });
-  logger_ = std::make_shared<spdlog::async_logger>("access", sink_, pool_,
-                                                   spdlog::async_overflow_policy::overrun_oldest);
-  logger_->set_level(spdlog::level::info);
-  flusher_ = std::thread([this] { flush_periodically(); });
+    : format_(format), id_(next_log_id.fetch_add(1)), sink_(std::move(sink)) {
+  writer_ = std::thread([this] { write_periodically(); });
 }
 
 AccessLog::~AccessLog() {
@@ -44,60 +84,87 @@ AccessLog::~AccessLog() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  flusher_.join();
-  logger_->flush();
-  // The pool's destructor writes out what is queued (the flush above included), then joins.
-  logger_.reset();
-  pool_.reset();
+  writer_.join();
+  write_out();  // what was logged since the writer's last round
 }
 
-void AccessLog::flush_periodically() {
-  pthread_setname_np(pthread_self(), "sk-access-flush");
+AccessLog::Buffer* AccessLog::buffer_of_this_thread() {
+  thread_local uint64_t owner = 0;
+  thread_local Buffer* buffer = nullptr;
+  if (owner == id_) return buffer;
+  std::lock_guard lock(buffers_mu_);
+  buffers_.push_back(std::make_unique<Buffer>());
+  buffers_.back()->lines.reserve(64 << 10);
+  owner = id_;
+  buffer = buffers_.back().get();
+  return buffer;
+}
+
+void AccessLog::on_request(const CompletedRequest& request) {
+  Buffer* buffer = buffer_of_this_thread();
+  std::lock_guard lock(buffer->mu);
+  std::string& out = buffer->lines;
+  if (out.size() >= kMaxBufferedBytes) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (format_ == log::Format::kJson) {
+    out.append("{\"ts\":\"");
+    AppendTimestamp(&out);
+    out.append("\",");
+    AppendPayload(format_, request, &out);
+    out.append("}\n");
+  } else {
+    AppendTimestamp(&out);
+    out.push_back(' ');
+    AppendPayload(format_, request, &out);
+    out.push_back('\n');
+  }
+}
+
+void AccessLog::write_periodically() {
+  pthread_setname_np(pthread_self(), "sk-access-log");
   std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, kFlushInterval, [this] { return stopping_; })) {
-    logger_->flush();  // queued behind the lines before it: they reach the file first
-    size_t dropped = pool_->overrun_counter();
+  while (!stop_cv_.wait_for(lock, kWriteInterval, [this] { return stopping_; })) {
+    lock.unlock();
+    write_out();
+    lock.lock();
+    uint64_t dropped = dropped_.load(std::memory_order_relaxed);
     if (dropped > dropped_reported_) {
-      log::Warn("access log: lines dropped because the writer fell behind",
+      log::Warn("access log: lines dropped because the disk fell behind",
                 {{"dropped", dropped - dropped_reported_}, {"dropped_total", dropped}});
       dropped_reported_ = dropped;
     }
   }
 }
 
-void AccessLog::on_request(const CompletedRequest& request) {
-  logger_->log(spdlog::level::info, "{}", FormatPayload(format_, request));
+void AccessLog::write_out() {
+  // The list is copied so that a thread logging its first line never waits for the disk.
+  std::vector<Buffer*> buffers;
+  {
+    std::lock_guard list_lock(buffers_mu_);
+    for (const auto& buffer : buffers_) buffers.push_back(buffer.get());
+  }
+  for (Buffer* buffer : buffers) {
+    {
+      std::lock_guard lock(buffer->mu);
+      if (buffer->lines.empty()) continue;
+      // The buffer keeps a capacity for the next lines; writing_ takes them (and gives its own
+      // back next time), so neither is allocated again.
+      writing_.swap(buffer->lines);
+    }
+    sink_->write_lines(writing_);
+    writing_.clear();
+  }
+  sink_->flush();
 }
 
 bool AccessLog::reopen(std::string* error) { return sink_->reopen(error); }
 
 std::string AccessLog::FormatPayload(log::Format format, const CompletedRequest& request) {
-  double duration_ms =
-      std::chrono::duration<double, std::milli>(request.duration).count();
-  const std::array<log::Field, 5> fields = {{
-      {"bytes_in", request.bytes_in},
-      {"bytes_out", request.bytes_out},
-      {"duration_ms", duration_ms},
-      {"route", RouteKindName(request.route)},
-      {"request_id", request.request_id},
-  }};
   std::string out;
   out.reserve(160 + request.target.size());
-  if (format == log::Format::kJson) {
-    out.append("\"method\":");
-    log::AppendJsonString(request.method, &out);
-    out.append(",\"path\":");
-    log::AppendJsonString(request.target, &out);
-    out.append(",\"status\":").append(std::to_string(request.status));
-    log::AppendFields(format, fields, &out);
-    return out;
-  }
-  log::AppendTextValue(request.method.empty() ? "-" : request.method, &out);
-  out.push_back(' ');
-  log::AppendTextValue(request.target.empty() ? "-" : request.target, &out);
-  out.push_back(' ');
-  out.append(std::to_string(request.status));
-  log::AppendFields(format, fields, &out);
+  AppendPayload(format, request, &out);
   return out;
 }
 

@@ -63,6 +63,12 @@ void LogFileSink::sink_it_(const spdlog::details::log_msg& message) {
   if (flush_every_line_) std::fflush(file_);
 }
 
+void LogFileSink::write_lines(std::string_view lines) {
+  std::lock_guard lock(mutex_);
+  std::fwrite(lines.data(), 1, lines.size(), file_);
+  if (flush_every_line_) std::fflush(file_);
+}
+
 void LogFileSink::flush_() { std::fflush(file_); }
 
 }  // namespace streamkeeper::log

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <spdlog/sinks/base_sink.h>
 
@@ -29,6 +30,11 @@ class LogFileSink final : public spdlog::sinks::base_sink<std::mutex> {
   // Flushes the current file, opens the path again and closes the old file. False, with
   // *error, if the path cannot be opened: lines go on to the old file.
   bool reopen(std::string* error);
+
+  // Appends `lines` (whole lines, formatted by the caller) as they are, under the sink's lock;
+  // with flush_every_line they reach the kernel before this returns. For writers that batch
+  // their own lines (the access log) and so bypass spdlog's formatting.
+  void write_lines(std::string_view lines);
 
  protected:
   void sink_it_(const spdlog::details::log_msg& message) override;
