@@ -86,6 +86,7 @@ AccessLog::~AccessLog() {
   stop_cv_.notify_all();
   writer_.join();
   write_out();  // what was logged since the writer's last round
+  report_drops();
 }
 
 AccessLog::Buffer* AccessLog::buffer_of_this_thread() {
@@ -128,13 +129,17 @@ void AccessLog::write_periodically() {
   while (!stop_cv_.wait_for(lock, kWriteInterval, [this] { return stopping_; })) {
     lock.unlock();
     write_out();
+    report_drops();
     lock.lock();
-    uint64_t dropped = dropped_.load(std::memory_order_relaxed);
-    if (dropped > dropped_reported_) {
-      log::Warn("access log: lines dropped because the disk fell behind",
-                {{"dropped", dropped - dropped_reported_}, {"dropped_total", dropped}});
-      dropped_reported_ = dropped;
-    }
+  }
+}
+
+void AccessLog::report_drops() {
+  uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+  if (dropped > dropped_reported_) {
+    log::Warn("access log: lines dropped because the disk fell behind",
+              {{"dropped", dropped - dropped_reported_}, {"dropped_total", dropped}});
+    dropped_reported_ = dropped;
   }
 }
 
@@ -149,12 +154,12 @@ void AccessLog::write_out() {
     {
       std::lock_guard lock(buffer->mu);
       if (buffer->lines.empty()) continue;
-      // The buffer keeps a capacity for the next lines; writing_ takes them (and gives its own
-      // back next time), so neither is allocated again.
-      writing_.swap(buffer->lines);
+      // Each buffer owns both strings, so their capacities stay with the thread that needs them:
+      // after the first rounds neither is allocated again.
+      buffer->writing.swap(buffer->lines);
     }
-    sink_->write_lines(writing_);
-    writing_.clear();
+    sink_->write_lines(buffer->writing);
+    buffer->writing.clear();
   }
   sink_->flush();
 }

@@ -68,15 +68,19 @@ class AccessLog final : public RequestObserver {
   // One IO thread's lines not yet written.
   struct Buffer {
     std::mutex mu;
-    std::string lines;
+    std::string lines;    // under mu
+    std::string writing;  // writer thread only: lines taken out of `lines`, being written
   };
 
   AccessLog(std::shared_ptr<log::LogFileSink> sink, log::Format format);
-  // This thread's buffer, made on the thread's first line.
+  // This thread's buffer, made on the thread's first line. (One thread logging to two live
+  // AccessLogs in turn would make a buffer per switch: the server has one.)
   Buffer* buffer_of_this_thread();
   void write_periodically();
   // Writes every buffer's lines to the sink and flushes it. Writer thread (or the destructor).
   void write_out();
+  // Says in the event log how many lines were dropped since it last said so.
+  void report_drops();
 
   const log::Format format_;
   const uint64_t id_;  // tells this log's thread-local buffer pointers from an earlier log's
@@ -85,8 +89,7 @@ class AccessLog final : public RequestObserver {
   std::mutex buffers_mu_;  // guards buffers_ (the list; each buffer has its own lock)
   std::vector<std::unique_ptr<Buffer>> buffers_;
   std::atomic<uint64_t> dropped_{0};
-  uint64_t dropped_reported_ = 0;  // writer thread only
-  std::string writing_;            // writer thread only: the lines being written, swapped out
+  uint64_t dropped_reported_ = 0;  // writer thread only (then the destructor)
 
   std::mutex mu_;
   std::condition_variable stop_cv_;
