@@ -193,12 +193,14 @@ struct StorageHealthReport {
   // (memory).
   std::optional<uint64_t> free_disk_bytes;
   uint64_t min_free_disk_bytes = 0;  // ManagerOptions::min_free_disk_bytes (0: no reserve)
-  // Free space is below the reserve now. A healthy manager refuses the next write that finds
-  // this (and degrades); a probe sees it before any write does.
-  bool below_reserve = false;
+  // kNoSpace, with the message clients get, while free space is below the reserve now; else
+  // OK. A healthy manager refuses the next write that finds this (and degrades); a probe sees
+  // it before any write does.
+  Status reserve;
 
+  bool below_reserve() const { return !reserve.ok(); }
   // Writes would be taken now: healthy and not below the reserve.
-  bool writable() const { return state == StorageState::kHealthy && !below_reserve; }
+  bool writable() const { return state == StorageState::kHealthy && !below_reserve(); }
 };
 
 using AppendCallback = std::function<void(AppendResult)>;

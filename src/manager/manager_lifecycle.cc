@@ -118,7 +118,7 @@ StorageHealthReport StreamManager::Impl::storage_health() {
   out.cause = health_->admit();
   out.free_disk_bytes = storage_->free_disk_bytes();
   out.min_free_disk_bytes = options_.min_free_disk_bytes;
-  out.below_reserve = out.free_disk_bytes && *out.free_disk_bytes < out.min_free_disk_bytes;
+  out.reserve = health_->reserve_status(out.free_disk_bytes);
   return out;
 }
 

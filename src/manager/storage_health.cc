@@ -37,17 +37,19 @@ Status StorageHealth::check_space(size_t bytes) {
   }
   last_check_ = now;
   bytes_since_check_ = 0;
-  std::optional<uint64_t> free = storage_->free_disk_bytes();
-  if (!free || *free >= min_free_bytes_ + bytes) return Status::Ok();
-  return Status::NoSpace("free disk space (" + std::to_string(*free / kMiB) +
-                         " MiB) is below the reserve of " + std::to_string(min_free_bytes_ / kMiB) +
-                         " MiB (--min-free-disk-mb)");
+  return reserve_status(storage_->free_disk_bytes(), bytes);
 }
 
 bool StorageHealth::space_ok() const {
   if (min_free_bytes_ == 0) return true;
-  std::optional<uint64_t> free = storage_->free_disk_bytes();
-  return !free || *free >= min_free_bytes_;
+  return reserve_status(storage_->free_disk_bytes()).ok();
+}
+
+Status StorageHealth::reserve_status(std::optional<uint64_t> free, size_t bytes) const {
+  if (min_free_bytes_ == 0 || !free || *free >= min_free_bytes_ + bytes) return Status::Ok();
+  return Status::NoSpace("free disk space (" + std::to_string(*free / kMiB) +
+                         " MiB) is below the reserve of " + std::to_string(min_free_bytes_ / kMiB) +
+                         " MiB (--min-free-disk-mb)");
 }
 
 void StorageHealth::set(State state, const Status& cause, bool unless_degraded_since_recovery) {

@@ -49,6 +49,10 @@ class StorageHealth {
   Status check_space(size_t bytes);
   // True when there is no reserve, or free space is at least the reserve (recovery may start).
   bool space_ok() const;
+  // The reserve rule itself, for `free` bytes as the storage reported them (nullopt: it reports
+  // none): kNoSpace, saying how much is free and how much is reserved, when writing `bytes`
+  // more would leave less than the reserve; else OK (always, without a reserve).
+  Status reserve_status(std::optional<uint64_t> free, size_t bytes = 0) const;
 
   // A write or sync failed, or the reserve is crossed: refuse writes with `cause`.
   void degrade(const Status& cause);

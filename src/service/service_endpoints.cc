@@ -9,8 +9,6 @@
 namespace streamkeeper {
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
-
 HttpResponse Answer(int status, std::string_view content_type, std::string body) {
   HttpResponse response;
   response.status = status;
@@ -68,12 +66,9 @@ HttpResponse ServiceEndpoints::readiness() const {
                                                                         : "STORAGE_RECOVERING";
     return ProtocolHandler::Error(503, code, message);
   }
-  if (health.below_reserve) {
-    return ProtocolHandler::Error(
-        503, "INSUFFICIENT_STORAGE",
-        "free disk space (" + std::to_string(health.free_disk_bytes.value_or(0) / kMiB) +
-            " MiB) is below the reserve of " + std::to_string(health.min_free_disk_bytes / kMiB) +
-            " MiB (--min-free-disk-mb): creates and appends are refused");
+  if (health.below_reserve()) {
+    return ProtocolHandler::Error(503, "INSUFFICIENT_STORAGE",
+                                  health.reserve.message() + ": creates and appends are refused");
   }
   return Answer(200, "application/json", R"({"status":"ready"})");
 }

@@ -55,7 +55,7 @@ TYPED_TEST(StreamManagerStatsTest, AHealthyManagerWithoutAReserveIsWritable) {
   StorageHealthReport health = this->manager().storage_health();
   EXPECT_EQ(health.state, StorageState::kHealthy);
   EXPECT_TRUE(health.cause.ok());
-  EXPECT_FALSE(health.below_reserve);
+  EXPECT_FALSE(health.below_reserve());
   EXPECT_TRUE(health.writable());
   EXPECT_EQ(health.free_disk_bytes.has_value(), TypeParam::kPersistent)
       << "RocksDB reports its volume's free space, memory nothing";
@@ -96,7 +96,7 @@ TEST_F(StreamManagerHealthTest, FreeSpaceBelowTheReserveShowsBeforeAnyWriteMeets
   faults_->free_bytes = 4 << 20;
   StorageHealthReport health = manager_->storage_health();
   EXPECT_EQ(health.state, StorageState::kHealthy) << "no write has met the reserve yet";
-  EXPECT_TRUE(health.below_reserve);
+  EXPECT_TRUE(health.below_reserve());
   EXPECT_FALSE(health.writable());
   EXPECT_EQ(health.free_disk_bytes, uint64_t{4 << 20});
   EXPECT_EQ(health.min_free_disk_bytes, uint64_t{8 << 20});
