@@ -418,13 +418,7 @@ void HttpSession::arm_deadline_timer() {
 }
 
 void HttpSession::on_server_stop() {
-  if (waiting_ && !sse_) {
-    // A parked long-poll. If its wake is already on the way, that wake answers.
-    if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) return;
-    waiting_ = false;
-    timer_.cancel();
-    return send(context_->handler->finish_long_poll(*long_poll_));
-  }
+  if (waiting_ && !sse_) return end_long_poll_wait();
   if (waiting_ && sse_) {
     if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // the wake pumps
     return sse_finish();
@@ -469,16 +463,23 @@ void HttpSession::start_long_poll(LongPollDirective directive) {
 
 void HttpSession::on_long_poll_wake(uint64_t token) {
   if (token != token_ || !waiting_) return;
-  waiting_ = false;
-  timer_.cancel();
-  send(context_->handler->finish_long_poll(*long_poll_));
+  answer_long_poll();
 }
 
 void HttpSession::on_long_poll_timeout(uint64_t token) {
   if (token != token_ || !waiting_) return;
+  end_long_poll_wait();
+}
+
+void HttpSession::end_long_poll_wait() {
   // If the waiter is no longer parked its wake is already on the way; let it finish the request.
   if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) return;
+  answer_long_poll();
+}
+
+void HttpSession::answer_long_poll() {
   waiting_ = false;
+  timer_.cancel();  // nothing to cancel when it is the timer that fired
   send(context_->handler->finish_long_poll(*long_poll_));
 }
 

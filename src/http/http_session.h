@@ -137,6 +137,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void start_long_poll(LongPollDirective directive);
   void on_long_poll_wake(uint64_t token);
   void on_long_poll_timeout(uint64_t token);
+  // The parked long-poll is to end before data comes (its timeout, the server's stop): it is
+  // answered now, unless its wake is already on the way (then the wake answers).
+  void end_long_poll_wait();
+  // Answers the parked long-poll: what arrived since it parked (finish_long_poll), or 204.
+  void answer_long_poll();
 
   void start_sse(HttpResponse head);
   void sse_pump(bool first);
