@@ -4,8 +4,6 @@
 
 #include <array>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include "util/log_file_sink.h"
 #include "util/log_line.h"
@@ -18,25 +16,6 @@ constexpr std::chrono::milliseconds kWriteInterval{200};
 constexpr size_t kMaxBufferedBytes = 8 << 20;
 
 std::atomic<uint64_t> next_log_id{1};
-
-// Appends the event log's timestamp, "2026-12-07T16:55:09.123Z", for now. The part up to the
-// seconds is formatted once a second per thread.
-void AppendTimestamp(std::string* out) {
-  thread_local std::time_t cached_second = -1;
-  thread_local char cached[24];  // "YYYY-MM-DDTHH:MM:SS."
-  auto now = std::chrono::system_clock::now();
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-  std::time_t second = static_cast<std::time_t>(millis.count() / 1000);
-  if (second != cached_second) {
-    std::tm tm{};
-    gmtime_r(&second, &tm);
-    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S.", &tm);
-    cached_second = second;
-  }
-  char fraction[8];
-  int n = std::snprintf(fraction, sizeof fraction, "%03dZ", static_cast<int>(millis.count() % 1000));
-  out->append(cached).append(fraction, static_cast<size_t>(n));
-}
 
 void AppendPayload(log::Format format, const CompletedRequest& request, std::string* out) {
   double duration_ms = std::chrono::duration<double, std::milli>(request.duration).count();
@@ -109,18 +88,9 @@ void AccessLog::on_request(const CompletedRequest& request) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (format_ == log::Format::kJson) {
-    out.append("{\"ts\":\"");
-    AppendTimestamp(&out);
-    out.append("\",");
-    AppendPayload(format_, request, &out);
-    out.append("}\n");
-  } else {
-    AppendTimestamp(&out);
-    out.push_back(' ');
-    AppendPayload(format_, request, &out);
-    out.push_back('\n');
-  }
+  log::BeginLine(format_, std::chrono::system_clock::now(), &out);
+  AppendPayload(format_, request, &out);
+  log::EndLine(format_, &out);
 }
 
 void AccessLog::write_periodically() {

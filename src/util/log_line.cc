@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace streamkeeper::log {
 namespace {
@@ -97,6 +98,31 @@ void AppendValue(Format format, const Field::Value& value, std::string* out) {
 std::string LinePattern(Format format) {
   if (format == Format::kJson) return R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ",%v})";
   return "%Y-%m-%dT%H:%M:%S.%eZ %v";
+}
+
+void BeginLine(Format format, std::chrono::system_clock::time_point time, std::string* out) {
+  // The part up to the seconds is formatted once a second per thread: the access log begins a
+  // line per request.
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[24];  // "YYYY-MM-DDTHH:MM:SS."
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+  std::time_t second = static_cast<std::time_t>(millis.count() / 1000);
+  if (second != cached_second) {
+    std::tm tm{};
+    gmtime_r(&second, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S.", &tm);
+    cached_second = second;
+  }
+  char fraction[8];
+  int n = std::snprintf(fraction, sizeof fraction, "%03dZ", static_cast<int>(millis.count() % 1000));
+  if (format == Format::kJson) out->append("{\"ts\":\"");
+  out->append(cached).append(fraction, static_cast<size_t>(n));
+  out->append(format == Format::kJson ? "\"," : " ");
+}
+
+void EndLine(Format format, std::string* out) {
+  if (format == Format::kJson) out->push_back('}');
+  out->push_back('\n');
 }
 
 std::string FormatEvent(Format format, LogLevel level, std::string_view message,

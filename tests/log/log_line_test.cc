@@ -2,6 +2,9 @@
 // whatever bytes a message or field holds (control characters, invalid UTF-8).
 #include "util/log_line.h"
 
+#include <spdlog/details/log_msg.h>
+#include <spdlog/pattern_formatter.h>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -69,6 +72,33 @@ TEST(LogLineTest, JsonStaysValidForAnyBytes) {
 TEST(LogLineTest, PatternsPutATimestampFirst) {
   EXPECT_EQ(LinePattern(Format::kText), "%Y-%m-%dT%H:%M:%S.%eZ %v");
   EXPECT_EQ(LinePattern(Format::kJson), R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ",%v})");
+}
+
+// The access log frames its own lines; they must read exactly like the event log's, which
+// spdlog writes from LinePattern.
+TEST(LogLineTest, BeginAndEndLineWriteWhatThePatternWrites) {
+  using std::chrono::milliseconds;
+  // 2026-12-07T16:55:09.123Z, then the same second's 5 ms (the cached part reused, the
+  // milliseconds zero-padded), then a second later.
+  const auto base = std::chrono::system_clock::time_point(milliseconds(1796662509123));
+  for (Format format : {Format::kText, Format::kJson}) {
+    spdlog::pattern_formatter spdlog_line(LinePattern(format), spdlog::pattern_time_type::utc);
+    for (auto time : {base, base - milliseconds(118), base + milliseconds(1000)}) {
+      const std::string payload = format == Format::kJson ? R"("msg":"x")" : "info x";
+      spdlog::details::log_msg message(time, spdlog::source_loc{}, "", spdlog::level::info,
+                                       payload);
+      spdlog::memory_buf_t expected;
+      spdlog_line.format(message, expected);
+      std::string ours;
+      BeginLine(format, time, &ours);
+      ours += payload;
+      EndLine(format, &ours);
+      EXPECT_EQ(ours, std::string(expected.data(), expected.size()));
+    }
+  }
+  std::string ours;
+  BeginLine(Format::kText, base, &ours);
+  EXPECT_EQ(ours, "2026-12-07T16:55:09.123Z ");
 }
 
 }  // namespace
