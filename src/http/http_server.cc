@@ -72,8 +72,9 @@ long long MillisSince(SteadyClock::time_point start) {
 class HttpServer::Impl {
  public:
   Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-       RequestObserver* observer, ServiceEndpoints* endpoints) {
+       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate) {
     context_.handler = handler;
+    context_.gate = gate;
     context_.observer = observer;
     context_.endpoints = endpoints;
     context_.manager = manager;
@@ -296,8 +297,9 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-                       RequestObserver* observer, ServiceEndpoints* endpoints)
-    : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer, endpoints)) {}
+                       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate)
+    : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer, endpoints,
+                                   gate)) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::listen() { return impl_->listen(); }
 uint16_t HttpServer::port() const { return impl_->port(); }

@@ -12,6 +12,7 @@
 namespace streamkeeper {
 
 class ProtocolHandler;
+class RequestGate;
 class RequestObserver;
 class ServiceEndpoints;
 class StreamManager;
@@ -29,9 +30,11 @@ class HttpServer {
   // must outlive the server. `endpoints` (optional; service/service_endpoints.h) answers the
   // service routes outside the stream API (/metrics, /healthz, /readyz): a request whose target
   // does not start with the stream prefix is offered to it before the protocol handler. It
-  // must outlive the server.
+  // must outlive the server. `gate` (optional; http/request_gate.h) is asked about every parsed
+  // request before any route and must outlive the server.
   HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-             RequestObserver* observer = nullptr, ServiceEndpoints* endpoints = nullptr);
+             RequestObserver* observer = nullptr, ServiceEndpoints* endpoints = nullptr,
+             RequestGate* gate = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

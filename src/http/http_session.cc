@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "http/request_gate.h"
 #include "http/request_id.h"
 #include "http/request_message.h"
 #include "http/response_head.h"
@@ -55,9 +56,12 @@ const std::string& HttpDate() {
 }
 
 template <class Message>
-void CopyHeaders(const HttpResponse& response, Message* message) {
+void CopyHeaders(const HttpResponse& response, std::string_view allow_origin, Message* message) {
   for (const auto& [name, value] : response.headers) message->set(name, value);
   for (const auto& [name, value] : kCommonResponseHeaders) message->set(name, value);
+  AddAllowOrigin(allow_origin, [message](std::string_view name, std::string_view value) {
+    message->set(name, value);
+  });
 }
 
 // target.starts_with(kStreamPrefix), as a fixed-size comparison the compiler inlines (the
@@ -135,6 +139,12 @@ void HttpSession::start() {
     beast::error_code ec;
     self->socket_.non_blocking(true, ec);
     if (ec) return self->close();
+    if (self->context_->gate != nullptr) {
+      auto peer = self->socket_.remote_endpoint(ec);
+      if (ec) return self->close();  // already disconnected
+      self->peer_address_ = peer.address().to_string();
+      self->allow_origin_.assign(self->context_->gate->allow_origin({}));
+    }
     if (self->registry_ != nullptr) self->registry_->add(self);
     self->do_read();
   });
@@ -236,6 +246,7 @@ void HttpSession::on_read_error(beast::error_code ec) {
   keep_alive_ = false;
   linger_on_close_ = true;  // the client may still be sending the request we refuse
   head_request_ = false;    // the refused request's method is not known: send the error body
+  if (context_->gate != nullptr) allow_origin_.assign(context_->gate->allow_origin({}));
   clear_deadline();
   begin_report({}, {}, 0, std::nullopt);
   if (ec == http::error::body_limit) {
@@ -261,6 +272,7 @@ void HttpSession::handle_request() {
     begin_report(request.method, request.target, request.body.size(),
                  request.header("x-request-id"));
   }
+  if (context_->gate != nullptr && refused_by_gate(request)) return;
   // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
   // stream can shadow them; a stream request pays one prefix comparison for them.
   if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
@@ -277,6 +289,15 @@ void HttpSession::handle_request() {
                     self->on_response(std::move(response));
                   });
   });
+}
+
+bool HttpSession::refused_by_gate(const HttpRequest& request) {
+  allow_origin_.assign(context_->gate->allow_origin(request.header("origin").value_or("")));
+  std::optional<HttpResponse> refusal =
+      context_->gate->admit(request, RequestPeer{peer_address_, false});
+  if (!refusal) return false;
+  send(std::move(*refusal));
+  return true;
 }
 
 void HttpSession::on_response(HttpResponse response) {
@@ -313,7 +334,8 @@ void HttpSession::send(HttpResponse response) {
     std::string body;
   };
   Wire wire;
-  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate(), request_id);
+  wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate(), request_id,
+                                 allow_origin_);
   if (!head_request_) wire.body = std::move(response.body);
   // Nearly always the whole response fits in the socket buffer (see send_now).
   size_t sent = 0;
@@ -499,7 +521,7 @@ void HttpSession::start_sse(HttpResponse head) {
   auto message = std::make_shared<http::response<http::empty_body>>();
   message->version(11);
   message->result(static_cast<unsigned>(head.status));
-  CopyHeaders(head, message.get());
+  CopyHeaders(head, allow_origin_, message.get());
   message->set(http::field::date, HttpDate());
   message->keep_alive(false);  // the response ends with the connection
   message->chunked(true);

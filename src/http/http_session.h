@@ -28,6 +28,7 @@
 namespace streamkeeper {
 
 class ProtocolHandler;
+class RequestGate;
 class SessionRegistry;
 class ServiceEndpoints;
 class StreamManager;
@@ -41,6 +42,8 @@ struct SessionContext {
   RequestObserver* observer = nullptr;  // told of every answered request; may be null
   // Offered every request outside the stream prefix first; may be null.
   ServiceEndpoints* endpoints = nullptr;
+  // Asked first about every parsed request (http/request_gate.h); may be null: all is served.
+  RequestGate* gate = nullptr;
   std::atomic<bool> stopping{false};
   // Open connections counted against options.max_connections, and over-limit connections
   // being answered 503. Taken by the acceptor (its thread alone adds), given back by the
@@ -100,6 +103,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void parse_request();
   void on_read_error(boost::beast::error_code ec);
   void handle_request();
+  // Asks context_->gate about `request` (it has one); true if it was refused and answered.
+  bool refused_by_gate(const HttpRequest& request);
   void on_response(HttpResponse response);
   void send(HttpResponse response);
   // Sends what the socket buffer takes right now, without an asynchronous write: no operation,
@@ -181,6 +186,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool awaiting_request_ = false;  // idle between requests: nothing of the next has arrived
   bool linger_on_close_ = false;  // a request was refused: drain before closing
   bool head_request_ = false;
+  // With a gate: the client's address (taken once, at start), and the Access-Control-Allow-Origin
+  // of the response being answered.
+  std::string peer_address_;
+  std::string allow_origin_{kDefaultAllowOrigin};
 
   // Live-read state; `token_` tells stale wakes and timers apart from current ones.
   Timer timer_;

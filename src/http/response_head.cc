@@ -7,7 +7,8 @@
 namespace streamkeeper {
 
 std::string RenderResponseHead(const HttpResponse& response, bool head_request, bool close,
-                               const std::string& date, std::string_view request_id) {
+                               const std::string& date, std::string_view request_id,
+                               std::string_view allow_origin) {
   std::string out;
   out.reserve(512);
   out.append("HTTP/1.1 ").append(std::to_string(response.status)).push_back(' ');
@@ -20,6 +21,7 @@ std::string RenderResponseHead(const HttpResponse& response, bool head_request, 
   for (const auto& [name, value] : response.headers) add(name, value);
   if (!request_id.empty()) add("X-Request-Id", request_id);
   for (const auto& [name, value] : kCommonResponseHeaders) add(name, value);
+  AddAllowOrigin(allow_origin, add);
   add("Date", date);
   if (!head_request) add("Content-Length", std::to_string(response.body.size()));
   if (close) add("Connection", "close");

@@ -17,8 +17,19 @@ namespace streamkeeper {
 // Content-Length (omitted for HEAD: it would have to be the GET body's length), and
 // "Connection: close" when the connection ends after this response; then the blank line.
 // A non-empty `request_id` is sent as X-Request-Id (passed apart rather than added to
-// response.headers: that would cost two string copies per request).
+// response.headers: that would cost two string copies per request). `allow_origin` is sent as
+// Access-Control-Allow-Origin unless empty, with "Vary: Origin" unless it is "*".
 std::string RenderResponseHead(const HttpResponse& response, bool head_request, bool close,
-                               const std::string& date, std::string_view request_id = {});
+                               const std::string& date, std::string_view request_id = {},
+                               std::string_view allow_origin = kDefaultAllowOrigin);
+
+// The Access-Control-Allow-Origin (and Vary) lines RenderResponseHead writes, for writers of
+// other heads (SSE). Calls add(name, value) for each.
+template <class Add>
+void AddAllowOrigin(std::string_view allow_origin, Add&& add) {
+  if (allow_origin.empty()) return;
+  add("Access-Control-Allow-Origin", allow_origin);
+  if (allow_origin != "*") add("Vary", "Origin");
+}
 
 }  // namespace streamkeeper

@@ -28,6 +28,7 @@ std::optional<std::string_view> HttpResponse::header(std::string_view name) cons
   for (const auto& [key, value] : kCommonResponseHeaders) {
     if (EqualsIgnoreCase(key, name)) return value;
   }
+  if (EqualsIgnoreCase("Access-Control-Allow-Origin", name)) return kDefaultAllowOrigin;
   return std::nullopt;
 }
 

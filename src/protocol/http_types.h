@@ -20,11 +20,13 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Headers every response carries (nosniff, CORP, CORS). They are not in HttpResponse::headers:
 // the transport writes them from this constant block, and HttpResponse::header() finds them.
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4>
+// Access-Control-Allow-Origin is apart: the transport writes the value the RequestGate chooses
+// for the request's Origin (http/request_gate.h), kDefaultAllowOrigin without a gate.
+inline constexpr std::string_view kDefaultAllowOrigin = "*";
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 3>
     kCommonResponseHeaders{{
         {"X-Content-Type-Options", "nosniff"},
         {"Cross-Origin-Resource-Policy", "cross-origin"},
-        {"Access-Control-Allow-Origin", "*"},
         {"Access-Control-Expose-Headers",
          "Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, Producer-Epoch, "
          "Producer-Seq, Producer-Expected-Seq, Producer-Received-Seq, ETag, Content-Type, "
