@@ -62,9 +62,34 @@ bool Canonical(std::string_view encoded, std::string* scratch, std::string_view*
   return !HasDotSegment(*path);
 }
 
+// RFC 3986 pchar without pct-encoded, plus '/': a path made only of these is its own decoded
+// form, exactly what Boost.URL would give.
+bool IsPlainPathChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
+    case '(': case ')': case '*': case '+': case ',': case ';': case '=': case ':': case '@':
+    case '/':
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 bool RequestPathOf(std::string_view target, std::string* scratch, std::string_view* path) {
+  // The common case, without parsing the whole target: "/path" or "/path?query" with a path of
+  // plain characters (the query never changes the path; a target whose query does not parse
+  // is refused by the protocol layer anyway).
+  if (!target.empty() && target.front() == '/') {
+    size_t end = 0;
+    while (end < target.size() && IsPlainPathChar(static_cast<unsigned char>(target[end]))) ++end;
+    if (end == target.size() || target[end] == '?') {
+      *path = target.substr(0, end);
+      return !HasDotSegment(*path);
+    }
+  }
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) parsed = boost::urls::parse_absolute_uri(target);
   if (!parsed) return false;

@@ -2,6 +2,9 @@
 // the one the protocol layer decodes, and nothing that could escape a prefix gets through.
 #include "access/request_path.h"
 
+#include <random>
+
+#include <boost/url/parse.hpp>
 #include <gtest/gtest.h>
 
 namespace streamkeeper {
@@ -49,6 +52,41 @@ TEST(RequestPath, RefusesTargetsThatDoNotParse) {
   EXPECT_EQ(PathOf("/v1/stream/%zz"), std::nullopt);
   EXPECT_EQ(PathOf("*"), std::nullopt);
   EXPECT_EQ(PathOf(""), std::nullopt);
+}
+
+// Random targets: whatever RequestPathOf accepts is exactly the path Boost.URL decodes (what
+// the protocol layer uses), or, for a target whose query Boost.URL refuses (the protocol layer
+// answers 400), the text before '?' (what the service routes compare); and it has no dot
+// segment, encoded '/' or control character.
+TEST(RequestPath, AcceptsOnlyWhatTheProtocolLayerDecodesTheSameWay) {
+  const std::string alphabet = "/./..%2F%2f%2e%2E%00%41?#a:@!~-_ x";
+  std::mt19937 random(12345);
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string target = "/";
+    int pieces = 1 + static_cast<int>(random() % 10);
+    for (int p = 0; p < pieces; ++p) {
+      size_t at = random() % alphabet.size();
+      target += alphabet.substr(at, 1 + random() % 3);
+    }
+    std::optional<std::string> path = PathOf(target);
+    if (!path) continue;
+    ++accepted;
+    auto parsed = boost::urls::parse_origin_form(target);
+    if (!parsed) {
+      EXPECT_EQ(*path, target.substr(0, target.find('?'))) << target;
+      EXPECT_EQ(path->find_first_of("%#"), std::string::npos) << target;
+      continue;
+    }
+    EXPECT_EQ(*path, parsed->path()) << target;
+    EXPECT_EQ(path->find("/../"), std::string::npos) << target;
+    EXPECT_EQ(path->find("/./"), std::string::npos) << target;
+    EXPECT_FALSE(path->ends_with("/..") || path->ends_with("/.")) << target;
+    EXPECT_EQ(parsed->encoded_path().find("%2F"), std::string::npos) << target;
+    EXPECT_EQ(parsed->encoded_path().find("%2f"), std::string::npos) << target;
+    EXPECT_EQ(path->find('\0'), std::string::npos) << target;
+  }
+  EXPECT_GT(accepted, 1000);
 }
 
 TEST(ForkSourcePath, TakesAPathOrTheUrlsPath) {
