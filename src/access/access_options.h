@@ -20,9 +20,11 @@ struct AccessOptions {
   bool authenticates() const {
     return !auth_file.empty() || !jwt_public_key.empty() || !jwt_secret_file.empty();
   }
-  // Whether the server needs an AccessGate at all.
+  // Whether the server needs an AccessGate at all (a --jwt-audience alone too: the gate then
+  // refuses to start, as it means nothing without a JWT key).
   bool needs_gate() const {
-    return authenticates() || cors_origins != "*" || !rate_limit.empty();
+    return authenticates() || cors_origins != "*" || !rate_limit.empty() ||
+           !jwt_audience.empty();
   }
 };
 

@@ -276,6 +276,11 @@ TEST_F(AccessGateTest, ABadOptionIsAnErrorNamingIt) {
   options.rate_limit = "fast";
   EXPECT_FALSE(AccessGate::Create(options, &error));
   EXPECT_NE(error.find("--rate-limit"), std::string::npos);
+  options = AccessOptions{};
+  options.jwt_audience = "streams";
+  EXPECT_FALSE(AccessGate::Create(options, &error));
+  EXPECT_NE(error.find("--jwt-audience"), std::string::npos);
+  EXPECT_TRUE(options.needs_gate());
   options = WithAuthFile("[tokens.a]\nsecret = \"x\"\nread = [\"nope\"]\n");
   EXPECT_FALSE(AccessGate::Create(options, &error));
   EXPECT_NE(error.find(auth_path_ + ":3:"), std::string::npos) << error;

@@ -67,6 +67,12 @@ TEST(AuthFile, TomlSyntaxErrorsNameTheLine) {
             std::string::npos);
 }
 
+TEST(AuthFile, ATokenNamedTwiceNamesTheSecondLine) {
+  EXPECT_NE(ErrorOf("[tokens.a]\nsecret = \"x\"\n\n[tokens.a]\nsecret = \"y\"\n").find("auth.toml:4"),
+            std::string::npos)
+      << ErrorOf("[tokens.a]\nsecret = \"x\"\n\n[tokens.a]\nsecret = \"y\"\n");
+}
+
 TEST(AuthFile, AnUnknownKeyNamesItsLine) {
   EXPECT_NE(ErrorOf("[tokens.a]\nsecret = \"x\"\n\nraed = [\"/\"]\n").find("auth.toml:4: unknown key \"raed\""),
             std::string::npos);
