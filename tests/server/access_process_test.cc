@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "access/jwt_test_keys.h"
 #include "http_test_client.h"
 #include "server_process_fixture.h"
 
@@ -234,6 +236,31 @@ TEST_F(AccessProcessTest, NoTokenReachesAnyLog) {
     EXPECT_EQ(log->find("Bearer"), std::string::npos) << *log;
     EXPECT_EQ(log->find("Authorization"), std::string::npos) << *log;
   }
+}
+
+TEST_F(AccessProcessTest, JwtBearerTokensCarryTheirRights) {
+  JwtKeys keys;
+  ASSERT_TRUE(keys.ok());
+  uint16_t port = 0;
+  auto server = StartWithAuth({"--jwt-secret-file", keys.secret_file(), "--jwt-audience", "sk"},
+                              &port);
+  ASSERT_NE(port, 0);
+  auto token = [&](int64_t exp_from_now) {
+    std::string claims = R"({"sub":"svc","aud":"sk","exp":)" +
+                         std::to_string(std::time(nullptr) + exp_from_now) +
+                         R"(,"ds_write":["/v1/stream/jwt/"]})";
+    return MakeJwt(R"({"alg":"HS256","typ":"JWT"})", claims,
+                   [&](std::string_view data) { return HmacSha256(keys.secret(), data); });
+  };
+  EXPECT_EQ(Request(port, "PUT", "/v1/stream/jwt/a", Bearer(token(300))).status, 201);
+  EXPECT_EQ(Request(port, "GET", "/v1/stream/jwt/a?offset=-1", Bearer(token(300))).status, 403);
+  HttpResult expired = Request(port, "PUT", "/v1/stream/jwt/b", Bearer(token(-3600)));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(expired.header("WWW-Authenticate").value_or(""), R"(Bearer error="invalid_token")");
+  // The auth file's tokens work next to JWTs.
+  EXPECT_EQ(Request(port, "GET", "/v1/stream/jwt/a?offset=-1", Bearer("ingest-token-1234")).status,
+            403);
+  EXPECT_EQ(Request(port, "DELETE", "/v1/stream/jwt/a", Bearer("ops-token-5678")).status, 204);
 }
 
 }  // namespace
