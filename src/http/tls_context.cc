@@ -58,14 +58,13 @@ bool Readable(std::string_view flag, const std::string& path, std::string* error
 
 bool Fail(std::string_view flag, const std::string& path, std::string_view what,
           std::string* error) {
-  *error = std::string(flag) + " " + path + ": " + std::string(what) + " (" + OpenSslReason() +
-           ")";
+  *error = std::string(flag) + " " + path + ": " + std::string(what) + " (" + OpenSslReason() + ")";
   return false;
 }
 
 bool SetProtocol(SSL_CTX* ctx, std::string* error) {
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
@@ -86,8 +85,8 @@ bool LoadCertificateAndKey(SSL_CTX* ctx, const TlsSettings& settings, std::strin
   // The key is parsed apart from installing it, so that "not a key" and "not this
   // certificate's key" get different messages.
   BIO* bio = BIO_new_file(settings.key_file.c_str(), "rb");
-  EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, NoPassword, nullptr)
-                                 : nullptr;
+  EVP_PKEY* key =
+      bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, NoPassword, nullptr) : nullptr;
   BIO_free(bio);
   if (key == nullptr) {
     return Fail("--tls-key", settings.key_file, "not an unencrypted PEM private key", error);

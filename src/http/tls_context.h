@@ -38,8 +38,7 @@ class TlsContextProvider {
  public:
   // Loads the first context (start-up: a failure means the server must not start). nullptr
   // with *error as MakeTlsContext gives it.
-  static std::unique_ptr<TlsContextProvider> Load(const TlsSettings& settings,
-                                                  std::string* error);
+  static std::unique_ptr<TlsContextProvider> Load(const TlsSettings& settings, std::string* error);
 
   TlsContextProvider(const TlsContextProvider&) = delete;
   TlsContextProvider& operator=(const TlsContextProvider&) = delete;
@@ -56,8 +55,7 @@ class TlsContextProvider {
   const TlsSettings& settings() const { return settings_; }
 
  private:
-  TlsContextProvider(TlsSettings settings,
-                     std::shared_ptr<boost::asio::ssl::context> first);
+  TlsContextProvider(TlsSettings settings, std::shared_ptr<boost::asio::ssl::context> first);
 
   const TlsSettings settings_;
   std::atomic<std::shared_ptr<boost::asio::ssl::context>> current_;

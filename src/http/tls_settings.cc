@@ -12,8 +12,9 @@ bool CheckTlsSettings(const TlsSettings& settings, std::string* error) {
     return false;
   }
   if (!settings.client_ca_file.empty() && settings.cert_file.empty()) {
-    *error = "--tls-client-ca needs --tls-cert and --tls-key (client certificates are asked "
-             "for in a TLS handshake)";
+    *error =
+        "--tls-client-ca needs --tls-cert and --tls-key (client certificates are asked "
+        "for in a TLS handshake)";
     return false;
   }
   return true;

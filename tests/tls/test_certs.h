@@ -14,8 +14,8 @@ namespace streamkeeper::testing {
 struct TestCerts {
   std::string dir;
   std::string ca;
-  std::string server_cert, server_key;
-  std::string server2_cert, server2_key;  // another server certificate (serial 1002; the first: 1001)
+  std::string server_cert, server_key;    // serial 1001
+  std::string server2_cert, server2_key;  // another server certificate, serial 1002
   std::string client_cert, client_key;    // issued by ca
   std::string other_ca;
   std::string untrusted_client_cert, untrusted_client_key;  // issued by other_ca

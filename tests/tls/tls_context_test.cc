@@ -3,14 +3,13 @@
 // old one stays with whoever holds it).
 #include "http/tls_context.h"
 
+#include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <boost/asio/ssl/context.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "../storage/temp_dir.h"
 #include "test_certs.h"
@@ -100,8 +99,8 @@ TEST_F(TlsContextTest, AllowsOnlyTls12And13WithoutCompressionOrRenegotiation) {
 
 TEST_F(TlsContextTest, AClientCaRequiresClientCertificates) {
   std::string error;
-  auto context = MakeTlsContext(
-      {.cert_file = cert_, .key_file = key_, .client_ca_file = certs_.ca}, &error);
+  auto context =
+      MakeTlsContext({.cert_file = cert_, .key_file = key_, .client_ca_file = certs_.ca}, &error);
   ASSERT_NE(context, nullptr) << error;
   EXPECT_EQ(SSL_CTX_get_verify_mode(context->native_handle()),
             SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);

@@ -3,6 +3,7 @@
 // sessions will: each accepted connection takes current() once. Holds the provider's
 // contexts to what they promise on the wire (versions, client certificates, reload) and the
 // client to reading and writing through TLS, without the streamkeeper binary.
+#include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,8 +18,6 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "../server/http_test_client.h"
 #include "../storage/temp_dir.h"
@@ -100,7 +99,9 @@ class TlsHandshakeTest : public ::testing::Test {
     EXPECT_NE(tls, nullptr) << error;
     return tls;
   }
-  TlsSettings Server() const { return {.cert_file = certs_.server_cert, .key_file = certs_.server_key}; }
+  TlsSettings Server() const {
+    return {.cert_file = certs_.server_cert, .key_file = certs_.server_key};
+  }
   TlsSettings ServerWithClientCa() const {
     TlsSettings settings = Server();
     settings.client_ca_file = certs_.ca;

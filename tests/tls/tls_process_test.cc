@@ -1,11 +1,11 @@
 // The real streamkeeper binary with --tls-cert/--tls-key (and --tls-client-ca): start-up
 // refusals, HTTPS with keep-alive, long-poll and SSE, mutual TLS, and SIGHUP re-reading the
 // certificate without dropping connections.
+#include <gtest/gtest.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "../server/server_process_fixture.h"
 #include "test_certs.h"
@@ -49,9 +49,9 @@ class TlsProcessTest : public ServerProcessTest {
 
 TEST_F(TlsProcessTest, ACertificateWithoutItsKeyIsAConfigurationError) {
   ServerProcess process;
-  EXPECT_EQ(RunToExit({"--tls-cert", certs_.server_cert, "--port", "0", "--storage", "memory"},
-                      &process),
-            2);
+  EXPECT_EQ(
+      RunToExit({"--tls-cert", certs_.server_cert, "--port", "0", "--storage", "memory"}, &process),
+      2);
   EXPECT_NE(process.err().find("--tls-cert needs --tls-key"), std::string::npos) << process.err();
 }
 
@@ -73,8 +73,7 @@ TEST_F(TlsProcessTest, FilesThatDoNotLoadStopTheStartNamingTheFileAndTheReason) 
                        "--tls-client-ca", nowhere, "--port", "0", "--storage", "memory"},
                       &missing),
             1);
-  EXPECT_NE(missing.err().find("--tls-client-ca " + nowhere + ": cannot open"),
-            std::string::npos)
+  EXPECT_NE(missing.err().find("--tls-client-ca " + nowhere + ": cannot open"), std::string::npos)
       << missing.err();
 }
 
@@ -89,8 +88,8 @@ TEST_F(TlsProcessTest, ServesHttpsWithKeepAliveLongPollAndSse) {
   TestConnection connection(port, client_);
   ASSERT_TRUE(connection.ok()) << connection.error();
   // Keep-alive: three requests on one TLS connection.
-  ASSERT_TRUE(connection.send(
-      BuildRequest("PUT", "/v1/stream/t", {{"Content-Type", "text/plain"}}, "")));
+  ASSERT_TRUE(
+      connection.send(BuildRequest("PUT", "/v1/stream/t", {{"Content-Type", "text/plain"}}, "")));
   ASSERT_EQ(connection.read_response(Millis(5000)).status, 201);
   ASSERT_TRUE(connection.send(
       BuildRequest("POST", "/v1/stream/t", {{"Content-Type", "text/plain"}}, "hello")));
@@ -105,17 +104,17 @@ TEST_F(TlsProcessTest, ServesHttpsWithKeepAliveLongPollAndSse) {
   // A long-poll parked at the tail is woken by an append over another TLS connection.
   TestConnection poll(port, client_);
   ASSERT_TRUE(poll.ok()) << poll.error();
-  ASSERT_TRUE(poll.send(
-      BuildRequest("GET", "/v1/stream/t?offset=" + tail + "&live=long-poll", {}, "")));
+  ASSERT_TRUE(
+      poll.send(BuildRequest("GET", "/v1/stream/t?offset=" + tail + "&live=long-poll", {}, "")));
   // And an SSE reader from the start.
   TestConnection sse(port, client_);
   ASSERT_TRUE(sse.ok()) << sse.error();
   ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/t?offset=-1&live=sse", {}, "")));
   ASSERT_TRUE(sse.read_until("hello", Millis(5000))) << sse.buffered();
 
-  EXPECT_EQ(TlsRequest(port, "POST", "/v1/stream/t", {{"Content-Type", "text/plain"}}, " world")
-                .status,
-            204);
+  EXPECT_EQ(
+      TlsRequest(port, "POST", "/v1/stream/t", {{"Content-Type", "text/plain"}}, " world").status,
+      204);
   HttpResult woken = poll.read_response(Millis(5000));
   EXPECT_EQ(woken.status, 200) << woken.error;
   EXPECT_EQ(woken.body, " world");
