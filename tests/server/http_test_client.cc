@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 namespace streamkeeper::testing {
@@ -122,6 +123,11 @@ static bool WaitFor(int fd, int code, Clock::time_point deadline) {
 }
 
 bool TestConnection::handshake(const ClientTls& tls, Clock::time_point deadline) {
+  // OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL): a write to a connection
+  // the server has reset must fail, not kill the test with SIGPIPE. (ServerProcess::spawn puts
+  // the default back for its children.)
+  static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   ERR_clear_error();
   ssl_ctx_ = SSL_CTX_new(TLS_client_method());
   bool configured = ssl_ctx_ != nullptr &&
@@ -495,6 +501,7 @@ bool ServerProcess::spawn(const std::string& binary, const std::vector<std::stri
   pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    std::signal(SIGPIPE, SIG_DFL);  // the TLS client may have ignored it in this process
     if (descriptor_limit_) {
       rlimit limit{static_cast<rlim_t>(descriptor_limit_->first),
                    static_cast<rlim_t>(descriptor_limit_->second)};
