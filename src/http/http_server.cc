@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "http/http_session.h"
+#include "http/connection_session.h"
 #include "http/session_registry.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
@@ -136,7 +136,7 @@ class HttpServer::Impl {
   // Stopping, on the acceptor's thread (io_[0]) unless said otherwise:
   //   1. `stopping` is set at once (so that a session about to wait sees it), the acceptor
   //      closes: no new connection;
-  //   2. on every IO thread, each session is told (HttpSession::on_server_stop): idle
+  //   2. on every IO thread, each session is told (Session::on_server_stop): idle
   //      connections close, parked long-polls are answered, SSE responses end; a request
   //      being received or answered goes on, and its response closes the connection;
   //   3. every IO loop stops once no connection is left open, or when
@@ -205,7 +205,7 @@ class HttpServer::Impl {
     // Only this thread adds to the counts, so checking and then adding cannot overshoot.
     if (options.max_connections == 0 || context_.connections.load() < options.max_connections) {
       context_.connections.fetch_add(1);
-      std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(),
+      std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(),
                                     registries_[index].get(), &context_.connections)
           ->start();
       return;
@@ -227,7 +227,7 @@ class HttpServer::Impl {
       return;
     }
     context_.refusing.fetch_add(1);
-    std::make_shared<HttpSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,
+    std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,
                                   &context_.refusing)
         ->refuse(std::move(answer));
   }

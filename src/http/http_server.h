@@ -1,5 +1,5 @@
-// HttpServer: accepts HTTP/1.1 connections and runs one HttpSession per connection on a small
-// pool of IO threads. Boost.Asio/Beast stay inside src/http/*.cc.
+// HttpServer: accepts HTTP/1.1 connections and runs one ConnectionSession per connection on a
+// small pool of IO threads. Boost.Asio/Beast stay inside src/http/*.cc.
 #pragma once
 
 #include <atomic>

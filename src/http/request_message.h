@@ -1,7 +1,7 @@
 // RequestMessage: how the transport parses a request with Beast and hands it to the protocol
 // layer as an HttpRequest.
 //
-// Shared by HttpSession and the HTTP fuzz target (tests/fuzz/), so the bytes the fuzzer feeds
+// Shared by ConnectionSession and the HTTP fuzz target (tests/fuzz/), so the bytes the fuzzer feeds
 // are parsed with the server's settings and converted by the server's code.
 #pragma once
 

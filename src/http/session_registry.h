@@ -13,16 +13,16 @@
 
 namespace streamkeeper {
 
-class HttpSession;
+class Session;
 
 class SessionRegistry {
  public:
-  void add(const std::shared_ptr<HttpSession>& session) { sessions_[session.get()] = session; }
-  void remove(const HttpSession* session) { sessions_.erase(session); }
+  void add(const std::shared_ptr<Session>& session) { sessions_[session.get()] = session; }
+  void remove(const Session* session) { sessions_.erase(session); }
 
   // The registered sessions still alive.
-  std::vector<std::shared_ptr<HttpSession>> sessions() const {
-    std::vector<std::shared_ptr<HttpSession>> out;
+  std::vector<std::shared_ptr<Session>> sessions() const {
+    std::vector<std::shared_ptr<Session>> out;
     out.reserve(sessions_.size());
     for (const auto& [raw, weak] : sessions_) {
       if (auto session = weak.lock()) out.push_back(std::move(session));
@@ -31,7 +31,7 @@ class SessionRegistry {
   }
 
  private:
-  std::unordered_map<const HttpSession*, std::weak_ptr<HttpSession>> sessions_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
 };
 
 }  // namespace streamkeeper

@@ -2,11 +2,11 @@
 
 #include <boost/asio/post.hpp>
 
-#include "http/http_session.h"
+#include "http/session.h"
 
 namespace streamkeeper {
 
-void WakeQueue::push(std::shared_ptr<HttpSession> session, uint64_t token) {
+void WakeQueue::push(std::shared_ptr<Session> session, uint64_t token) {
   {
     std::lock_guard lock(mu_);
     pending_.emplace_back(std::move(session), token);

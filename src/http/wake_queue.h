@@ -19,7 +19,7 @@
 
 namespace streamkeeper {
 
-class HttpSession;
+class Session;
 
 class WakeQueue {
  public:
@@ -28,10 +28,10 @@ class WakeQueue {
   WakeQueue& operator=(const WakeQueue&) = delete;
 
   // Thread-safe. Calls session->wake(token) on the context's thread, in push order.
-  void push(std::shared_ptr<HttpSession> session, uint64_t token);
+  void push(std::shared_ptr<Session> session, uint64_t token);
 
  private:
-  using Wake = std::pair<std::shared_ptr<HttpSession>, uint64_t>;
+  using Wake = std::pair<std::shared_ptr<Session>, uint64_t>;
   static constexpr size_t kWakesPerSlice = 256;
 
   void drain();

@@ -46,8 +46,8 @@ struct HttpRequest {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
-// Parked long-poll: the transport waits for data past `position` (or the deadline) and then calls
-// ProtocolHandler::finish_long_poll.
+// Parked long-poll: the transport waits for data past `position` (or the deadline) through a
+// LongPollRead (protocol/live_read.h), which then answers from one read.
 struct LongPollDirective {
   std::string path;
   uint64_t position = 0;
@@ -57,13 +57,24 @@ struct LongPollDirective {
   bool from_now = false;
 };
 
-// SSE stream: the transport sends the response head, then asks an SseSession for events.
+// One step of an SSE stream: the events to send, where to continue, and whether the stream is
+// finished (closed and fully sent, or gone) or must wait for data.
+struct SseStep {
+  std::string events;
+  uint64_t next_position = 0;
+  bool finished = false;
+  bool wait = false;
+};
+
+// SSE stream: the transport sends the response head, then sends `first` (made from the read
+// that answered the request) and asks an SseRead (protocol/live_read.h) for what follows.
 struct SseDirective {
   std::string path;
   uint64_t position = 0;
   bool base64 = false;
   bool json = false;
   std::optional<std::string> client_cursor;
+  SseStep first;
 };
 
 struct HttpResponse {

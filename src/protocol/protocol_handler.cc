@@ -357,35 +357,37 @@ HttpResponse ProtocolHandler::handle_get(const HttpRequest& request, const std::
   std::optional<std::string_view> client_cursor;
   if (!cursors.empty()) client_cursor = cursors[0];
 
+  ReadResult read = manager_->read(path, position, ReadOptions{options_.max_read_bytes});
   if (live == "sse") {
-    // The read touches the TTL and checks the stream; the events come from sse_step().
-    ReadResult probe = manager_->read(path, position, ReadOptions{1});
-    if (!probe.status.ok()) return ErrorOf(probe.status);
+    // The read checks the stream, touches the TTL and gives the first events (directive.first),
+    // which the transport sends right after the head.
+    if (!read.status.ok()) return ErrorOf(read.status);
     HttpResponse response = Empty(200);
     response.set("Content-Type", "text/event-stream");
     response.set("Cache-Control", "no-cache");
-    bool text = IsTextContentType(probe.content_type);
+    bool text = IsTextContentType(read.content_type);
     if (!text) response.set("stream-sse-data-encoding", "base64");
     SseDirective directive;
     directive.path = path;
-    directive.position = position.value_or(probe.next);
+    directive.position = position.value_or(read.next);
     directive.base64 = !text;
-    directive.json = probe.is_json;
+    directive.json = read.is_json;
     if (client_cursor) directive.client_cursor = std::string(*client_cursor);
+    directive.first = sse_step_of(directive, directive.position, true, std::move(read));
     response.sse = std::move(directive);
     return response;
   }
   bool from_now = parsed->kind == ParsedOffset::Kind::kNow;
-  return read_response(request, path, offset_text, position, from_now, live == "long-poll",
-                       client_cursor);
+  return read_response(request, std::move(read), path, offset_text, position, from_now,
+                       live == "long-poll", client_cursor);
 }
 
-HttpResponse ProtocolHandler::read_response(const HttpRequest& request, const std::string& path,
+HttpResponse ProtocolHandler::read_response(const HttpRequest& request, ReadResult read,
+                                            const std::string& path,
                                             const std::string& offset_text,
                                             std::optional<uint64_t> position, bool from_now,
                                             bool live,
                                             std::optional<std::string_view> client_cursor) {
-  ReadResult read = manager_->read(path, position, ReadOptions{options_.max_read_bytes});
   if (!read.status.ok()) return ErrorOf(read.status);
   uint64_t from = position.value_or(read.next);
   bool has_data = read.next > from;
@@ -441,9 +443,9 @@ HttpResponse ProtocolHandler::finish_long_poll(const LongPollDirective& directiv
   if (!read.status.ok()) return ErrorOf(read.status);
   std::optional<std::string_view> cursor;
   if (directive.client_cursor) cursor = *directive.client_cursor;
-  if (read.next > directive.position) {
+  if (read.next > directive.position) {  // answered from this same read
     HttpRequest none;
-    return read_response(none, directive.path, FormatOffset(directive.position),
+    return read_response(none, std::move(read), directive.path, FormatOffset(directive.position),
                          directive.position, directive.from_now, true, cursor);
   }
   HttpResponse response = Empty(204);
@@ -458,12 +460,24 @@ HttpResponse ProtocolHandler::finish_long_poll(const LongPollDirective& directiv
   return response;
 }
 
-ProtocolHandler::SseStep ProtocolHandler::sse_step(const SseDirective& directive,
-                                                   uint64_t position, bool first) {
+LongPollRead ProtocolHandler::long_poll(LongPollDirective directive) {
+  return LongPollRead(this, manager_, std::move(directive));
+}
+
+SseRead ProtocolHandler::sse(SseDirective directive) {
+  return SseRead(this, manager_, std::move(directive));
+}
+
+SseStep ProtocolHandler::sse_step(const SseDirective& directive, uint64_t position, bool first) {
+  return sse_step_of(
+      directive, position, first,
+      manager_->read(directive.path, position, ReadOptions{options_.max_read_bytes}));
+}
+
+SseStep ProtocolHandler::sse_step_of(const SseDirective& directive, uint64_t position, bool first,
+                                     ReadResult read) {
   SseStep step;
   step.next_position = position;
-  ReadResult read =
-      manager_->read(directive.path, position, ReadOptions{options_.max_read_bytes});
   if (!read.status.ok()) {
     step.finished = true;
     return step;

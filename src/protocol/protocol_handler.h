@@ -2,8 +2,8 @@
 //
 // It validates methods, paths, query parameters and headers, calls the StreamManager, and maps
 // typed results onto status codes and headers. It knows nothing of sockets: live reads come back
-// as directives (HttpResponse::long_poll / ::sse) that the transport parks and resumes through
-// finish_long_poll() and sse_step().
+// as directives (HttpResponse::long_poll / ::sse) that the transport turns into live reads
+// (long_poll(), sse(): protocol/live_read.h) to park and resume.
 //
 // Thread-safety: all methods may be called concurrently.
 #pragma once
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "protocol/http_types.h"
+#include "protocol/live_read.h"
 #include "streamkeeper/clock.h"
 #include "streamkeeper/stream_manager.h"
 
@@ -34,17 +35,17 @@ class ProtocolHandler {
   // `request` is consumed: its body may be moved out.
   void handle(HttpRequest& request, Reply reply);
 
-  // Completes a parked long-poll after a wake or the timeout.
+  // The live reads of a response's directives, which the transport parks and resumes
+  // (protocol/live_read.h). The handler outlives them.
+  LongPollRead long_poll(LongPollDirective directive);
+  SseRead sse(SseDirective directive);
+
+  // Completes a parked long-poll after a wake or the timeout, from one read.
   HttpResponse finish_long_poll(const LongPollDirective& directive);
 
-  // One step of an SSE stream from `position`: the events to send, where to continue, and
-  // whether the stream is finished (closed and fully sent, or gone) or must wait for data.
-  struct SseStep {
-    std::string events;
-    uint64_t next_position = 0;
-    bool finished = false;
-    bool wait = false;
-  };
+  // One step of an SSE stream from `position`, from one read (SseStep, protocol/http_types.h).
+  // `first`: the step right after the head, which always sends the position (a control event).
+  using SseStep = streamkeeper::SseStep;
   SseStep sse_step(const SseDirective& directive, uint64_t position, bool first);
 
   // An error response with the JSON error body and the headers every response carries.
@@ -57,10 +58,13 @@ class ProtocolHandler {
   HttpResponse handle_head(const std::string& path);
   HttpResponse handle_get(const HttpRequest& request, const std::string& path,
                           const struct RequestTarget& target);
-  HttpResponse read_response(const HttpRequest& request, const std::string& path,
+  // The answer to a read of `path` from `position` (nullopt: the tail), made from `read`.
+  HttpResponse read_response(const HttpRequest& request, ReadResult read, const std::string& path,
                              const std::string& offset_text, std::optional<uint64_t> position,
                              bool from_now, bool live,
                              std::optional<std::string_view> client_cursor);
+  SseStep sse_step_of(const SseDirective& directive, uint64_t position, bool first,
+                      ReadResult read);
 
   StreamManager* manager_;
   ProtocolOptions options_;

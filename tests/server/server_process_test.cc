@@ -524,6 +524,49 @@ TEST_F(ServerProcessTest, LongPollTimesOutWith204) {
   EXPECT_EQ(response.header("Stream-Up-To-Date").value_or(""), "true");
 }
 
+// One connection in turn: a long-poll woken by an append, one ended by its timeout, then an SSE
+// response. The connection hands each live read to its responder and gets it back; a wake or
+// timer of one must never be taken for the next.
+TEST_F(ServerProcessTest, OneConnectionServesLongPollsInTurnThenAnSseResponse) {
+  uint16_t port = 0;
+  auto server = Start({"--long-poll-timeout-ms", "300", "--sse-reconnect-ms", "500"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/turns", {{"Content-Type", "text/plain"}}, "ab").status,
+            201);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send(
+      BuildRequest("GET", "/v1/stream/turns?offset=" + Offset(2) + "&live=long-poll", {}, "")));
+  std::this_thread::sleep_for(Millis(100));  // parked by now
+  ASSERT_EQ(
+      Request(port, "POST", "/v1/stream/turns", {{"Content-Type", "text/plain"}}, "cd").status,
+      204);
+  HttpResult woken = connection.read_response(Millis(3000));
+  EXPECT_EQ(woken.status, 200) << woken.error;
+  EXPECT_EQ(woken.body, "cd");
+  EXPECT_EQ(woken.header("Stream-Next-Offset").value_or(""), Offset(4));
+
+  auto start = Clock::now();
+  ASSERT_TRUE(connection.send(
+      BuildRequest("GET", "/v1/stream/turns?offset=" + Offset(4) + "&live=long-poll", {}, "")));
+  HttpResult timed_out = connection.read_response(Millis(3000));
+  EXPECT_EQ(timed_out.status, 204) << timed_out.error;
+  EXPECT_GE(MillisSince(start), 250);
+
+  ASSERT_TRUE(connection.send(BuildRequest("GET", "/v1/stream/turns?offset=-1&live=sse", {}, "")));
+  HttpResult sse = connection.read_response(Millis(3000));
+  EXPECT_EQ(sse.status, 200) << sse.error;
+  EXPECT_TRUE(sse.complete) << "no chunked terminator: " << sse.error;
+  std::string data;
+  for (const auto& event : ParseSse(sse.body)) {
+    if (event.type == "data") data += event.data;
+  }
+  EXPECT_EQ(data, "abcd");
+  bool closed = false;
+  connection.read_until_close(Millis(1000), &closed);
+  EXPECT_TRUE(closed) << "connection stays open after the SSE response ended";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Connection reuse
 

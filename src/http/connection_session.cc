@@ -1,10 +1,9 @@
-#include "http/http_session.h"
+#include "http/connection_session.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -15,11 +14,13 @@
 #include <cstring>
 #include <ctime>
 
+#include "http/long_poll_responder.h"
 #include "http/request_gate.h"
 #include "http/request_id.h"
 #include "http/request_message.h"
 #include "http/response_head.h"
 #include "http/session_registry.h"
+#include "http/sse_responder.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "protocol/request_target.h"
@@ -101,48 +102,52 @@ size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
   return sent;
 }
 
-HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-                         SessionRegistry* registry, std::atomic<size_t>* slot)
-    : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), context_(context),
-      wakes_(wakes), registry_(registry), slot_(slot), timer_(socket_.get_executor()) {}
+template <class Stream>
+ConnectionSession<Stream>::ConnectionSession(Stream&& stream, SessionContext* context,
+                                             WakeQueue* wakes, SessionRegistry* registry,
+                                             std::atomic<size_t>* slot)
+    : stream_(std::move(stream)), deadline_timer_(stream_.get_executor()), context_(context),
+      wakes_(wakes), registry_(registry), slot_(slot) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
-// here, as socket_ goes. A request it was answering is reported as cut short: the observers
+// here, as stream_ goes. A request it was answering is reported as cut short: the observers
 // outlive the server (src/main.cc), and an operator checking what was acknowledged at a stop
 // needs exactly those lines.
-HttpSession::~HttpSession() {
+template <class Stream>
+ConnectionSession<Stream>::~ConnectionSession() {
   report();
   release_slot();
   leave_live();
 }
 
-std::function<void()> HttpSession::wake_callback(uint64_t token) {
+template <class Stream>
+WakeCallback ConnectionSession<Stream>::wake_callback(uint64_t token) {
   return [wakes = wakes_, self = shared_from_this(), token] { wakes->push(self, token); };
 }
 
-void HttpSession::wake(uint64_t token) {
-  if (sse_) return on_sse_wake(token);
-  on_long_poll_wake(token);
+template <class Stream>
+void ConnectionSession<Stream>::wake(uint64_t token) {
+  if (sse_) return sse_->on_wake(token);
+  if (long_poll_) long_poll_->on_wake(token);
 }
 
+template <class Stream>
 template <class Fn>
-void HttpSession::post(Fn&& fn) {
-  net::post(socket_.get_executor(), [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable {
+void ConnectionSession<Stream>::post(Fn&& fn) {
+  net::post(stream_.get_executor(), [self = self(), fn = std::forward<Fn>(fn)]() mutable {
     fn();
   });
 }
 
-void HttpSession::start() {
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    // Responses and SSE events are first sent directly (send, sse_write): that must never block
-    // the IO thread. Asio's own asynchronous operations do not depend on this flag.
+template <class Stream>
+void ConnectionSession<Stream>::start() {
+  net::dispatch(stream_.get_executor(), [self = self()] {
     beast::error_code ec;
-    self->socket_.non_blocking(true, ec);
+    Ops::prepare(self->stream_, ec);  // makes the direct sends (Ops::send_now) safe
     if (ec) return self->close();
     if (self->context_->gate != nullptr) {
-      auto peer = self->socket_.remote_endpoint(ec);
+      self->peer_address_ = Ops::remote_address(self->stream_, ec);
       if (ec) return self->close();  // already disconnected
-      self->peer_address_ = peer.address().to_string();
       self->allow_origin_.assign(self->context_->gate->allow_origin({}));
     }
     if (self->registry_ != nullptr) self->registry_->add(self);
@@ -150,11 +155,11 @@ void HttpSession::start() {
   });
 }
 
-void HttpSession::refuse(HttpResponse answer) {
-  auto self = shared_from_this();
-  net::dispatch(socket_.get_executor(), [self, answer = std::move(answer)]() mutable {
+template <class Stream>
+void ConnectionSession<Stream>::refuse(HttpResponse answer) {
+  net::dispatch(stream_.get_executor(), [self = self(), answer = std::move(answer)]() mutable {
     beast::error_code ec;
-    self->socket_.non_blocking(true, ec);
+    Ops::prepare(self->stream_, ec);
     if (ec) return self->close();
     // As for a refused request (on_read_error): the client may be sending one right now, and
     // closing with its bytes unread would reset the connection before it reads the answer.
@@ -168,7 +173,8 @@ void HttpSession::refuse(HttpResponse answer) {
 // ---------------------------------------------------------------------------------------------
 // Request/response cycle
 
-void HttpSession::do_read() {
+template <class Stream>
+void ConnectionSession<Stream>::do_read() {
   // Between requests a connection may sit idle for the idle timeout; once a request's first
   // bytes arrive, the whole request must arrive within the request timeout (parse_request).
   // A pipelined request is already here. Posted, not called: answers to reads are sent inline,
@@ -181,7 +187,8 @@ void HttpSession::do_read() {
   read_more();
 }
 
-void HttpSession::read_more() {
+template <class Stream>
+void ConnectionSession<Stream>::read_more() {
   // Room for a typical request head in one read; while a body of known length arrives, as much
   // of it as is still to come (up to 64 KiB), so a large append takes few reads.
   size_t room = kReadBytes;
@@ -190,8 +197,8 @@ void HttpSession::read_more() {
       room = static_cast<size_t>(std::clamp<uint64_t>(*remaining, kReadBytes, kMaxReadBytes));
     }
   }
-  socket_.async_read_some(buffer_.prepare(room),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+  stream_.async_read_some(buffer_.prepare(room),
+                          [self = self()](beast::error_code ec, size_t bytes) {
                             self->buffer_.commit(bytes);
                             if (!ec) return self->parse_request();
                             // The peer stopped sending: a request it had begun is cut short.
@@ -204,7 +211,8 @@ void HttpSession::read_more() {
                           });
 }
 
-void HttpSession::parse_request() {
+template <class Stream>
+void ConnectionSession<Stream>::parse_request() {
   awaiting_request_ = false;
   if (!parser_) {
     parser_.emplace();
@@ -236,7 +244,8 @@ void HttpSession::parse_request() {
   read_more();
 }
 
-void HttpSession::on_read_error(beast::error_code ec) {
+template <class Stream>
+void ConnectionSession<Stream>::on_read_error(beast::error_code ec) {
   if (ec == http::error::end_of_stream || ec == net::error::eof ||
       ec == net::error::connection_reset || ec == net::error::operation_aborted ||
       ec == net::error::bad_descriptor) {
@@ -258,7 +267,8 @@ void HttpSession::on_read_error(beast::error_code ec) {
   send(ProtocolHandler::Error(400, "BAD_REQUEST", "malformed HTTP request"));
 }
 
-void HttpSession::handle_request() {
+template <class Stream>
+void ConnectionSession<Stream>::handle_request() {
   clear_deadline();  // the handler, a live read or the response's send bound what comes next
   request_started_ = false;
   auto message = parser_->release();
@@ -283,15 +293,16 @@ void HttpSession::handle_request() {
   }
   // Reads answer inline (dispatch runs on this thread at once); writes answer from the
   // committer's thread, and dispatch then posts onto this connection's context.
-  context_->handler->handle(request, [self = shared_from_this()](HttpResponse response) {
-    net::dispatch(self->socket_.get_executor(),
+  context_->handler->handle(request, [self = self()](HttpResponse response) {
+    net::dispatch(self->stream_.get_executor(),
                   [self, response = std::move(response)]() mutable {
                     self->on_response(std::move(response));
                   });
   });
 }
 
-bool HttpSession::refused_by_gate(const HttpRequest& request) {
+template <class Stream>
+bool ConnectionSession<Stream>::refused_by_gate(const HttpRequest& request) {
   allow_origin_.assign(context_->gate->allow_origin(request.header("origin").value_or("")));
   std::optional<HttpResponse> refusal =
       context_->gate->admit(request, RequestPeer{peer_address_, false});
@@ -300,28 +311,41 @@ bool HttpSession::refused_by_gate(const HttpRequest& request) {
   return true;
 }
 
-void HttpSession::on_response(HttpResponse response) {
+template <class Stream>
+void ConnectionSession<Stream>::on_response(HttpResponse response) {
   if (report_.active) {
     if (response.long_poll) report_.route = RouteKind::kLongPoll;
     if (response.sse) report_.route = RouteKind::kSse;
   }
-  if (response.long_poll) return start_long_poll(std::move(*response.long_poll));
+  if (response.long_poll) {
+    if (!long_poll_) long_poll_ = std::make_unique<LongPollResponder<ConnectionSession>>(this);
+    return long_poll_->start(context_->handler->long_poll(std::move(*response.long_poll)));
+  }
   if (response.sse) return start_sse(std::move(response));
   send(std::move(response));
 }
 
-template <class ConstBuffers>
-bool HttpSession::send_now(const ConstBuffers& buffers, size_t* sent) {
-  beast::error_code ec;
-  *sent = socket_.write_some(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    *sent = 0;
-    return true;
+template <class Stream>
+void ConnectionSession<Stream>::start_sse(HttpResponse head) {
+  enter_live(&context_->sse_streams);  // until close(): every SSE response ends there
+  if (report_.active) {
+    report_.status = head.status;
+    head.set("X-Request-Id", report_.request_id);
   }
-  return !ec;
+  auto message = std::make_shared<http::response<http::empty_body>>();
+  message->version(11);
+  message->result(static_cast<unsigned>(head.status));
+  CopyHeaders(head, allow_origin_, message.get());
+  message->set(http::field::date, HttpDate());
+  message->keep_alive(false);  // the response ends with the connection
+  message->chunked(true);
+  sse_ = std::make_unique<SseResponder<ConnectionSession>>(
+      this, context_->handler->sse(std::move(*head.sse)));
+  sse_->start(std::move(message));
 }
 
-void HttpSession::send(HttpResponse response) {
+template <class Stream>
+void ConnectionSession<Stream>::send(HttpResponse response) {
   leave_live();  // a long-poll being answered no longer waits
   bool close_after = !keep_alive_ || context_->stopping;
   std::string_view request_id;
@@ -337,10 +361,12 @@ void HttpSession::send(HttpResponse response) {
   wire.head = RenderResponseHead(response, head_request_, close_after, HttpDate(), request_id,
                                  allow_origin_);
   if (!head_request_) wire.body = std::move(response.body);
-  // Nearly always the whole response fits in the socket buffer (see send_now).
+  // Nearly always the whole response fits in the socket buffer (see StreamOps::send_now).
   size_t sent = 0;
-  if (!send_now(std::array<net::const_buffer, 2>{net::buffer(wire.head), net::buffer(wire.body)},
-                &sent)) {
+  if (!Ops::send_now(stream_,
+                     std::array<net::const_buffer, 2>{net::buffer(wire.head),
+                                                      net::buffer(wire.body)},
+                     &sent)) {
     return close();
   }
   report_.bytes_out += sent;
@@ -351,15 +377,16 @@ void HttpSession::send(HttpResponse response) {
       std::array<net::const_buffer, 2>{net::buffer(rest->head), net::buffer(rest->body)});
   remaining.consume(sent);
   set_deadline(context_->options.write_timeout);
-  net::async_write(socket_, remaining,
-                   [self = shared_from_this(), rest, close_after](beast::error_code ec,
+  net::async_write(stream_, remaining,
+                   [self = self(), rest, close_after](beast::error_code ec,
                                                                   size_t bytes) {
                      self->report_.bytes_out += bytes;
                      self->on_write(ec, close_after);
                    });
 }
 
-void HttpSession::on_write(beast::error_code ec, bool close_after) {
+template <class Stream>
+void ConnectionSession<Stream>::on_write(beast::error_code ec, bool close_after) {
   report();
   if (!ec && close_after && linger_on_close_) return linger_then_close();
   if (ec || close_after) return close();
@@ -369,68 +396,74 @@ void HttpSession::on_write(beast::error_code ec, bool close_after) {
 // Closing a socket with unread request bytes makes the kernel answer with a reset, which can
 // destroy the error response before the client has read it. So after refusing a request,
 // half-close, discard whatever still arrives for a short while, then close.
-void HttpSession::linger_then_close() {
-  beast::error_code ignored;
-  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+template <class Stream>
+void ConnectionSession<Stream>::linger_then_close() {
+  Ops::shutdown_send(stream_);
   set_deadline(kLingerTime);
   discard_input();
 }
 
-void HttpSession::discard_input() {
+template <class Stream>
+void ConnectionSession<Stream>::discard_input() {
   buffer_.clear();
-  socket_.async_read_some(buffer_.prepare(kMaxReadBytes),
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
+  stream_.async_read_some(buffer_.prepare(kMaxReadBytes),
+                          [self = self()](beast::error_code ec, size_t) {
                             if (ec) return self->close();  // the client is done, or time is up
                             self->discard_input();
                           });
 }
 
-void HttpSession::close() {
+template <class Stream>
+void ConnectionSession<Stream>::close() {
   report();  // a response cut short, or an SSE response's end
   awaiting_request_ = false;
   if (registry_ != nullptr) registry_->remove(this);
   leave_live();
-  beast::error_code ignored;
-  timer_.cancel();
+  if (long_poll_) long_poll_->cancel_timer();
+  if (sse_) sse_->cancel_timer();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
   deadline_timer_.cancel();
-  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  socket_.close(ignored);
+  Ops::close(stream_);
   release_slot();
 }
 
 // Every way a connection ends comes through here once: close() (the client left, a deadline,
 // an error, the end of a refusal) or the destructor. Counted until the descriptor is closed,
 // not until the last reference to the session goes (a parked waiter may hold one a while).
-void HttpSession::release_slot() {
+template <class Stream>
+void ConnectionSession<Stream>::release_slot() {
   if (slot_ == nullptr) return;
   slot_->fetch_sub(1, std::memory_order_relaxed);
   slot_ = nullptr;
 }
 
-void HttpSession::enter_live(std::atomic<size_t>* gauge) {
+template <class Stream>
+void ConnectionSession<Stream>::enter_live(std::atomic<size_t>* gauge) {
   if (live_gauge_ != nullptr) return;
   live_gauge_ = gauge;
   gauge->fetch_add(1, std::memory_order_relaxed);
 }
 
-void HttpSession::leave_live() {
+template <class Stream>
+void ConnectionSession<Stream>::leave_live() {
   if (live_gauge_ == nullptr) return;
   live_gauge_->fetch_sub(1, std::memory_order_relaxed);
   live_gauge_ = nullptr;
 }
 
-void HttpSession::set_deadline(std::chrono::steady_clock::duration from_now) {
+template <class Stream>
+void ConnectionSession<Stream>::set_deadline(std::chrono::steady_clock::duration from_now) {
   deadline_ = std::chrono::steady_clock::now() + from_now;
   // An armed timer that fires no later than the new deadline re-arms itself when it fires (an
   // unarmed one is "armed" at max(), later than any deadline).
   if (deadline_ < deadline_timer_at_) arm_deadline_timer();
 }
 
-void HttpSession::arm_deadline_timer() {
+template <class Stream>
+void ConnectionSession<Stream>::arm_deadline_timer() {
   deadline_timer_at_ = deadline_;
   deadline_timer_.expires_at(deadline_);  // cancels a wait in flight: it ends aborted
-  deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  deadline_timer_.async_wait([self = self()](beast::error_code ec) {
     if (ec) return;  // re-armed or closed
     self->deadline_timer_at_ = std::chrono::steady_clock::time_point::max();  // not armed
     if (self->deadline_ == std::chrono::steady_clock::time_point::max()) return;
@@ -439,212 +472,25 @@ void HttpSession::arm_deadline_timer() {
   });
 }
 
-void HttpSession::on_server_stop() {
-  if (waiting_ && !sse_) return end_long_poll_wait();
-  if (waiting_ && sse_) {
-    if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // the wake pumps
-    return sse_finish();
-  }
+template <class Stream>
+void ConnectionSession<Stream>::on_server_stop() {
+  if (sse_) return sse_->on_server_stop();  // ends it unless a wake is on the way (it pumps)
+  if (long_poll_ && long_poll_->waiting()) return long_poll_->on_server_stop();
   if (!awaiting_request_) return;
   // An idle connection. A request whose bytes have already arrived is read and answered (its
   // response then closes the connection); otherwise the wait for one is cancelled, and
   // on_read_error closes. (A read that completed with data but whose handler has not run yet
   // is not cancelled by this: that handler answers the request.)
   beast::error_code ec;
-  if (socket_.available(ec) > 0 && !ec) return;
-  socket_.cancel(ec);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Long-poll
-
-void HttpSession::start_long_poll(LongPollDirective directive) {
-  uint64_t token = ++token_;
-  long_poll_ = std::move(directive);
-  auto self = shared_from_this();
-  wait_handle_ =
-      context_->manager->wait_async(long_poll_->path, long_poll_->position, wake_callback(token));
-  if (wait_handle_ != 0 && context_->stopping) {
-    // Shutting down: answer now, and take the waiter back so that the manager keeps no
-    // reference to this session.
-    if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) {
-      waiting_ = true;  // its wake is already on the way and will answer
-      enter_live(&context_->long_polls_waiting);
-      return;
-    }
-    wait_handle_ = 0;
-  }
-  if (wait_handle_ == 0) return send(context_->handler->finish_long_poll(*long_poll_));
-  waiting_ = true;
-  enter_live(&context_->long_polls_waiting);
-  timer_.expires_after(context_->options.long_poll_timeout);
-  timer_.async_wait([self, token](beast::error_code ec) {
-    if (!ec) self->on_long_poll_timeout(token);
-  });
-}
-
-void HttpSession::on_long_poll_wake(uint64_t token) {
-  if (token != token_ || !waiting_) return;
-  answer_long_poll();
-}
-
-void HttpSession::on_long_poll_timeout(uint64_t token) {
-  if (token != token_ || !waiting_) return;
-  end_long_poll_wait();
-}
-
-void HttpSession::end_long_poll_wait() {
-  // If the waiter is no longer parked its wake is already on the way; let it finish the request.
-  if (!context_->manager->cancel_wait(long_poll_->path, wait_handle_)) return;
-  answer_long_poll();
-}
-
-void HttpSession::answer_long_poll() {
-  waiting_ = false;
-  timer_.cancel();  // nothing to cancel when it is the timer that fired
-  send(context_->handler->finish_long_poll(*long_poll_));
-}
-
-// ---------------------------------------------------------------------------------------------
-// SSE
-
-void HttpSession::start_sse(HttpResponse head) {
-  enter_live(&context_->sse_streams);  // until close(): every SSE response ends there
-  sse_ = std::move(*head.sse);
-  sse_position_ = sse_->position;
-  if (report_.active) {
-    report_.status = head.status;
-    head.set("X-Request-Id", report_.request_id);
-  }
-  sse_deadline_ = std::chrono::steady_clock::now() + context_->options.sse_reconnect;
-  sse_next_beat_ = std::chrono::steady_clock::now() + context_->options.sse_heartbeat;
-  auto message = std::make_shared<http::response<http::empty_body>>();
-  message->version(11);
-  message->result(static_cast<unsigned>(head.status));
-  CopyHeaders(head, allow_origin_, message.get());
-  message->set(http::field::date, HttpDate());
-  message->keep_alive(false);  // the response ends with the connection
-  message->chunked(true);
-  auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
-  set_deadline(context_->options.write_timeout);
-  http::async_write_header(
-      socket_, *serializer,
-      [self = shared_from_this(), message, serializer](beast::error_code ec, size_t bytes) {
-        self->report_.bytes_out += bytes;
-        if (ec) return self->close();
-        // From here the SSE timer bounds writes (see on_sse_timer).
-        self->clear_deadline();
-        self->sse_pump(true);
-      });
-}
-
-void HttpSession::sse_pump(bool first) {
-  if (context_->stopping || std::chrono::steady_clock::now() >= sse_deadline_) {
-    return sse_finish();
-  }
-  auto step = context_->handler->sse_step(*sse_, sse_position_, first);
-  sse_position_ = step.next_position;
-  if (!step.events.empty()) return sse_write(std::move(step.events), step.finished, step.wait);
-  if (step.finished) return sse_finish();
-  if (step.wait) return sse_wait();
-  post([this] { sse_pump(false); });
-}
-
-void HttpSession::sse_write(std::string events, bool finished, bool wait) {
-  auto now = std::chrono::steady_clock::now();
-  sse_next_beat_ = now + context_->options.sse_heartbeat;
-  // One chunk of the chunked response, framed here so that it goes out in one contiguous send.
-  char size_line[24];
-  int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", events.size());
-  auto frame = std::make_shared<std::string>();
-  frame->reserve(static_cast<size_t>(size_length) + events.size() + 2);
-  frame->append(size_line, static_cast<size_t>(size_length)).append(events).append("\r\n");
-  // Nearly always the socket buffer has room (see send_now): the delivery ends here, the
-  // fan-out hot path.
-  size_t sent = 0;
-  if (!send_now(net::buffer(*frame), &sent)) return close();
-  report_.bytes_out += sent;
-  if (sent == frame->size()) return sse_after_write(finished, wait);
-  // The peer is slower than us: write the rest asynchronously, bounded by the write deadline.
-  sse_write_deadline_ = now + context_->options.write_timeout;
-  sse_writing_ = true;
-  arm_sse_timer();
-  net::async_write(socket_, net::buffer(frame->data() + sent, frame->size() - sent),
-                   [self = shared_from_this(), frame, finished, wait](beast::error_code ec,
-                                                                      size_t bytes) {
-                     self->report_.bytes_out += bytes;
-                     self->sse_writing_ = false;
-                     if (ec) return self->close();
-                     self->sse_after_write(finished, wait);
-                   });
-}
-
-void HttpSession::sse_after_write(bool finished, bool wait) {
-  if (finished) return sse_finish();
-  if (wait) return sse_wait();
-  // More is ready (a catch-up): go on in a fresh handler rather than recursing.
-  post([this] { sse_pump(false); });
-}
-
-void HttpSession::sse_wait() {
-  if (context_->stopping) return sse_finish();
-  uint64_t token = ++token_;
-  wait_handle_ = context_->manager->wait_async(sse_->path, sse_position_, wake_callback(token));
-  if (wait_handle_ == 0) return post([this] { sse_pump(false); });
-  waiting_ = true;
-  arm_sse_timer();
-}
-
-// One timer serves the heartbeat, the reconnect deadline and the write deadline. It is armed
-// once and not cancelled on every event (a busy stream would otherwise re-arm it per event,
-// which showed up in fan-out profiles); when it fires early it simply re-arms for what is left.
-void HttpSession::arm_sse_timer() {
-  if (sse_timer_armed_) return;
-  sse_timer_armed_ = true;
-  auto at = std::min(sse_next_beat_, sse_deadline_);
-  if (sse_writing_) at = std::min(at, sse_write_deadline_);
-  timer_.expires_at(at);
-  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    self->sse_timer_armed_ = false;
-    if (!ec) self->on_sse_timer();
-  });
-}
-
-void HttpSession::on_sse_wake(uint64_t token) {
-  if (token != token_ || !waiting_) return;
-  waiting_ = false;
-  sse_pump(false);
-}
-
-void HttpSession::on_sse_timer() {
-  auto now = std::chrono::steady_clock::now();
-  if (sse_writing_) {
-    if (now >= sse_write_deadline_) return close();  // the peer stopped reading
-    return arm_sse_timer();
-  }
-  if (!waiting_) return;  // pumping; the next wait re-arms the timer
-  if (now < sse_next_beat_ && now < sse_deadline_) return arm_sse_timer();
-  if (!context_->manager->cancel_wait(sse_->path, wait_handle_)) return;  // a wake is on its way
-  waiting_ = false;
-  if (now >= sse_deadline_) return sse_finish();
-  // A comment line: ignored by clients, but a dead peer makes the write fail and ends us.
-  sse_write(":\n\n", false, true);
-}
-
-void HttpSession::sse_finish() {
-  waiting_ = false;
-  set_deadline(context_->options.write_timeout);
-  net::async_write(socket_, http::make_chunk_last(),
-                   [self = shared_from_this()](beast::error_code, size_t bytes) {
-                     self->report_.bytes_out += bytes;
-                     self->close();
-                   });
+  if (Ops::available(stream_, ec) > 0 && !ec) return;
+  Ops::cancel(stream_);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reports to the observer
 
-void HttpSession::begin_report(std::string_view method, std::string_view target,
+template <class Stream>
+void ConnectionSession<Stream>::begin_report(std::string_view method, std::string_view target,
                                uint64_t bytes_in,
                                std::optional<std::string_view> client_request_id) {
   if (context_->observer == nullptr) return;
@@ -663,7 +509,8 @@ void HttpSession::begin_report(std::string_view method, std::string_view target,
   }
 }
 
-void HttpSession::report() {
+template <class Stream>
+void ConnectionSession<Stream>::report() {
   if (!report_.active) return;
   report_.active = false;
   CompletedRequest done;
@@ -677,5 +524,8 @@ void HttpSession::report() {
   done.request_id = report_.request_id;
   context_->observer->on_request(done);
 }
+
+// The stream types the server runs.
+template class ConnectionSession<SessionSocket>;
 
 }  // namespace streamkeeper

@@ -1,21 +1,23 @@
-// HttpSession: one client connection, as a chain of short steps on its own strand:
+// ConnectionSession<Stream>: one client connection, as a chain of short steps on its thread:
 //   do_read -> parse_request -> (protocol handler) -> on_response -> send -> on_write -> do_read
-// with two detours for live reads, each costing no thread while it waits:
-//   long-poll: park a waiter in the StreamManager and a timer; whichever fires first finishes it;
-//   SSE:       send the head, then pump events, park, pump again, until closed, gone or the
-//              reconnect interval ends the response.
+// A live read is handed to a responder, which owns it and hands the connection back when done:
+//   long-poll (LongPollResponder): parked until data, its timeout or the server's stop, then
+//     answered through send(); the connection goes on;
+//   SSE (SseResponder): the head, then events until closed, gone, the reconnect interval or the
+//     server's stop; the response ends with the connection.
+// Templated over the stream (Beast's example servers' shape): what depends on the stream being a
+// raw socket is in StreamOps<Stream> (http/stream_ops.h) and nowhere else. Only plain TCP
+// (SessionSocket) is instantiated (connection_session.cc).
 // Private to src/http: includes Beast.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -23,7 +25,10 @@
 
 #include "http/request_observer.h"
 #include "http/server_options.h"
+#include "http/session.h"
+#include "http/stream_ops.h"
 #include "protocol/http_types.h"
+#include "streamkeeper/stream_manager.h"
 
 namespace streamkeeper {
 
@@ -33,6 +38,10 @@ class SessionRegistry;
 class ServiceEndpoints;
 class StreamManager;
 class WakeQueue;
+template <class Session>
+class LongPollResponder;
+template <class Session>
+class SseResponder;
 
 // What every session shares with the server.
 struct SessionContext {
@@ -47,20 +56,14 @@ struct SessionContext {
   std::atomic<bool> stopping{false};
   // Open connections counted against options.max_connections, and over-limit connections
   // being answered 503. Taken by the acceptor (its thread alone adds), given back by the
-  // session when it closes (HttpSession::release_slot).
+  // session when it closes (ConnectionSession::release_slot).
   std::atomic<size_t> connections{0};
   std::atomic<size_t> refusing{0};
   // Live readers now (HttpServer::gauges()): each session adds its one when a long-poll parks
-  // or an SSE response starts, and takes it back when that ends (HttpSession::leave_live).
+  // or an SSE response starts, and takes it back when that ends (ConnectionSession::leave_live).
   std::atomic<size_t> long_polls_waiting{0};
   std::atomic<size_t> sse_streams{0};
 };
-
-// A session's socket and timer are bound to their io_context's own executor type, not the
-// type-erased any_io_executor: copying and destroying type-erased executors on every
-// operation showed in append profiles.
-using SessionExecutor = boost::asio::io_context::executor_type;
-using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, SessionExecutor>;
 
 // Without a session, for a connection refused when even the refusal slots are taken: drops what
 // the client has sent so far, sends `answer` as far as the socket takes it at once, and closes.
@@ -68,16 +71,23 @@ using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Ses
 // which can destroy the answer before the client reads it. Returns the bytes sent.
 size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// A timer on a session's executor (see SessionExecutor).
+using SessionTimer =
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>,
+                                      SessionExecutor>;
+
+template <class Stream>
+class ConnectionSession final : public Session {
  public:
-  // `wakes` and `registry` belong to the IO context that owns `socket`. `slot` is the count
+  // `wakes` and `registry` belong to the IO context that owns `stream`. `slot` is the count
   // (one of SessionContext's) this connection was counted in; the session subtracts its one
-  // when it closes its socket, or at the latest when it is destroyed.
-  HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-              SessionRegistry* registry, std::atomic<size_t>* slot);
-  ~HttpSession();
-  HttpSession(const HttpSession&) = delete;
-  HttpSession& operator=(const HttpSession&) = delete;
+  // when it closes its stream, or at the latest when it is destroyed.
+  ConnectionSession(Stream&& stream, SessionContext* context, WakeQueue* wakes,
+                    SessionRegistry* registry, std::atomic<size_t>* slot);
+  ~ConnectionSession() override;
+  ConnectionSession(const ConnectionSession&) = delete;
+  ConnectionSession& operator=(const ConnectionSession&) = delete;
   // Serves requests until the client, a deadline or the server's stop ends the connection.
   // Registers the session in `registry` until it closes.
   void start();
@@ -85,17 +95,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // briefly (so the client can read the answer), and closes it.
   void refuse(HttpResponse answer);
 
-  // The server is stopping (context->stopping is already set). Called on the session's thread.
-  // Ends what would otherwise wait: an idle connection is closed, a parked long-poll answered
-  // now (204 unless data came), an SSE response ended with its last chunk. A request being
-  // received or answered, or already arrived, goes on; its response closes the connection.
-  void on_server_stop();
-
-  // The parked live read `token` may go on (new data, a close, or a shutdown). Called by this
-  // session's WakeQueue on the session's own thread; stale tokens are ignored.
-  void wake(uint64_t token);
+  void on_server_stop() override;
+  void wake(uint64_t token) override;
 
  private:
+  // The responders drive the connection while they are active, through the members below
+  // (send, close, post, the report, the live gauges, the stream itself).
+  friend class LongPollResponder<ConnectionSession>;
+  friend class SseResponder<ConnectionSession>;
+  using Ops = StreamOps<Stream>;
+
+  std::shared_ptr<ConnectionSession> self() {
+    return std::static_pointer_cast<ConnectionSession>(shared_from_this());
+  }
+  SessionExecutor executor() { return stream_.get_executor(); }
+
   void do_read();
   // Reads more bytes of the current request into buffer_, then parses again.
   void read_more();
@@ -106,13 +120,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Asks context_->gate about `request` (it has one); true if it was refused and answered.
   bool refused_by_gate(const HttpRequest& request);
   void on_response(HttpResponse response);
+  // Hands the connection to an SseResponder, which writes `head` and the events.
+  void start_sse(HttpResponse head);
   void send(HttpResponse response);
-  // Sends what the socket buffer takes right now, without an asynchronous write: no operation,
-  // timer or completion handler, per-request and per-event costs that showed in profiles. The
-  // socket is non-blocking (start()), so a full buffer sends less (maybe nothing) instead of
-  // blocking the IO thread. *sent says how much went; false when the connection is broken.
-  template <class ConstBuffers>
-  bool send_now(const ConstBuffers& buffers, size_t* sent);
   void on_write(boost::beast::error_code ec, bool close);
 
   // The request being answered, for context_->observer (nothing is kept without one).
@@ -139,39 +149,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
   void arm_deadline_timer();
 
-  void start_long_poll(LongPollDirective directive);
-  void on_long_poll_wake(uint64_t token);
-  void on_long_poll_timeout(uint64_t token);
-  // The parked long-poll is to end before data comes (its timeout, the server's stop): it is
-  // answered now, unless its wake is already on the way (then the wake answers).
-  void end_long_poll_wait();
-  // Answers the parked long-poll: what arrived since it parked (finish_long_poll), or 204.
-  void answer_long_poll();
+  // The StreamManager callback that hands wake-up `token` of this session to its WakeQueue.
+  // Tokens come from one counter for both responders, so a stale wake of one is never taken
+  // for a current one of the other.
+  WakeCallback wake_callback(uint64_t token);
+  uint64_t next_token() { return ++tokens_; }
 
-  void start_sse(HttpResponse head);
-  void sse_pump(bool first);
-  void sse_write(std::string events, bool finished, bool wait);
-  void sse_after_write(bool finished, bool wait);
-  // The StreamManager callback that hands this session's wake-up to its WakeQueue.
-  std::function<void()> wake_callback(uint64_t token);
-  void sse_wait();
-  void on_sse_wake(uint64_t token);
-  void arm_sse_timer();
-  void on_sse_timer();
-  void sse_finish();
-
-  // Posts `fn` onto this session's strand, keeping the session alive.
+  // Posts `fn` onto this session's thread, keeping the session alive.
   template <class Fn>
   void post(Fn&& fn);
 
-  using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                 boost::asio::wait_traits<std::chrono::steady_clock>,
-                                                 SessionExecutor>;
-
-  SessionSocket socket_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  Timer deadline_timer_;
+  SessionTimer deadline_timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   // When deadline_timer_ fires; max() while it is not armed.
   std::chrono::steady_clock::time_point deadline_timer_at_ =
@@ -191,19 +182,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string peer_address_;
   std::string allow_origin_{kDefaultAllowOrigin};
 
-  // Live-read state; `token_` tells stale wakes and timers apart from current ones.
-  Timer timer_;
-  uint64_t token_ = 0;
-  uint64_t wait_handle_ = 0;
-  bool waiting_ = false;
-  std::optional<LongPollDirective> long_poll_;
-  std::optional<SseDirective> sse_;
-  uint64_t sse_position_ = 0;
-  std::chrono::steady_clock::time_point sse_deadline_;    // end the response (reconnect)
-  std::chrono::steady_clock::time_point sse_next_beat_;   // send a heartbeat if idle until then
-  std::chrono::steady_clock::time_point sse_write_deadline_;  // of the write in flight
-  bool sse_timer_armed_ = false;
-  bool sse_writing_ = false;
+  // The responders. The long-poll one is made at the connection's first long-poll and kept for
+  // the next (its timer is made once); the SSE one is made when an SSE response starts, which
+  // then lasts as long as the connection. At most one is active.
+  std::unique_ptr<LongPollResponder<ConnectionSession>> long_poll_;
+  std::unique_ptr<SseResponder<ConnectionSession>> sse_;
+  uint64_t tokens_ = 0;
 
   struct Report {
     bool active = false;
@@ -218,5 +202,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   };
   Report report_;
 };
+
+// The plain-TCP session the server runs.
+using PlainSession = ConnectionSession<SessionSocket>;
 
 }  // namespace streamkeeper
