@@ -102,9 +102,9 @@ size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
 }
 
 HttpSession::HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-                         SessionRegistry* registry, std::atomic<size_t>* slot)
+                         SessionRegistry* registry, ConnectionSlot slot)
     : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), context_(context),
-      wakes_(wakes), registry_(registry), slot_(slot), timer_(socket_.get_executor()) {}
+      wakes_(wakes), registry_(registry), slot_(std::move(slot)), timer_(socket_.get_executor()) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as socket_ goes. A request it was answering is reported as cut short: the observers
@@ -402,11 +402,7 @@ void HttpSession::close() {
 // Every way a connection ends comes through here once: close() (the client left, a deadline,
 // an error, the end of a refusal) or the destructor. Counted until the descriptor is closed,
 // not until the last reference to the session goes (a parked waiter may hold one a while).
-void HttpSession::release_slot() {
-  if (slot_ == nullptr) return;
-  slot_->fetch_sub(1, std::memory_order_relaxed);
-  slot_ = nullptr;
-}
+void HttpSession::release_slot() { slot_.release(); }
 
 void HttpSession::enter_live(std::atomic<size_t>* gauge) {
   if (live_gauge_ != nullptr) return;

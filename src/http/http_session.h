@@ -21,6 +21,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/connection_slot.h"
 #include "http/request_observer.h"
 #include "http/server_options.h"
 #include "protocol/http_types.h"
@@ -70,11 +71,11 @@ size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  // `wakes` and `registry` belong to the IO context that owns `socket`. `slot` is the count
-  // (one of SessionContext's) this connection was counted in; the session subtracts its one
-  // when it closes its socket, or at the latest when it is destroyed.
+  // `wakes` and `registry` belong to the IO context that owns `socket`. `slot` holds the places
+  // this connection was counted in (one of SessionContext's counts, and its client address's);
+  // the session releases it when it closes its socket, or at the latest when it is destroyed.
   HttpSession(SessionSocket&& socket, SessionContext* context, WakeQueue* wakes,
-              SessionRegistry* registry, std::atomic<size_t>* slot);
+              SessionRegistry* registry, ConnectionSlot slot);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
@@ -179,7 +180,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   SessionContext* context_;
   WakeQueue* wakes_;
   SessionRegistry* registry_;  // null for a refused connection (never registered)
-  std::atomic<size_t>* slot_;  // nullptr once given back
+  ConnectionSlot slot_;  // empty once given back
   std::atomic<size_t>* live_gauge_ = nullptr;  // the live-reader count this session is in
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs

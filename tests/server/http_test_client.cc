@@ -43,9 +43,18 @@ std::optional<std::string> HttpResult::header(std::string_view name) const {
 // ---------------------------------------------------------------------------------------------
 // TestConnection
 
-TestConnection::TestConnection(uint16_t port, Millis timeout) {
+TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return;
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return;
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

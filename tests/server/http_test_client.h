@@ -33,8 +33,9 @@ struct HttpResult {
 // One client connection to 127.0.0.1:port.
 class TestConnection {
  public:
-  // Connects (bounded by `timeout`); check ok() afterwards.
-  TestConnection(uint16_t port, Millis timeout = Millis(2000));
+  // Connects (bounded by `timeout`); check ok() afterwards. `source`: the loopback address to
+  // connect from ("127.0.0.2"); null: the kernel's choice (127.0.0.1).
+  TestConnection(uint16_t port, Millis timeout = Millis(2000), const char* source = nullptr);
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
