@@ -3,7 +3,8 @@
 // Wiring only: the settings (config/), the logs (util/log.h, http/access_log.h), a Storage
 // backend (RocksDB in --data-dir, or memory), the StreamManager over it, the ProtocolHandler
 // over that, and the HttpServer in front. Signals are taken by one thread:
-//   SIGHUP           reopens the log files (after logrotate moved them);
+//   SIGHUP           reopens the log files (after logrotate moved them) and re-reads the
+//                    --auth-file (a bad file keeps the tokens in use, and says why);
 //   SIGINT, SIGTERM  stop: no new connection, requests in flight answered (bounded by
 //                    --shutdown-timeout-ms), live readers ended, storage synced and closed,
 //                    exit 0.
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "access/access_gate.h"
 #include "config/command_line.h"
 #include "http/access_log.h"
 #include "http/http_server.h"
@@ -66,6 +68,36 @@ void ReopenLogs(AccessLog* access_log) {
   log::Info("SIGHUP: log files reopened");
 }
 
+void ReloadAuthFile(AccessGate* gate, const std::string& path) {
+  if (gate == nullptr || path.empty()) return;
+  std::string error;
+  if (!gate->reload(&error)) {
+    log::Error("SIGHUP: the auth file is not valid; the tokens in use are kept",
+               {{"error", error}});
+    return;
+  }
+  log::Info("SIGHUP: auth file re-read",
+            {{"auth-file", path}, {"tokens", static_cast<uint64_t>(gate->token_count())}});
+}
+
+// The RequestGate for the access options, or null when none is set (the transport then asks
+// no gate at all). False when an option is wrong.
+bool MakeAccessGate(const AccessOptions& options, std::unique_ptr<AccessGate>* gate,
+                    std::string* error) {
+  if (!options.authenticates()) {
+    log::Warn("no --auth-file and no JWT key: the server is open, anyone who reaches it may "
+              "read, write and delete every stream");
+  }
+  if (!options.needs_gate()) return true;
+  *gate = AccessGate::Create(options, error);
+  if (!*gate) return false;
+  if (!options.auth_file.empty()) {
+    log::Info("auth file read", {{"auth-file", options.auth_file},
+                                 {"tokens", static_cast<uint64_t>((*gate)->token_count())}});
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +142,13 @@ int main(int argc, char** argv) {
                                       : std::string_view(command.config_file));
   log::Write(LogLevel::kInfo, "configuration", settings);
 
+  std::unique_ptr<AccessGate> gate;
+  if (!MakeAccessGate(config.access, &gate, &error)) {
+    log::Error(error);
+    if (!config.log.file.empty()) std::cerr << "streamkeeper: " << error << std::endl;
+    return kBadConfiguration;
+  }
+
   DescriptorLimit descriptors = RaiseDescriptorLimit();
   DescriptorPlan plan = PlanDescriptors(descriptors.soft, config.server.threads,
                                         config.server.max_refusing_connections,
@@ -138,7 +177,7 @@ int main(int argc, char** argv) {
   RequestObserverList observers;
   observers.add(metrics.observer());
   if (access_log) observers.add(access_log.get());
-  HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints);
+  HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints, gate.get());
   metrics.set_transport(&server);
   status = server.listen();
   if (!status.ok()) return CannotStart(config, status.message());
@@ -154,6 +193,7 @@ int main(int argc, char** argv) {
       sigwait(&signals, &signal_number);
       if (signal_number == SIGHUP) {
         ReopenLogs(access_log.get());
+        ReloadAuthFile(gate.get(), config.access.auth_file);
         continue;
       }
       log::Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},

@@ -18,6 +18,7 @@ packages=(
   libcxxopts-dev
   libspdlog-dev
   libtomlplusplus-dev  # --config files (src/config/)
+  libssl-dev openssl  # access control (src/access/: SHA-256, JWT signatures); tests make keys with the CLI
   libgtest-dev libgmock-dev libbenchmark-dev
   libgoogle-perftools-dev
   ninja-build ccache cmake g++ pkg-config

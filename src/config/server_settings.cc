@@ -113,6 +113,32 @@ std::vector<Setting> MakeServerSettings() {
        .help = "file each answered request is logged to, one line each, reopened on SIGHUP "
                "(- = stdout; empty = no access log)",
        .store = [](V v, C c) { c->access_log = Text(v); }});
+  add({.name = "auth-file", .type = T::kString, .default_value = "",
+       .help = "TOML file of bearer tokens and their rights, re-read on SIGHUP (README: "
+               "Access control); empty, and no JWT key: the server is open to anyone",
+       .store = [](V v, C c) { c->access.auth_file = Text(v); }});
+  add({.name = "jwt-public-key", .type = T::kString, .default_value = "",
+       .help = "PEM public key that JWT bearer tokens are signed with (RS256, ES256 or EdDSA, "
+               "by the key's type)",
+       .store = [](V v, C c) { c->access.jwt_public_key = Text(v); }});
+  add({.name = "jwt-secret-file", .type = T::kString, .default_value = "",
+       .help = "file holding the HS256 secret JWT bearer tokens are signed with (32 bytes or "
+               "more)",
+       .store = [](V v, C c) { c->access.jwt_secret_file = Text(v); }});
+  add({.name = "jwt-audience", .type = T::kString, .default_value = "",
+       .help = "when set, a JWT's aud claim must name it",
+       .store = [](V v, C c) { c->access.jwt_audience = Text(v); }});
+  add({.name = "cors-origins", .type = T::kString, .default_value = "*",
+       .help = "origins browsers may read answers from: * or a comma list of origins "
+               "(https://app.example.com,http://localhost:3000)",
+       .store = [](V v, C c) { c->access.cors_origins = Text(v); }});
+  add({.name = "rate-limit", .type = T::kString, .default_value = "",
+       .help = "requests per client address and per token: <N>/s or <N>/s,burst=<B> (over it: "
+               "429 with Retry-After); empty = none",
+       .store = [](V v, C c) { c->access.rate_limit = Text(v); }});
+  add({.name = "metrics-open", .type = T::kBoolean, .default_value = false,
+       .help = "serve /metrics without a token (with --auth-file or a JWT key it needs admin)",
+       .store = [](V v, C c) { c->access.metrics_open = std::get<bool>(v); }});
   return settings;
 }
 

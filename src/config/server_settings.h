@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "access/access_options.h"
 #include "config/setting.h"
 #include "http/server_options.h"
 #include "util/log.h"
@@ -25,6 +26,7 @@ struct ServerConfig {
   uint64_t expiry_max_per_second = 0;
   log::Options log;        // the event log: level, format, file
   std::string access_log;  // a file, "-" for stdout, or empty: none
+  AccessOptions access;    // tokens, JWTs, CORS origins, rate limits (access/access_gate.h)
 };
 
 // Every setting of the server, with its default and its checks.

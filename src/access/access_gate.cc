@@ -1,0 +1,229 @@
+#include "access/access_gate.h"
+
+#include <cctype>
+#include <chrono>
+#include <ctime>
+
+#include "protocol/protocol_handler.h"
+#include "util/log.h"
+
+namespace streamkeeper {
+namespace {
+
+// Versions of token tables, unique across every gate of the process.
+std::atomic<uint64_t> next_table_version{1};
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The credentials of "Authorization: Bearer <token>" (RFC 6750 §2.1): nullopt when the request
+// has none (no header, another scheme); possibly empty when malformed.
+std::optional<std::string_view> BearerToken(const HttpRequest& request) {
+  std::optional<std::string_view> value = request.header("authorization");
+  if (!value) return std::nullopt;
+  std::string_view text = Trim(*value);
+  size_t space = text.find(' ');
+  if (!EqualsIgnoringCase(text.substr(0, space), "bearer")) return std::nullopt;
+  if (space == std::string_view::npos) return std::string_view();
+  return Trim(text.substr(space + 1));
+}
+
+HttpResponse Unauthorized(bool token_given, std::string_view message) {
+  HttpResponse response = ProtocolHandler::Error(401, "UNAUTHORIZED", message);
+  response.set("WWW-Authenticate", token_given ? R"(Bearer error="invalid_token")" : "Bearer");
+  return response;
+}
+
+HttpResponse Forbidden(std::string message) {
+  HttpResponse response = ProtocolHandler::Error(403, "FORBIDDEN", message);
+  response.set("WWW-Authenticate", R"(Bearer error="insufficient_scope")");
+  return response;
+}
+
+HttpResponse TooManyRequests(RateLimiter::Clock::duration wait, std::string_view whose) {
+  using namespace std::chrono;
+  auto seconds = duration_cast<std::chrono::seconds>(wait);
+  if (seconds < wait) seconds += std::chrono::seconds(1);  // rounded up
+  if (seconds.count() < 1) seconds = std::chrono::seconds(1);
+  HttpResponse response = ProtocolHandler::Error(
+      429, "RATE_LIMITED", "rate limit exceeded for this " + std::string(whose));
+  response.set("Retry-After", std::to_string(seconds.count()));
+  return response;
+}
+
+bool ParseOrigins(std::string_view text, bool* any, std::vector<std::string>* origins,
+                  std::string* error) {
+  if (Trim(text) == "*") {
+    *any = true;
+    return true;
+  }
+  *any = false;
+  while (true) {
+    size_t comma = text.find(',');
+    std::string_view origin = Trim(text.substr(0, comma));
+    // An origin is scheme "://" host [":" port], nothing after (RFC 6454 serialization).
+    size_t scheme_end = origin.find("://");
+    if (origin.empty() || scheme_end == std::string_view::npos || scheme_end == 0 ||
+        scheme_end + 3 >= origin.size() ||
+        origin.find('/', scheme_end + 3) != std::string_view::npos ||
+        origin.find_first_of("*?# ") != std::string_view::npos) {
+      *error = "--cors-origins: \"" + std::string(origin) +
+               "\" is not an origin (scheme://host[:port]); give \"*\" or a comma list of origins";
+      return false;
+    }
+    origins->emplace_back(origin);
+    if (comma == std::string_view::npos) return true;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<AccessGate> AccessGate::Create(const AccessOptions& options, std::string* error) {
+  std::unique_ptr<AccessGate> gate(new AccessGate());
+  gate->options_ = options;
+  if (!ParseOrigins(options.cors_origins, &gate->any_origin_, &gate->origins_, error)) {
+    return nullptr;
+  }
+  if (!options.rate_limit.empty()) {
+    RateLimit limit;
+    Status status = ParseRateLimit(options.rate_limit, &limit);
+    if (!status.ok()) {
+      *error = "--rate-limit: " + status.message();
+      return nullptr;
+    }
+    gate->ip_limiter_ = std::make_unique<RateLimiter>(limit);
+    gate->token_limiter_ = std::make_unique<RateLimiter>(limit);
+  }
+  if (!options.jwt_public_key.empty() || !options.jwt_secret_file.empty()) {
+    JwtOptions jwt{options.jwt_public_key, options.jwt_secret_file, options.jwt_audience};
+    gate->jwt_ = JwtVerifier::Create(jwt, error);
+    if (!gate->jwt_) return nullptr;
+  } else if (!options.jwt_audience.empty()) {
+    *error = "--jwt-audience needs --jwt-public-key or --jwt-secret-file";
+    return nullptr;
+  }
+  if (!options.auth_file.empty()) {
+    std::vector<AuthToken> tokens;
+    if (!LoadAuthFile(options.auth_file, &tokens, error)) return nullptr;
+    gate->install(std::make_shared<const TokenTable>(std::move(tokens)));
+  }
+  return gate;
+}
+
+void AccessGate::install(std::shared_ptr<const TokenTable> table) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  table_ = std::move(table);
+  version_.store(next_table_version.fetch_add(1), std::memory_order_release);
+}
+
+bool AccessGate::reload(std::string* error) {
+  if (options_.auth_file.empty()) return true;
+  std::vector<AuthToken> tokens;
+  if (!LoadAuthFile(options_.auth_file, &tokens, error)) return false;
+  install(std::make_shared<const TokenTable>(std::move(tokens)));
+  return true;
+}
+
+std::shared_ptr<const TokenTable> AccessGate::current_tokens() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return table_;
+}
+
+size_t AccessGate::token_count() const {
+  auto table = current_tokens();
+  return table ? table->size() : 0;
+}
+
+const TokenTable* AccessGate::tokens_for_this_thread() const {
+  struct Cached {
+    uint64_t version = 0;
+    std::shared_ptr<const TokenTable> table;
+  };
+  thread_local Cached cached;
+  uint64_t version = version_.load(std::memory_order_acquire);
+  if (cached.version != version) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cached.table = table_;
+    cached.version = version_.load(std::memory_order_relaxed);
+  }
+  return cached.table.get();
+}
+
+std::string_view AccessGate::allow_origin(std::string_view origin) const {
+  if (any_origin_) return "*";
+  for (const std::string& allowed : origins_) {
+    if (allowed == origin) return origin;
+  }
+  return {};
+}
+
+std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
+                                              const RequestPeer& peer) {
+  NeedsScratch scratch;
+  RequestNeeds needs = NeedsOf(request, options_.metrics_open, &scratch);
+  if (needs.kind == RequestNeeds::Kind::kFree) return std::nullopt;
+  if (ip_limiter_) {
+    if (auto wait = ip_limiter_->take(peer.address)) return TooManyRequests(*wait, "address");
+  }
+  if (!options_.authenticates() || needs.kind == RequestNeeds::Kind::kNoToken) {
+    return std::nullopt;
+  }
+
+  std::optional<std::string_view> bearer = BearerToken(request);
+  if (!bearer) return Unauthorized(false, "this request needs Authorization: Bearer <token>");
+  const Rights* rights = nullptr;
+  std::string_view name;
+  std::string jwt_name;
+  JwtIdentity jwt_identity;
+  if (jwt_ && JwtVerifier::LooksLikeJwt(*bearer)) {
+    std::string why;
+    if (!jwt_->verify(*bearer, static_cast<int64_t>(std::time(nullptr)), &jwt_identity, &why)) {
+      log::Debug("JWT refused", {{"reason", why}, {"peer", peer.address}});
+      return Unauthorized(true, "the bearer token is not valid");
+    }
+    rights = &jwt_identity.rights;
+    if (!jwt_identity.subject.empty()) {
+      jwt_name = "jwt:" + jwt_identity.subject;
+      name = jwt_name;
+    }
+  } else {
+    const TokenTable* table = tokens_for_this_thread();
+    const AuthToken* token = table != nullptr ? table->find(*bearer) : nullptr;
+    if (token == nullptr) return Unauthorized(true, "the bearer token is not valid");
+    rights = &token->rights;
+    name = token->name;
+  }
+  if (token_limiter_ && !name.empty()) {
+    if (auto wait = token_limiter_->take(name)) return TooManyRequests(*wait, "token");
+  }
+  if (needs.kind == RequestNeeds::Kind::kUnsafePath) {
+    return Forbidden("the path (or Stream-Forked-From) cannot be matched against rights: it "
+                     "does not parse, or has a dot segment, an encoded '/' or a control "
+                     "character");
+  }
+  for (size_t i = 0; i < needs.count; ++i) {
+    const Need& need = needs.needs[i];
+    if (!rights->allows(need.right, need.path)) {
+      return Forbidden("the token has no " + std::string(RightName(need.right)) + " right on " +
+                       std::string(need.path));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace streamkeeper
