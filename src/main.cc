@@ -3,8 +3,10 @@
 // Wiring only: the settings (config/), the logs (util/log.h, http/access_log.h), a Storage
 // backend (RocksDB in --data-dir, or memory), the StreamManager over it, the ProtocolHandler
 // over that, and the HttpServer in front. Signals are taken by one thread:
-//   SIGHUP           reopens the log files (after logrotate moved them) and re-reads the
-//                    --auth-file (a bad file keeps the tokens in use, and says why);
+//   SIGHUP           reopens the log files (after logrotate moved them), re-reads the
+//                    --auth-file (a bad file keeps the tokens in use, and says why) and, with
+//                    TLS, the certificate, key and client CA (new connections get them; files
+//                    that do not load keep the old ones serving);
 //   SIGINT, SIGTERM  stop: no new connection, requests in flight answered (bounded by
 //                    --shutdown-timeout-ms), live readers ended, storage synced and closed,
 //                    exit 0.
@@ -16,6 +18,7 @@
 #include "config/command_line.h"
 #include "http/access_log.h"
 #include "http/http_server.h"
+#include "http/tls_context.h"
 #include "metrics/server_metrics.h"
 #include "protocol/protocol_handler.h"
 #include "service/service_endpoints.h"
@@ -54,9 +57,10 @@ int CannotStart(const ServerConfig& config, const std::string& message) {
   return kCannotStart;
 }
 
-std::string ListenUrl(const std::string& host, uint16_t port) {
+std::string ListenUrl(const std::string& host, uint16_t port, bool tls) {
   bool ipv6 = host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return (tls ? "https://" : "http://") + (ipv6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
 }
 
 void ReopenLogs(AccessLog* access_log) {
@@ -98,6 +102,18 @@ bool MakeAccessGate(const AccessOptions& options, std::unique_ptr<AccessGate>* g
   return true;
 }
 
+void ReloadTls(TlsContextProvider* tls) {
+  if (tls == nullptr) return;
+  std::string error;
+  if (!tls->reload(&error)) {
+    log::Error("SIGHUP: TLS files not reloaded; new connections keep the previous certificate",
+               {{"error", error}});
+    return;
+  }
+  log::Info("SIGHUP: TLS certificate and key reloaded; new connections use them",
+            {{"tls-cert", tls->settings().cert_file}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +150,12 @@ int main(int argc, char** argv) {
   if (!config.access_log.empty()) {
     access_log = AccessLog::Open(config.access_log, config.log.format, &error);
     if (!access_log) return CannotStart(config, "--access-log: " + error);
+  }
+  // Before the storage is opened: a certificate that does not load stops the start at once.
+  std::unique_ptr<TlsContextProvider> tls;
+  if (config.tls.enabled()) {
+    tls = TlsContextProvider::Load(config.tls, &error);
+    if (!tls) return CannotStart(config, "cannot load TLS: " + error);
   }
 
   std::vector<log::Field> settings = SettingsAsLogFields(command.settings);
@@ -177,12 +199,15 @@ int main(int argc, char** argv) {
   RequestObserverList observers;
   observers.add(metrics.observer());
   if (access_log) observers.add(access_log.get());
+  // TODO(lead): pass tls provider to HttpServer (tls.get(): nullptr = plain HTTP; each accepted
+  // connection takes tls->current() once and keeps it). `tls` outlives the server: it is
+  // declared before it in this scope.
   HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints, gate.get());
   metrics.set_transport(&server);
   status = server.listen();
   if (!status.ok()) return CannotStart(config, status.message());
-  // Tests and scripts find the port in this line ("listening on http://HOST:PORT").
-  log::Info("listening on " + ListenUrl(config.server.host, server.port()),
+  // Tests and scripts find the port in this line ("listening on http[s]://HOST:PORT").
+  log::Info("listening on " + ListenUrl(config.server.host, server.port(), tls != nullptr),
             {{"storage", config.storage},
              {"data-dir", config.storage == "rocksdb" ? std::string_view(config.data_dir) : ""},
              {"sync", config.sync ? "always" : "none"}});
@@ -194,6 +219,7 @@ int main(int argc, char** argv) {
       if (signal_number == SIGHUP) {
         ReopenLogs(access_log.get());
         ReloadAuthFile(gate.get(), config.access.auth_file);
+        ReloadTls(tls.get());
         continue;
       }
       log::Info("stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"},

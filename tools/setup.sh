@@ -18,7 +18,7 @@ packages=(
   libcxxopts-dev
   libspdlog-dev
   libtomlplusplus-dev  # --config files (src/config/)
-  libssl-dev openssl  # access control (src/access/: SHA-256, JWT signatures); tests make keys with the CLI
+  libssl-dev openssl  # access control (src/access/) and HTTPS (src/http/tls_context.h); tests make keys and certificates with the CLI
   libgtest-dev libgmock-dev libbenchmark-dev
   libgoogle-perftools-dev
   ninja-build ccache cmake g++ pkg-config

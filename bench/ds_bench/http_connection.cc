@@ -1,6 +1,7 @@
 #include "http_connection.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -59,11 +60,68 @@ void FillResponse(const http::response<Body>& message, HttpResponse* out) {
   out->closed = HeaderIsTrue(message.base(), "Stream-Closed");
 }
 
+// Reads the response to `request` from `stream` (a socket or a TLS stream over one) into *out;
+// the error of the read that failed, if one did.
+template <class Stream>
+asio::awaitable<beast::error_code> ReadResponse(Stream& stream, beast::flat_buffer& buffer,
+                                                const HttpRequest& request, HttpResponse* out,
+                                                bool* keep_alive) {
+  if (request.discard_body) {
+    http::response_parser<CountingBody> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+        ec) {
+      co_return ec;
+    }
+    FillResponse(parser.get(), out);
+    *keep_alive = parser.get().keep_alive();
+    auto length = parser.content_length();
+    if (length && !parser.chunked() && buffer.size() <= *length) {
+      // Large bodies: read straight from the socket in big chunks. Beast's parser reads at most
+      // 64 KiB per call, which made the load generator, not the server, the bottleneck of the
+      // catch-up scenario.
+      uint64_t remaining = *length - buffer.size();
+      out->body_bytes = buffer.size();
+      buffer.clear();
+      thread_local std::vector<char> scratch(4 << 20);
+      while (remaining > 0) {
+        size_t want = std::min<uint64_t>(remaining, scratch.size());
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch.data(), want),
+                                                         kNoThrow);
+        if (ec) {
+          co_return ec;
+        }
+        remaining -= n;
+        out->body_bytes += n;
+      }
+    } else {
+      if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow); ec) {
+        co_return ec;
+      }
+      out->body_bytes = parser.get().body();
+    }
+  } else {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    parser.skip(request.method == "HEAD");  // a Content-Length there announces no body
+    if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow); ec) {
+      co_return ec;
+    }
+    FillResponse(parser.get(), out);
+    out->body = std::move(parser.get().body());
+    out->body_bytes = out->body.size();
+    *keep_alive = parser.get().keep_alive();
+  }
+  co_return beast::error_code{};
+}
+
 }  // namespace
 
 struct HttpConnection::Impl {
   Impl(asio::any_io_executor executor, const Target& t) : stream(executor), target(t) {}
   beast::tcp_stream stream;
+  // https://: the TLS session over `stream`, made per TCP connection.
+  std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
   beast::flat_buffer buffer;
   std::string wire;  // the request being sent, reused
   const Target& target;
@@ -93,6 +151,7 @@ asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& reques
     out.error = std::string(what) + ": " + ec.message();
     if (ec == beast::error::timeout) *was_reused = false;  // a slow server gets no second wait
     beast::error_code ignored;
+    s.tls.reset();
     s.stream.socket().close(ignored);
     s.connected = false;
     s.buffer.clear();
@@ -107,12 +166,25 @@ asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& reques
       co_return out;
     }
     s.stream.socket().set_option(asio::ip::tcp::no_delay(true));
+    if (s.target.tls) {
+      s.tls.emplace(s.stream, *s.target.tls);
+      // SNI for a name (not for an address literal); the certificate must name the host.
+      boost::system::error_code not_address;
+      asio::ip::make_address(s.target.host, not_address);
+      if (not_address) SSL_set_tlsext_host_name(s.tls->native_handle(), s.target.host.c_str());
+      s.tls->set_verify_callback(asio::ssl::host_name_verification(s.target.host));
+      if (auto [ec] = co_await s.tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+          ec) {
+        fail("TLS handshake", ec);
+        co_return out;
+      }
+    }
     s.connected = true;
     ++connects_;
   }
 
   // The request is rendered by hand into one buffer and, nearly always, sent with a single
-  // non-blocking write: Beast's serializer walks a chain of buffer views per write, and the
+  // non-blocking write (over TLS: one async write through the TLS stream): Beast's serializer walks a chain of buffer views per write, and the
   // timed write of beast::tcp_stream arms a timer per operation, together a visible share of
   // the load generator's CPU on a machine it shares with the server it measures.
   std::string& wire = s.wire;
@@ -133,79 +205,43 @@ asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& reques
   if (small) wire.append(request.body);
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(wire), small ? asio::const_buffer() : asio::buffer(request.body)};
-  beast::error_code write_ec;
-  s.stream.socket().non_blocking(true, write_ec);
-  size_t written = write_ec ? 0 : s.stream.socket().write_some(buffers, write_ec);
-  if (write_ec == asio::error::would_block || write_ec == asio::error::try_again) {
-    write_ec = {};
-  }
-  if (write_ec) {
-    fail("write", write_ec);
-    co_return out;
-  }
-  if (written < asio::buffer_size(buffers)) {
-    auto rest = beast::buffers_suffix<std::array<asio::const_buffer, 2>>(buffers);
-    rest.consume(written);
-    if (auto [ec, n] = co_await asio::async_write(s.stream, rest, kNoThrow); ec) {
+  if (s.tls) {
+    if (auto [ec, n] = co_await asio::async_write(*s.tls, buffers, kNoThrow); ec) {
       fail("write", ec);
       co_return out;
+    }
+  } else {
+    beast::error_code write_ec;
+    s.stream.socket().non_blocking(true, write_ec);
+    size_t written = write_ec ? 0 : s.stream.socket().write_some(buffers, write_ec);
+    if (write_ec == asio::error::would_block || write_ec == asio::error::try_again) {
+      write_ec = {};
+    }
+    if (write_ec) {
+      fail("write", write_ec);
+      co_return out;
+    }
+    if (written < asio::buffer_size(buffers)) {
+      auto rest = beast::buffers_suffix<std::array<asio::const_buffer, 2>>(buffers);
+      rest.consume(written);
+      if (auto [ec, n] = co_await asio::async_write(s.stream, rest, kNoThrow); ec) {
+        fail("write", ec);
+        co_return out;
+      }
     }
   }
 
   bool keep_alive = false;
-  if (request.discard_body) {
-    http::response_parser<CountingBody> parser;
-    parser.body_limit(std::numeric_limits<uint64_t>::max());
-    if (auto [ec, n] = co_await http::async_read_header(s.stream, s.buffer, parser, kNoThrow);
-        ec) {
-      fail("read", ec);
-      co_return out;
-    }
-    FillResponse(parser.get(), &out);
-    keep_alive = parser.get().keep_alive();
-    auto length = parser.content_length();
-    if (length && !parser.chunked() && s.buffer.size() <= *length) {
-      // Large bodies: read straight from the socket in big chunks. Beast's parser reads at most
-      // 64 KiB per call, which made the load generator, not the server, the bottleneck of the
-      // catch-up scenario.
-      uint64_t remaining = *length - s.buffer.size();
-      out.body_bytes = s.buffer.size();
-      s.buffer.clear();
-      thread_local std::vector<char> scratch(4 << 20);
-      while (remaining > 0) {
-        size_t want = std::min<uint64_t>(remaining, scratch.size());
-        auto [ec, n] = co_await s.stream.async_read_some(asio::buffer(scratch.data(), want),
-                                                         kNoThrow);
-        if (ec) {
-          fail("read", ec);
-          co_return out;
-        }
-        remaining -= n;
-        out.body_bytes += n;
-      }
-    } else {
-      if (auto [ec, n] = co_await http::async_read(s.stream, s.buffer, parser, kNoThrow); ec) {
-        fail("read", ec);
-        co_return out;
-      }
-      out.body_bytes = parser.get().body();
-    }
-  } else {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(std::numeric_limits<uint64_t>::max());
-    parser.skip(request.method == "HEAD");  // a Content-Length there announces no body
-    if (auto [ec, n] = co_await http::async_read(s.stream, s.buffer, parser, kNoThrow); ec) {
-      fail("read", ec);
-      co_return out;
-    }
-    FillResponse(parser.get(), &out);
-    out.body = std::move(parser.get().body());
-    out.body_bytes = out.body.size();
-    keep_alive = parser.get().keep_alive();
+  if (auto ec = s.tls ? co_await ReadResponse(*s.tls, s.buffer, request, &out, &keep_alive)
+                      : co_await ReadResponse(s.stream, s.buffer, request, &out, &keep_alive);
+      ec) {
+    fail("read", ec);
+    co_return out;
   }
   *was_reused = false;  // a response arrived: no retry regardless of status
   if (!keep_alive) {
     beast::error_code ignored;
+    s.tls.reset();
     s.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     s.stream.socket().close(ignored);
     s.connected = false;

@@ -68,7 +68,11 @@ cxxopts::Options MakeParser(BenchOptions& o) {
   parser.add_options()
     ("scenario", "append | latency | fanout | catchup | many-streams",
      cxxopts::value(o.scenario))
-    ("url", "server base URL (loopback only)", cxxopts::value(o.url)->default_value(o.url))
+    ("url", "server base URL, http:// or https:// (loopback only)",
+     cxxopts::value(o.url)->default_value(o.url))
+    ("ca", "https://: PEM file of the CAs to trust (default: the system's); the certificate "
+           "must name the URL's host",
+     cxxopts::value(o.ca_file)->default_value(""))
     ("label", "name of the server under test, copied into the report",
      cxxopts::value(o.label)->default_value(""))
     ("json", "also write the result as JSON to FILE", cxxopts::value(o.json_path))
@@ -151,7 +155,7 @@ int main(int argc, char** argv) {
   if (options.threads < 1) options.threads = 1;
 
   std::string error;
-  const auto target = dsbench::ResolveLoopbackTarget(options.url, &error);
+  const auto target = dsbench::ResolveLoopbackTarget(options.url, &error, options.ca_file);
   if (!target) {
     std::cerr << "ds-bench: " << error << "\n";
     return 2;

@@ -100,6 +100,7 @@ CommandLine ParseCommandLine(int argc, const char* const* argv,
   for (const ResolvedSetting& resolved : out.settings.settings) {
     resolved.setting->store(resolved.value, &out.config);
   }
+  if (!CheckServerConfig(out.config, &out.error)) return out;
   if (result.count("print-config")) {
     out.action = CommandLine::Action::kPrintConfig;
     out.output = RenderToml(out.settings);

@@ -139,6 +139,17 @@ std::vector<Setting> MakeServerSettings() {
   add({.name = "metrics-open", .type = T::kBoolean, .default_value = false,
        .help = "serve /metrics without a token (with --auth-file or a JWT key it needs admin)",
        .store = [](V v, C c) { c->access.metrics_open = std::get<bool>(v); }});
+  add({.name = "tls-cert", .type = T::kString, .default_value = "",
+       .help = "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate (chain), re-read on "
+               "SIGHUP; needs --tls-key (empty = plain HTTP)",
+       .store = [](V v, C c) { c->tls.cert_file = Text(v); }});
+  add({.name = "tls-key", .type = T::kString, .default_value = "",
+       .help = "PEM private key of --tls-cert (unencrypted), re-read on SIGHUP",
+       .store = [](V v, C c) { c->tls.key_file = Text(v); }});
+  add({.name = "tls-client-ca", .type = T::kString, .default_value = "",
+       .help = "require client certificates (mutual TLS) issued by the CAs of this PEM file, "
+               "re-read on SIGHUP (empty = no client certificates asked for)",
+       .store = [](V v, C c) { c->tls.client_ca_file = Text(v); }});
   return settings;
 }
 
@@ -147,6 +158,10 @@ std::vector<Setting> MakeServerSettings() {
 std::span<const Setting> ServerSettings() {
   static const std::vector<Setting> settings = MakeServerSettings();
   return settings;
+}
+
+bool CheckServerConfig(const ServerConfig& config, std::string* error) {
+  return CheckTlsSettings(config.tls, error);
 }
 
 }  // namespace streamkeeper

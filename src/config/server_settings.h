@@ -11,6 +11,7 @@
 #include "access/access_options.h"
 #include "config/setting.h"
 #include "http/server_options.h"
+#include "http/tls_settings.h"
 #include "util/log.h"
 
 namespace streamkeeper {
@@ -27,9 +28,14 @@ struct ServerConfig {
   log::Options log;        // the event log: level, format, file
   std::string access_log;  // a file, "-" for stdout, or empty: none
   AccessOptions access;    // tokens, JWTs, CORS origins, rate limits (access/access_gate.h)
+  TlsSettings tls;         // HTTPS when tls.enabled()
 };
 
 // Every setting of the server, with its default and its checks.
 std::span<const Setting> ServerSettings();
+
+// The checks that involve more than one setting (each value alone has passed its own): false
+// with *error saying which settings conflict, e.g. --tls-cert without --tls-key.
+bool CheckServerConfig(const ServerConfig& config, std::string* error);
 
 }  // namespace streamkeeper

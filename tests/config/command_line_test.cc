@@ -32,6 +32,34 @@ TEST(CommandLineTest, HelpListsEverySettingAndTheConfigFlags) {
   EXPECT_NE(help.output.find("STREAMKEEPER_DATA_DIR"), std::string::npos);
 }
 
+TEST(CommandLineTest, TlsFilesFillTheServerConfig) {
+  CommandLine command = Parse({"--tls-cert", "/c.pem", "--tls-key", "/k.pem"},
+                              {{"STREAMKEEPER_TLS_CLIENT_CA", "/ca.pem"}});
+  ASSERT_EQ(command.action, CommandLine::Action::kRun) << command.error;
+  EXPECT_TRUE(command.config.tls.enabled());
+  EXPECT_EQ(command.config.tls.cert_file, "/c.pem");
+  EXPECT_EQ(command.config.tls.key_file, "/k.pem");
+  EXPECT_EQ(command.config.tls.client_ca_file, "/ca.pem");
+  EXPECT_FALSE(Parse({}).config.tls.enabled());  // plain HTTP by default
+}
+
+// A certificate without its key (or the reverse), or a client CA without either, is a
+// configuration error (exit 2) naming the flags, not a server that starts half-configured.
+TEST(CommandLineTest, TlsFilesMustComeTogether) {
+  CommandLine cert_only = Parse({"--tls-cert", "/c.pem"});
+  EXPECT_EQ(cert_only.action, CommandLine::Action::kFail);
+  EXPECT_EQ(cert_only.error, "--tls-cert needs --tls-key (the certificate's private key)");
+  CommandLine key_only = Parse({}, {{"STREAMKEEPER_TLS_KEY", "/k.pem"}});
+  EXPECT_EQ(key_only.action, CommandLine::Action::kFail);
+  EXPECT_NE(key_only.error.find("--tls-key needs --tls-cert"), std::string::npos)
+      << key_only.error;
+  CommandLine ca_only = Parse({"--tls-client-ca", "/ca.pem"});
+  EXPECT_EQ(ca_only.action, CommandLine::Action::kFail);
+  EXPECT_NE(ca_only.error.find("--tls-client-ca needs --tls-cert and --tls-key"),
+            std::string::npos)
+      << ca_only.error;
+}
+
 TEST(CommandLineTest, SettingsFillTheServerConfig) {
   CommandLine command = Parse({"--sync", "none", "--long-poll-timeout-ms", "1234", "--port", "0",
                                "--log-level", "debug", "--log-format", "json"},

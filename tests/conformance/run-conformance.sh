@@ -6,6 +6,10 @@
 #
 # Extra arguments go to `vitest run` (e.g. -t "Long-poll" to filter by name);
 # STREAMKEEPER_SERVER_ARGS adds server flags (e.g. "--stream-cache-mb 0").
+# STREAMKEEPER_TLS=1 runs the suite over HTTPS: a test CA and server certificate are made for the
+# run (tests/tls/make_test_certs.sh), the server gets --tls-cert/--tls-key, and the suite is
+# pointed at https://127.0.0.1:PORT with NODE_EXTRA_CA_CERTS naming the CA (Node's fetch trusts
+# it then).
 # Exits with vitest's status (non-zero on any failure to start the server).
 set -euo pipefail
 
@@ -46,6 +50,14 @@ workdir=$(mktemp -d "${TMPDIR:-/tmp}/streamkeeper-conformance.XXXXXX")
 datadir=$workdir/data
 log=$workdir/server.log
 mkdir -p "$datadir"
+scheme=http
+tls_args=()
+if [[ "${STREAMKEEPER_TLS:-0}" == 1 ]]; then
+  bash "$here/../tls/make_test_certs.sh" "$workdir/tls" || die "could not make test certificates"
+  tls_args=(--tls-cert "$workdir/tls/server.pem" --tls-key "$workdir/tls/server.key")
+  export NODE_EXTRA_CA_CERTS=$workdir/tls/ca.pem
+  scheme=https
+fi
 server_pid=
 vitest_pid=
 
@@ -80,7 +92,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 "$binary" --host 127.0.0.1 --port "$port" --storage "$backend" \
-  --data-dir "$datadir" --long-poll-timeout-ms 500 ${STREAMKEEPER_SERVER_ARGS:-} >"$log" 2>&1 &
+  --data-dir "$datadir" --long-poll-timeout-ms 500 "${tls_args[@]}" \
+  ${STREAMKEEPER_SERVER_ARGS:-} >"$log" 2>&1 &
 server_pid=$!
 
 # Wait (at most 20 s) until the port accepts connections.
@@ -99,7 +112,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
   sleep 0.1
 done
 
-url=http://127.0.0.1:$port
+url=$scheme://127.0.0.1:$port
 echo "run-conformance: $backend server (pid $server_pid) at $url, data in $datadir" >&2
 cd "$here"
 # Plain output in ctest logs and pipes; colours on a terminal or with FORCE_COLOR.

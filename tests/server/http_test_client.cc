@@ -12,7 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 namespace streamkeeper::testing {
@@ -43,14 +49,49 @@ std::optional<std::string> HttpResult::header(std::string_view name) const {
 // ---------------------------------------------------------------------------------------------
 // TestConnection
 
+static std::optional<ClientTls>& DefaultTlsSlot() {
+  static std::optional<ClientTls> tls;
+  return tls;
+}
+
+static std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long code = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(code, text, sizeof text);
+    if (!out.empty()) out += "; ";
+    out += text;
+  }
+  return out;
+}
+
+void SetDefaultClientTls(std::optional<ClientTls> tls) { DefaultTlsSlot() = std::move(tls); }
+const std::optional<ClientTls>& DefaultClientTls() { return DefaultTlsSlot(); }
+
 TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source) {
+  auto deadline = Clock::now() + timeout;
+  connect(port, deadline, source);
+  if (ok() && DefaultClientTls()) handshake(*DefaultClientTls(), deadline);
+}
+
+TestConnection::TestConnection(uint16_t port, const ClientTls& tls, Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  connect(port, deadline);
+  if (ok()) handshake(tls, deadline);
+}
+
+void TestConnection::connect(uint16_t port, Clock::time_point deadline, const char* source) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return;
+  if (fd < 0) {
+    error_ = std::string("socket: ") + std::strerror(errno);
+    return;
+  }
   if (source != nullptr) {
     sockaddr_in from{};
     from.sin_family = AF_INET;
     if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
         ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      error_ = std::string("bind to ") + source + ": " + std::strerror(errno);
       ::close(fd);
       return;
     }
@@ -62,7 +103,7 @@ TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source
   int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+    if (::poll(&p, 1, RemainingMs(deadline)) == 1) {
       int error = 0;
       socklen_t length = sizeof error;
       ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
@@ -70,6 +111,7 @@ TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source
     }
   }
   if (rc != 0) {
+    error_ = "connect failed";
     ::close(fd);
     return;
   }
@@ -78,16 +120,122 @@ TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source
   fd_ = fd;
 }
 
-TestConnection::~TestConnection() {
+// Waits for what OpenSSL asked for (`code`: SSL_ERROR_WANT_READ or _WANT_WRITE) until
+// `deadline`; false on timeout or a poll error.
+static bool WaitFor(int fd, int code, Clock::time_point deadline) {
+  pollfd p{fd, static_cast<short>(code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
+  for (;;) {
+    int ready = ::poll(&p, 1, RemainingMs(deadline));
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool TestConnection::handshake(const ClientTls& tls, Clock::time_point deadline) {
+  // OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL): a write to a connection
+  // the server has reset must fail, not kill the test with SIGPIPE. (ServerProcess::spawn puts
+  // the default back for its children.)
+  static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
+  ERR_clear_error();
+  ssl_ctx_ = SSL_CTX_new(TLS_client_method());
+  bool configured = ssl_ctx_ != nullptr &&
+                    SSL_CTX_load_verify_locations(ssl_ctx_, tls.ca_file.c_str(), nullptr) == 1 &&
+                    (tls.min_version == 0 ||
+                     SSL_CTX_set_min_proto_version(ssl_ctx_, tls.min_version) == 1) &&
+                    (tls.max_version == 0 ||
+                     SSL_CTX_set_max_proto_version(ssl_ctx_, tls.max_version) == 1);
+  if (configured && !tls.cert_file.empty()) {
+    configured = SSL_CTX_use_certificate_chain_file(ssl_ctx_, tls.cert_file.c_str()) == 1 &&
+                 SSL_CTX_use_PrivateKey_file(ssl_ctx_, tls.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+  }
+  if (configured) {
+    // Old versions are offered only when a test asks for them (OpenSSL's default security
+    // level refuses TLS 1.1 outright, before the server could).
+    if (tls.min_version != 0 && tls.min_version < TLS1_2_VERSION) {
+      SSL_CTX_set_security_level(ssl_ctx_, 0);
+    }
+    SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_PEER, nullptr);
+    ssl_ = SSL_new(ssl_ctx_);
+    configured = ssl_ != nullptr && SSL_set_fd(ssl_, fd_) == 1;
+  }
+  if (configured) {
+    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (tls.server_name.empty()) {
+      configured = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1") == 1;
+    } else {
+      configured = SSL_set_tlsext_host_name(ssl_, tls.server_name.c_str()) == 1 &&
+                   SSL_set1_host(ssl_, tls.server_name.c_str()) == 1;
+    }
+  }
+  if (!configured) {
+    error_ = "TLS set-up failed: " + OpenSslErrors();
+    close();
+    return false;
+  }
+  for (;;) {
+    int rc = SSL_connect(ssl_);
+    if (rc == 1) return true;
+    int code = SSL_get_error(ssl_, rc);
+    if ((code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) &&
+        WaitFor(fd_, code, deadline)) {
+      continue;
+    }
+    long verify = SSL_get_verify_result(ssl_);
+    error_ = code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE
+                 ? std::string("TLS handshake timed out")
+                 : "TLS handshake failed: " + OpenSslErrors();
+    if (verify != X509_V_OK) {
+      error_ += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+    }
+    close();
+    return false;
+  }
+}
+
+void TestConnection::close() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (ssl_ctx_ != nullptr) SSL_CTX_free(ssl_ctx_);
+  ssl_ = nullptr;
+  ssl_ctx_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+TestConnection::~TestConnection() { close(); }
+
+std::string TestConnection::tls_version() const {
+  return ssl_ != nullptr ? SSL_get_version(ssl_) : "";
+}
+
+std::string TestConnection::peer_serial() const {
+  if (ssl_ == nullptr) return "";
+  X509* certificate = SSL_get1_peer_certificate(ssl_);
+  if (certificate == nullptr) return "";
+  std::string out;
+  BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+  if (serial != nullptr) {
+    char* text = BN_bn2dec(serial);
+    if (text != nullptr) out = text;
+    OPENSSL_free(text);
+    BN_free(serial);
+  }
+  X509_free(certificate);
+  return out;
 }
 
 void TestConnection::shutdown_send() {
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+  if (fd_ < 0) return;
+  // TLS: close_notify first (the server reads it as end of input, as it reads a FIN); reading
+  // goes on until the server closes in turn.
+  if (ssl_ != nullptr) SSL_shutdown(ssl_);
+  ::shutdown(fd_, SHUT_WR);
 }
 
 bool TestConnection::send(std::string_view bytes) {
   auto deadline = Clock::now() + Millis(5000);
+  if (ssl_ != nullptr) return send_tls(bytes, deadline);
   while (!bytes.empty()) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -105,8 +253,52 @@ bool TestConnection::send(std::string_view bytes) {
   return true;
 }
 
+bool TestConnection::send_tls(std::string_view bytes, Clock::time_point deadline) {
+  while (!bytes.empty()) {
+    ERR_clear_error();
+    size_t written = 0;
+    int rc = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written);
+    if (rc == 1) {
+      bytes.remove_prefix(written);
+      continue;
+    }
+    int code = SSL_get_error(ssl_, rc);
+    if ((code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) &&
+        WaitFor(fd_, code, deadline)) {
+      continue;
+    }
+    error_ = "TLS write failed: " + OpenSslErrors();
+    return false;
+  }
+  return true;
+}
+
+int TestConnection::fill_tls(Clock::time_point deadline) {
+  for (;;) {
+    ERR_clear_error();
+    char chunk[16384];
+    size_t n = 0;
+    int rc = SSL_read_ex(ssl_, chunk, sizeof chunk, &n);
+    if (rc == 1) {
+      buffer_.append(chunk, n);
+      return static_cast<int>(n);
+    }
+    int code = SSL_get_error(ssl_, rc);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      if (!WaitFor(fd_, code, deadline)) return 0;
+      continue;
+    }
+    // close_notify, a bare FIN or reset, or an alert (a refused client certificate): all count
+    // as closed, as a reset does on a plain connection; error() keeps what OpenSSL said.
+    if (code != SSL_ERROR_ZERO_RETURN) error_ = "TLS read: " + OpenSslErrors();
+    peer_closed_ = true;
+    return -1;
+  }
+}
+
 int TestConnection::fill(Clock::time_point deadline) {
   if (peer_closed_) return -1;
+  if (ssl_ != nullptr) return fill_tls(deadline);
   for (;;) {
     char chunk[16384];
     ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
@@ -282,7 +474,7 @@ HttpResult Request(uint16_t port, std::string_view method, std::string_view targ
   TestConnection connection(port);
   if (!connection.ok()) {
     HttpResult result;
-    result.error = "connect failed";
+    result.error = connection.error();
     return result;
   }
   if (!connection.send(BuildRequest(method, target, headers, body))) {
@@ -319,6 +511,7 @@ bool ServerProcess::spawn(const std::string& binary, const std::vector<std::stri
   pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    std::signal(SIGPIPE, SIG_DFL);  // the TLS client may have ignored it in this process
     if (descriptor_limit_) {
       rlimit limit{static_cast<rlim_t>(descriptor_limit_->first),
                    static_cast<rlim_t>(descriptor_limit_->second)};
@@ -363,10 +556,17 @@ void ServerProcess::drain(Millis timeout) {
 }
 
 uint16_t ListeningPort(const std::string& output) {
-  constexpr std::string_view kMarker = "listening on http://";
+  constexpr std::string_view kMarker = "listening on http";
   size_t at = output.find(kMarker);
   if (at == std::string::npos) return 0;
   size_t begin = at + kMarker.size();
+  if (output.compare(begin, 3, "://") == 0) {
+    begin += 3;
+  } else if (output.compare(begin, 4, "s://") == 0) {
+    begin += 4;
+  } else {
+    return 0;
+  }
   size_t end = output.find_first_of(" \"\n", begin);
   if (end == std::string::npos) return 0;
   std::string host_port = output.substr(begin, end - begin);

@@ -1,6 +1,7 @@
 // Test helpers for driving the real streamkeeper binary: a child-process wrapper and a tiny
-// blocking HTTP/1.1 client over POSIX sockets. Every wait is bounded; nothing here can hang a
-// test run. Connects only to 127.0.0.1.
+// blocking HTTP/1.1 client over POSIX sockets, optionally through TLS (OpenSSL, non-blocking,
+// waits by poll). Every wait is bounded; nothing here can hang a test run. Connects only to
+// 127.0.0.1.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +12,9 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+struct ssl_st;
+struct ssl_ctx_st;
 
 namespace streamkeeper::testing {
 
@@ -30,17 +34,49 @@ struct HttpResult {
   std::optional<std::string> header(std::string_view name) const;
 };
 
-// One client connection to 127.0.0.1:port.
+// How a TestConnection speaks TLS.
+struct ClientTls {
+  std::string ca_file = {};    // the CAs the server's certificate must chain to (PEM)
+  std::string cert_file = {};  // a client certificate to present (PEM); empty: none
+  std::string key_file = {};   // its key
+  // Sent as SNI and checked against the certificate's names; empty: no SNI, and the
+  // certificate must name IP 127.0.0.1.
+  std::string server_name = {};
+  // Protocol versions offered, as OpenSSL's constants (TLS1_1_VERSION = 0x0302, ...); 0: the
+  // library's defaults. For testing that the server refuses old ones.
+  int min_version = 0;
+  int max_version = 0;
+};
+
+// The TLS every TestConnection made without its own uses from now on (nullopt: plain TCP).
+// ServerProcessTest::Start sets it in TLS test mode (tests/tls/test_certs.h).
+void SetDefaultClientTls(std::optional<ClientTls> tls);
+const std::optional<ClientTls>& DefaultClientTls();
+
+// One client connection to 127.0.0.1:port: plain, or TLS with the handshake done in the
+// constructor. Both carry the same bytes through the same calls.
 class TestConnection {
  public:
-  // Connects (bounded by `timeout`); check ok() afterwards. `source`: the loopback address to
-  // connect from ("127.0.0.2"); null: the kernel's choice (127.0.0.1).
+  // Connects (bounded by `timeout`) with the default TLS (above); check ok() afterwards.
+  // `source`: the loopback address to connect from ("127.0.0.2"); null: the kernel's choice.
   TestConnection(uint16_t port, Millis timeout = Millis(2000), const char* source = nullptr);
+  // Connects and completes a TLS handshake, both within `timeout`; ok() is false and
+  // error() says why if either fails (a certificate that does not verify, a refused version).
+  // With TLS 1.3 a server refusing the client's certificate says so only after the
+  // handshake: the first read then finds the connection closed.
+  TestConnection(uint16_t port, const ClientTls& tls, Millis timeout = Millis(2000));
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
 
   bool ok() const { return fd_ >= 0; }
+  // Why the connection or its handshake failed, or the last TLS read error; empty if none.
+  const std::string& error() const { return error_; }
+  bool tls() const { return ssl_ != nullptr; }
+  // TLS: the protocol version negotiated ("TLSv1.3") and the server certificate's serial number
+  // in decimal (make_test_certs.sh gives them fixed ones); empty when plain.
+  std::string tls_version() const;
+  std::string peer_serial() const;
   // Writes all of `bytes`; false on error (e.g. the server already closed).
   bool send(std::string_view bytes);
   // Half-closes: the server sees end of input, and may still answer.
@@ -55,10 +91,19 @@ class TestConnection {
   const std::string& buffered() const { return buffer_; }
 
  private:
+  void connect(uint16_t port, std::chrono::steady_clock::time_point deadline,
+               const char* source = nullptr);
+  bool handshake(const ClientTls& tls, std::chrono::steady_clock::time_point deadline);
+  void close();
   // Appends what is available within `deadline`; 0 on timeout, -1 on close/error.
   int fill(std::chrono::steady_clock::time_point deadline);
+  int fill_tls(std::chrono::steady_clock::time_point deadline);
+  bool send_tls(std::string_view bytes, std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+  ssl_ctx_st* ssl_ctx_ = nullptr;
+  ssl_st* ssl_ = nullptr;
+  std::string error_;
   std::string buffer_;
   bool peer_closed_ = false;
 };
@@ -72,8 +117,8 @@ HttpResult Request(uint16_t port, std::string_view method, std::string_view targ
                    const Headers& headers = {}, std::string_view body = {},
                    Millis timeout = Millis(5000));
 
-// The port of the first "listening on http://HOST:PORT" in `log` (a text or JSON log line: the
-// URL ends at a space or a quote), or 0.
+// The port of the first "listening on http://HOST:PORT" (or https://) in `log` (a text or JSON
+// log line: the URL ends at a space or a quote), or 0.
 uint16_t ListeningPort(const std::string& log);
 
 // A loopback port that was free a moment ago (bound to port 0, read, closed), for a server that

@@ -1,6 +1,8 @@
 // ServerProcessTest: a gtest fixture that starts the real streamkeeper binary (STREAMKEEPER_BINARY)
 // as a child on 127.0.0.1 with --port 0 and test defaults, and waits for the port it reports.
-// Shared by the process tests of tests/server/.
+// Shared by the process tests of tests/server/. With STREAMKEEPER_TEST_TLS=1 (tests/tls/
+// test_certs.h) the server serves HTTPS with the test certificate and every TestConnection made
+// after Start() speaks TLS to it.
 #pragma once
 
 #include <memory>
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/temp_dir.h"
+#include "../tls/test_certs.h"
 #include "http_test_client.h"
 
 #ifndef STREAMKEEPER_BINARY
@@ -44,6 +47,12 @@ class ServerProcessTest : public ::testing::Test {
     add_default("--data-dir", data_dir.empty() ? dir_.path() + "/data" : data_dir);
     add_default("--sync", "none");
     add_default("--threads", "2");
+    if (TlsTestMode()) {
+      const TestCerts& certs = SharedTestCerts();
+      add_default("--tls-cert", certs.server_cert);
+      add_default("--tls-key", certs.server_key);
+      SetDefaultClientTls(ClientTls{.ca_file = certs.ca});
+    }
     auto server = std::make_unique<ServerProcess>();
     if (!server->spawn(STREAMKEEPER_BINARY, args)) {
       ADD_FAILURE() << "cannot spawn " << STREAMKEEPER_BINARY;
