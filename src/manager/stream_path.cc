@@ -60,8 +60,8 @@ Status CheckSegments(std::string_view path) {
 Status CheckStreamPath(std::string_view path) {
   if (path.empty()) return Status::BadRequest("stream path is empty");
   if (path.size() > kMaxStreamPathBytes) {
-    return Status::BadRequest("stream path is longer than " +
-                              std::to_string(kMaxStreamPathBytes) + " bytes");
+    return Status::BadRequest("stream path is longer than " + std::to_string(kMaxStreamPathBytes) +
+                              " bytes");
   }
   if (Status s = CheckCharacters(path); !s.ok()) return s;
   return CheckSegments(path);

@@ -55,7 +55,8 @@ TEST(RateLimiterTest, RefillsAtTheRateUpToTheBurst) {
 TEST(RateLimiterTest, SustainedRateIsThePerSecondRate) {
   RateLimiter limiter({20, 1});
   int allowed = 0;
-  for (int ms = 0; ms < 10'000; ++ms) allowed += Allowed(limiter, "a", 3, kStart + milliseconds(ms));
+  for (int ms = 0; ms < 10'000; ++ms)
+    allowed += Allowed(limiter, "a", 3, kStart + milliseconds(ms));
   EXPECT_EQ(allowed, 200);  // 20/s over 10 s, one every 50 ms
 }
 
@@ -73,7 +74,8 @@ TEST(RateLimiterTest, FractionalRates) {
   EXPECT_EQ(Allowed(odd, "a", 5, kStart + milliseconds(399)), 0);
   EXPECT_EQ(Allowed(odd, "a", 5, kStart + milliseconds(400)), 1);
   int allowed = 0;
-  for (int ms = 401; ms <= 100'400; ++ms) allowed += Allowed(odd, "a", 1, kStart + milliseconds(ms));
+  for (int ms = 401; ms <= 100'400; ++ms)
+    allowed += Allowed(odd, "a", 1, kStart + milliseconds(ms));
   EXPECT_EQ(allowed, 250);  // 2.5/s over 100 s, exactly: no rounding drift
 }
 
@@ -158,11 +160,30 @@ TEST(ParseRateLimitTest, RateAndBurst) {
 }
 
 TEST(ParseRateLimitTest, ErrorsNameTheValue) {
-  for (const char* bad :
-       {"", "20", "/s", "x/s", "20/m", "20/sec", "20 /s", "-1/s", "0/s", "0.0001/s", "1e7/s",
-        "inf/s", "nan/s", "20/s,", "20/s,burst", "20/s,burst=", "20/s,burst=0", "20/s,burst=-1",
-        "20/s,burst=1.5", "20/s,burst=2000000", "20/s,burst=5x", "20/s;burst=5", "20/s,rate=5",
-        "20/s,burst=99999999999999999999"}) {
+  for (const char* bad : {"",
+                          "20",
+                          "/s",
+                          "x/s",
+                          "20/m",
+                          "20/sec",
+                          "20 /s",
+                          "-1/s",
+                          "0/s",
+                          "0.0001/s",
+                          "1e7/s",
+                          "inf/s",
+                          "nan/s",
+                          "20/s,",
+                          "20/s,burst",
+                          "20/s,burst=",
+                          "20/s,burst=0",
+                          "20/s,burst=-1",
+                          "20/s,burst=1.5",
+                          "20/s,burst=2000000",
+                          "20/s,burst=5x",
+                          "20/s;burst=5",
+                          "20/s,rate=5",
+                          "20/s,burst=99999999999999999999"}) {
     RateLimit limit{7, 7};
     Status s = ParseRateLimit(bad, &limit);
     EXPECT_FALSE(s.ok()) << bad;

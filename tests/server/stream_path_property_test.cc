@@ -47,11 +47,20 @@ bool IsValidUtf8(const std::string& text) {
     unsigned char lead = static_cast<unsigned char>(text[i]);
     int length;
     uint32_t cp;
-    if ((lead & 0x80) == 0) { length = 1; cp = lead; }
-    else if ((lead & 0xE0) == 0xC0) { length = 2; cp = lead & 0x1F; }
-    else if ((lead & 0xF0) == 0xE0) { length = 3; cp = lead & 0x0F; }
-    else if ((lead & 0xF8) == 0xF0) { length = 4; cp = lead & 0x07; }
-    else return false;
+    if ((lead & 0x80) == 0) {
+      length = 1;
+      cp = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      cp = lead & 0x07;
+    } else
+      return false;
     if (i + length > text.size()) return false;
     for (int k = 1; k < length; ++k) {
       unsigned char c = static_cast<unsigned char>(text[i + k]);
@@ -102,12 +111,12 @@ bool Forbidden(const std::string& path) {
 }
 
 TEST(StreamPathTest, TheRuleOnExamples) {
-  for (const char* ok : {"/v1/stream/chat/42", "chat/42", "/s", "x", "...", "a/.b/c.", "caf\xC3\xA9",
-                         "/a b/+@:!"}) {
+  for (const char* ok :
+       {"/v1/stream/chat/42", "chat/42", "/s", "x", "...", "a/.b/c.", "caf\xC3\xA9", "/a b/+@:!"}) {
     EXPECT_TRUE(CheckStreamPath(ok).ok()) << ok;
   }
-  for (const char* bad : {"", "/", "//a", "a/", "a//b", "./a", "a/..", "/a/./b", "a\x01", "a\x7F",
-                          "\xFF", "a\xC3"}) {
+  for (const char* bad :
+       {"", "/", "//a", "a/", "a//b", "./a", "a/..", "/a/./b", "a\x01", "a\x7F", "\xFF", "a\xC3"}) {
     EXPECT_EQ(CheckStreamPath(bad).code(), StatusCode::kBadRequest) << bad;
   }
   EXPECT_EQ(CheckStreamPath(std::string("a\0b", 3)).message(), "stream path contains a NUL byte");
@@ -165,11 +174,16 @@ class PathGenerator {
  private:
   std::string segment() {
     switch (pick(20)) {
-      case 0: return ".";
-      case 1: return "..";
-      case 2: return "";
-      case 3: return "...";  // three dots is a name
-      default: break;
+      case 0:
+        return ".";
+      case 1:
+        return "..";
+      case 2:
+        return "";
+      case 3:
+        return "...";  // three dots is a name
+      default:
+        break;
     }
     std::string out;
     int pieces = 1 + pick(4);
@@ -178,12 +192,35 @@ class PathGenerator {
   }
 
   std::string piece() {
-    static const std::vector<std::string> kPieces = {
-        "a", "chat", "42", "x-y_z~", ".", "..", "v1", "%", "?", "#", " ", "+", "@:",
-        "\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80",     // é, 日, 😀
-        "\xFF", "\x80", "\xC0\xAF", "\xE0\x80\xAF",          // not UTF-8; overlong slashes
-        "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE6\x97",      // a surrogate, past U+10FFFF, cut
-        std::string(1, '\0'), "\n", "\r\n", "\t", "\x1F", "\x7F"};
+    static const std::vector<std::string> kPieces = {"a",
+                                                     "chat",
+                                                     "42",
+                                                     "x-y_z~",
+                                                     ".",
+                                                     "..",
+                                                     "v1",
+                                                     "%",
+                                                     "?",
+                                                     "#",
+                                                     " ",
+                                                     "+",
+                                                     "@:",
+                                                     "\xC3\xA9",
+                                                     "\xE6\x97\xA5",
+                                                     "\xF0\x9F\x98\x80",  // é, 日, 😀
+                                                     "\xFF",
+                                                     "\x80",
+                                                     "\xC0\xAF",
+                                                     "\xE0\x80\xAF",  // not UTF-8; overlong slashes
+                                                     "\xED\xA0\x80",
+                                                     "\xF4\x90\x80\x80",
+                                                     "\xE6\x97",  // a surrogate, past U+10FFFF, cut
+                                                     std::string(1, '\0'),
+                                                     "\n",
+                                                     "\r\n",
+                                                     "\t",
+                                                     "\x1F",
+                                                     "\x7F"};
     // Mostly plain pieces, so that many paths are valid.
     if (chance(6)) return kPieces[pick(static_cast<int>(kPieces.size()))];
     return kPieces[pick(13)];
@@ -196,8 +233,7 @@ class PathGenerator {
 bool Accepted(const std::string& target, std::string* decoded) {
   RequestTarget parsed;
   Status s = ParseRequestTarget(target, &parsed);
-  EXPECT_TRUE(s.ok()) << "a well-formed encoding did not parse: " << target << ": "
-                      << s.message();
+  EXPECT_TRUE(s.ok()) << "a well-formed encoding did not parse: " << target << ": " << s.message();
   *decoded = parsed.path;
   return ValidateStreamPath(parsed.path).ok();
 }
@@ -286,9 +322,8 @@ class StreamPathApiTest : public ::testing::Test {
     // Every path here is answered inline (no storage wait is slower than the call).
     std::promise<HttpResponse> promise;
     auto future = promise.get_future();
-    handler_->handle(request, [&promise](HttpResponse response) {
-      promise.set_value(std::move(response));
-    });
+    handler_->handle(request,
+                     [&promise](HttpResponse response) { promise.set_value(std::move(response)); });
     if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) out = future.get();
     return out;
   }
@@ -310,8 +345,7 @@ TEST_F(StreamPathApiTest, EveryMethodIsRefusedWithInvalidPathExactlyForForbidden
     bool invalid_path = response.status == 400 &&
                         response.body.find(R"("code":"INVALID_PATH")") != std::string::npos;
     ASSERT_EQ(invalid_path, !valid) << "seed " << kSeed << " case " << i << ": " << method << " "
-                                    << target << " -> " << response.status << " "
-                                    << response.body;
+                                    << target << " -> " << response.status << " " << response.body;
     // The library: create refuses the same paths, whatever spelling reached it.
     CreateOptions options;
     options.content_type = "text/plain";
