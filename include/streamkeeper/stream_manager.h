@@ -224,7 +224,8 @@ class StreamManager {
   // Creates `path`. Idempotent when the configuration matches (content type compared by
   // lower-cased media type, TTL/Expires-At, closed, fork source/offset/sub-offset): then
   // created=false. Errors: kConfigMismatch, kGone (path soft-deleted -> conflict in HTTP),
-  // kBadRequest (bad JSON, bad fork offset/sub-offset), kNotFound (fork source missing),
+  // kBadRequest (a path or fork source that breaks the rule of streamkeeper/stream_path.h, bad
+  // JSON, bad fork offset/sub-offset), kNotFound (fork source missing),
   // kContentTypeMismatch (fork type differs from source's), kIoError.
   void create_async(const std::string& path, CreateOptions options, CreateCallback done);
   Status create(const std::string& path, CreateOptions options, CreateResult* result);

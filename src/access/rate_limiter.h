@@ -23,8 +23,9 @@ struct RateLimit {
   uint32_t burst = 0;     // requests a key may make at once after being idle (>= 1)
 };
 
-// Parses a --rate-limit value: "<N>/s" or "<N>/s,burst=<B>" (burst defaults to N, at least 1).
-// N is a positive number (a fraction allowed: "0.5/s"). Fails with a message naming the value.
+// Parses a --rate-limit value: "<N>/s" or "<N>/s,burst=<B>" (burst defaults to N rounded down,
+// at least 1). N is a number from 0.001 to 1000000 (a fraction allowed: "0.5/s"); B an integer
+// from 1 to 1000000. Fails with a message naming the value.
 Status ParseRateLimit(std::string_view text, RateLimit* out);
 
 class RateLimiter {
@@ -42,11 +43,17 @@ class RateLimiter {
   // seconds by the caller).
   std::optional<Clock::duration> take(std::string_view key, Clock::time_point now = Clock::now());
 
+  // Keys that have a bucket now (at most max(max_keys, 16)). For tests and metrics.
+  size_t key_count() const;
+
   const RateLimit& limit() const { return limit_; }
 
  private:
   class Shard;
   RateLimit limit_;
+  Clock::duration interval_{};   // one request's worth of refill: 1 / per_second
+  Clock::duration tolerance_{};  // (burst - 1) intervals
+  size_t capacity_per_shard_ = 1;
   std::unique_ptr<Shard[]> shards_;
 };
 

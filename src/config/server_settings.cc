@@ -59,6 +59,13 @@ std::vector<Setting> MakeServerSettings() {
                "(0 = derived from the descriptor limit)",
        .min = 0,
        .store = [](V v, C c) { c->server.max_connections = static_cast<size_t>(Number(v)); }});
+  add({.name = "max-connections-per-ip", .type = T::kInteger, .default_value = int64_t{0},
+       .help = "connections one client address may have open at once; one more gets 429 and "
+               "is closed (0 = no limit)",
+       .min = 0,
+       .store = [](V v, C c) {
+         c->server.max_connections_per_ip = static_cast<size_t>(Number(v));
+       }});
   add({.name = "threads", .type = T::kInteger, .default_value = int64_t{0},
        .help = "IO threads (0 = one per core)", .min = 0,
        .store = [](V v, C c) { c->server.threads = static_cast<size_t>(Number(v)); }});

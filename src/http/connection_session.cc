@@ -105,9 +105,9 @@ size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
 template <class Stream>
 ConnectionSession<Stream>::ConnectionSession(Stream&& stream, SessionContext* context,
                                              WakeQueue* wakes, SessionRegistry* registry,
-                                             std::atomic<size_t>* slot)
+                                             ConnectionSlot slot)
     : stream_(std::move(stream)), deadline_timer_(stream_.get_executor()), context_(context),
-      wakes_(wakes), registry_(registry), slot_(slot) {}
+      wakes_(wakes), registry_(registry), slot_(std::move(slot)) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as stream_ goes. A request it was answering is reported as cut short: the observers
@@ -432,9 +432,7 @@ void ConnectionSession<Stream>::close() {
 // not until the last reference to the session goes (a parked waiter may hold one a while).
 template <class Stream>
 void ConnectionSession<Stream>::release_slot() {
-  if (slot_ == nullptr) return;
-  slot_->fetch_sub(1, std::memory_order_relaxed);
-  slot_ = nullptr;
+  slot_.release();
 }
 
 template <class Stream>

@@ -23,6 +23,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/connection_slot.h"
 #include "http/request_observer.h"
 #include "http/server_options.h"
 #include "http/session.h"
@@ -80,11 +81,11 @@ using SessionTimer =
 template <class Stream>
 class ConnectionSession final : public Session {
  public:
-  // `wakes` and `registry` belong to the IO context that owns `stream`. `slot` is the count
-  // (one of SessionContext's) this connection was counted in; the session subtracts its one
-  // when it closes its stream, or at the latest when it is destroyed.
+  // `wakes` and `registry` belong to the IO context that owns `stream`. `slot` holds the places
+  // this connection was counted in (one of SessionContext's counts, and its client address's);
+  // the session releases it when it closes its stream, or at the latest when it is destroyed.
   ConnectionSession(Stream&& stream, SessionContext* context, WakeQueue* wakes,
-                    SessionRegistry* registry, std::atomic<size_t>* slot);
+                    SessionRegistry* registry, ConnectionSlot slot);
   ~ConnectionSession() override;
   ConnectionSession(const ConnectionSession&) = delete;
   ConnectionSession& operator=(const ConnectionSession&) = delete;
@@ -170,7 +171,7 @@ class ConnectionSession final : public Session {
   SessionContext* context_;
   WakeQueue* wakes_;
   SessionRegistry* registry_;  // null for a refused connection (never registered)
-  std::atomic<size_t>* slot_;  // nullptr once given back
+  ConnectionSlot slot_;  // empty once given back
   std::atomic<size_t>* live_gauge_ = nullptr;  // the live-reader count this session is in
   bool keep_alive_ = true;
   bool request_started_ = false;  // part of a request has arrived; the request deadline runs

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/connection_session.h"
+#include "http/peer_connections.h"
 #include "http/session_registry.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
@@ -26,7 +27,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// How long a client refused at the connection limit is asked to wait before trying again.
+// How long a client refused at a connection limit is asked to wait before trying again.
 constexpr const char* kRefusedRetryAfterSeconds = "1";
 // At most one "refusing connections" warning per this interval, however often the limit is met.
 constexpr std::chrono::seconds kRefusalReportInterval{10};
@@ -60,11 +61,14 @@ long long MillisSince(SteadyClock::time_point start) {
 // on every request.) The acceptor hands connections to the contexts round-robin.
 //
 // Admission, on the acceptor's thread (io_[0]):
-//   accepted, under options.max_connections           -> a session, counted until it closes;
+//   accepted, under options.max_connections and under
+//   options.max_connections_per_ip for its address     -> a session, counted (in both) until it
+//                                                        closes (its ConnectionSlot);
 //   accepted, at the limit, a refusal slot free        -> answered 503 (JSON error, Retry-After),
 //                                                        drained briefly and closed;
 //   accepted, at the limit, no refusal slot free       -> answered 503 as far as the socket
 //                                                        takes it at once, closed (no drain);
+//   accepted, its address at its own limit             -> the same, with 429;
 //   accept() fails for lack of descriptors or memory   -> accepting pauses for
 //                                                        options.accept_backoff, then resumes.
 // With the default limit (derived from the descriptor limit, util/descriptor_limit.h) the last
@@ -72,7 +76,8 @@ long long MillisSince(SteadyClock::time_point start) {
 class HttpServer::Impl {
  public:
   Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate) {
+       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate)
+      : peers_(options.max_connections_per_ip) {
     context_.handler = handler;
     context_.gate = gate;
     context_.observer = observer;
@@ -203,20 +208,45 @@ class HttpServer::Impl {
     socket.set_option(tcp::no_delay(true), ignored);
     const ServerOptions& options = context_.options;
     // Only this thread adds to the counts, so checking and then adding cannot overshoot.
-    if (options.max_connections == 0 || context_.connections.load() < options.max_connections) {
-      context_.connections.fetch_add(1);
-      std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(),
-                                    registries_[index].get(), &context_.connections)
-          ->start();
-      return;
+    if (options.max_connections != 0 && context_.connections.load() >= options.max_connections) {
+      note_refusal(&over_limit_);
+      return refuse(std::move(socket), index,
+                    ProtocolHandler::Error(
+                        503, "TOO_MANY_CONNECTIONS",
+                        "the server is at its connection limit (" +
+                            std::to_string(options.max_connections) +
+                            ", --max-connections); retry later"));
     }
-    note_refusal();
-    HttpResponse answer = ProtocolHandler::Error(
-        503, "TOO_MANY_CONNECTIONS",
-        "the server is at its connection limit (" + std::to_string(options.max_connections) +
-            ", --max-connections); retry later");
+    ConnectionSlot slot;
+    if (options.max_connections_per_ip == 0) {
+      slot = ConnectionSlot(&context_.connections);
+    } else {
+      boost::system::error_code ec;
+      auto peer = socket.remote_endpoint(ec);
+      if (ec) return;  // gone already: the socket closes as it goes
+      std::string address = peer.address().to_string();
+      if (!peers_.try_add(address)) {
+        note_refusal(&over_peer_limit_);
+        return refuse(std::move(socket), index,
+                      ProtocolHandler::Error(
+                          429, "TOO_MANY_CONNECTIONS",
+                          "this address has " + std::to_string(options.max_connections_per_ip) +
+                              " connections open, its limit (--max-connections-per-ip); "
+                              "close one or retry later"));
+      }
+      slot = ConnectionSlot(&context_.connections, &peers_, std::move(address));
+    }
+    context_.connections.fetch_add(1);
+    std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(),
+                                  registries_[index].get(), std::move(slot))
+        ->start();
+  }
+
+  // Answers a connection over a limit with `answer` (a JSON error) and closes it: in a session
+  // that drains the client's request briefly if a refusal slot is free, else at once.
+  void refuse(SessionSocket socket, size_t index, HttpResponse answer) {
     answer.set("Retry-After", kRefusedRetryAfterSeconds);
-    if (context_.refusing.load() >= options.max_refusing_connections) {
+    if (context_.refusing.load() >= context_.options.max_refusing_connections) {
       size_t sent = AnswerAndClose(&socket, answer);
       if (context_.observer != nullptr) {
         CompletedRequest refused;  // no request was read, and no X-Request-Id went out
@@ -228,25 +258,33 @@ class HttpServer::Impl {
     }
     context_.refusing.fetch_add(1);
     std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,
-                                  &context_.refusing)
+                                  ConnectionSlot(&context_.refusing))
         ->refuse(std::move(answer));
   }
 
+  // Refusals at one limit not yet logged.
+  struct RefusalReport {
+    const char* limit;  // the flag
+    uint64_t unreported = 0;
+    SteadyClock::time_point last;
+  };
+
   // One warning when refusals start, then at most one per kRefusalReportInterval while they go
   // on: a server at its limit refuses in bursts, and a line per refusal would flood the log.
-  void note_refusal() {
-    ++refused_unreported_;
+  void note_refusal(RefusalReport* report) {
+    ++report->unreported;
     auto now = SteadyClock::now();
-    if (last_refusal_report_ != SteadyClock::time_point() &&
-        now - last_refusal_report_ < kRefusalReportInterval) {
+    if (report->last != SteadyClock::time_point() && now - report->last < kRefusalReportInterval) {
       return;
     }
-    log::Warn("at the connection limit (--max-connections " +
-              std::to_string(context_.options.max_connections) + "): refused " +
-              std::to_string(refused_unreported_) +
-              " connection(s) with 503 since the last report");
-    refused_unreported_ = 0;
-    last_refusal_report_ = now;
+    const bool global = report == &over_limit_;
+    log::Warn(std::string("at a connection limit (") + report->limit + " " +
+              std::to_string(global ? context_.options.max_connections
+                                    : context_.options.max_connections_per_ip) +
+              "): refused " + std::to_string(report->unreported) + " connection(s) with " +
+              (global ? "503" : "429") + " since the last report");
+    report->unreported = 0;
+    report->last = now;
   }
 
   // An episode of failing accepts: logged when it starts and when accepting works again, never
@@ -278,6 +316,9 @@ class HttpServer::Impl {
   // First: sessions, destroyed with the IO contexts below at shutdown, give their count back
   // to it.
   SessionContext context_;
+  // Connections open per client address (--max-connections-per-ip); before the IO contexts
+  // for the same reason.
+  PeerConnections peers_;
   // One per context: the sessions stop() must reach (they remove themselves as they close).
   std::vector<std::unique_ptr<SessionRegistry>> registries_;
   std::vector<std::unique_ptr<net::io_context>> io_;
@@ -292,8 +333,8 @@ class HttpServer::Impl {
   // Acceptor thread only.
   uint64_t exhaustion_failures_ = 0;  // failed accepts in the current episode; 0: none going on
   SteadyClock::time_point exhaustion_since_;
-  uint64_t refused_unreported_ = 0;
-  SteadyClock::time_point last_refusal_report_;
+  RefusalReport over_limit_{"--max-connections", 0, {}};
+  RefusalReport over_peer_limit_{"--max-connections-per-ip", 0, {}};
 };
 
 HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,

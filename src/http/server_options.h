@@ -24,6 +24,9 @@ struct ServerOptions {
   // Client connections served at once; one more is answered 503 and closed. 0: no limit (the
   // server binary derives one from its descriptor limit, src/util/descriptor_limit.h).
   size_t max_connections = 0;
+  // Connections one client address may have open at once; one more is answered 429 and
+  // closed. 0: no limit.
+  size_t max_connections_per_ip = 0;
   // Over-limit connections being answered 503 at once (each holds its descriptor while the
   // answer goes out and the client's request is drained, at most a couple of seconds); beyond
   // this, an over-limit connection gets the 503 without the drain (it may be lost to a reset).

@@ -4,6 +4,7 @@
 
 #include "manager/content_type.h"
 #include "manager/stream_manager_impl.h"
+#include "streamkeeper/stream_path.h"
 
 namespace streamkeeper {
 
@@ -30,10 +31,16 @@ bool SameConfig(const StreamMeta& meta, const CreateOptions& options,
 }
 
 Status CheckCreateOptions(const std::string& path, const CreateOptions& options) {
+  if (Status s = CheckStreamPath(path); !s.ok()) return s;
   if (options.ttl_seconds && options.expires_at_ms) {
     return Status::BadRequest("Stream-TTL and Stream-Expires-At are exclusive");
   }
   bool is_fork = !options.fork_from.empty();
+  if (is_fork) {
+    if (Status s = CheckStreamPath(options.fork_from); !s.ok()) {
+      return Status::BadRequest("fork source: " + s.message());
+    }
+  }
   if (!is_fork && options.fork_sub_offset > 0) {
     return Status::BadRequest("a fork sub-offset needs a fork source");
   }

@@ -121,6 +121,18 @@ bool EtagMatches(std::optional<std::string_view> if_none_match, const std::strin
   return false;
 }
 
+// The answer to an OPTIONS request (a CORS preflight).
+HttpResponse Preflight() {
+  HttpResponse response = Empty(204);
+  response.set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+  response.set("Access-Control-Allow-Headers",
+               "Content-Type, Authorization, If-None-Match, Stream-Seq, Stream-TTL, "
+               "Stream-Expires-At, Stream-Closed, Producer-Id, Producer-Epoch, Producer-Seq, "
+               "Stream-Forked-From, Stream-Fork-Offset, Stream-Fork-Sub-Offset");
+  response.set("Access-Control-Max-Age", "86400");
+  return response;
+}
+
 }  // namespace
 
 ProtocolHandler::ProtocolHandler(StreamManager* manager, ProtocolOptions options)
@@ -136,18 +148,19 @@ HttpResponse ProtocolHandler::Error(int status, std::string_view code, std::stri
 }
 
 void ProtocolHandler::handle(HttpRequest& request, Reply reply) {
-  if (request.method == "OPTIONS") {
-    HttpResponse response = Empty(204);
-    response.set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS");
-    response.set("Access-Control-Allow-Headers",
-                 "Content-Type, Authorization, If-None-Match, Stream-Seq, Stream-TTL, "
-                 "Stream-Expires-At, Stream-Closed, Producer-Id, Producer-Epoch, Producer-Seq, "
-                 "Stream-Forked-From, Stream-Fork-Offset, Stream-Fork-Sub-Offset");
-    response.set("Access-Control-Max-Age", "86400");
-    return reply(std::move(response));
-  }
+  // OPTIONS * asks about the server, not a resource.
+  const bool options = request.method == "OPTIONS";
+  if (options && request.target == "*") return reply(Preflight());
   RequestTarget target;
   if (Status s = ParseRequestTarget(request.target, &target); !s.ok()) return reply(ErrorOf(s));
+  // A path that breaks the rule is refused for every method, a preflight included, before
+  // any stream is looked up; a path outside the stream prefix is only "not found" (404).
+  Status valid = ValidateStreamPath(target.path);
+  if (valid.code() == StatusCode::kBadRequest) {
+    return reply(Error(400, "INVALID_PATH", valid.message()));
+  }
+  if (options) return reply(Preflight());
+  if (!valid.ok()) return reply(ErrorOf(valid));
   const std::string& path = target.path;
   if (request.method == "GET") return reply(handle_get(request, path, target));
   if (request.method == "HEAD") return reply(handle_head(path));

@@ -13,30 +13,11 @@ std::vector<std::string_view> RequestTarget::params(std::string_view key) const 
 }
 
 Status ValidateStreamPath(std::string_view path) {
-  if (path.size() > kMaxPathBytes) return Status::BadRequest("stream path is too long");
   if (path.substr(0, kStreamPrefix.size()) != kStreamPrefix) {
     return Status::NotFound("no stream at this path (streams live under /v1/stream/)");
   }
-  std::string_view name = path.substr(kStreamPrefix.size());
-  if (name.empty()) return Status::BadRequest("stream name is empty");
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Status::BadRequest("stream path contains control characters");
-    }
-  }
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t slash = name.find('/', start);
-    std::string_view segment =
-        name.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (segment.empty()) return Status::BadRequest("stream path has an empty segment");
-    if (segment == "." || segment == "..") {
-      return Status::BadRequest("stream path contains a dot segment");
-    }
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return Status::Ok();
+  if (path.size() == kStreamPrefix.size()) return Status::BadRequest("stream name is empty");
+  return CheckStreamPath(path);
 }
 
 Status ParseRequestTarget(std::string_view target, RequestTarget* out) {
@@ -47,7 +28,7 @@ Status ParseRequestTarget(std::string_view target, RequestTarget* out) {
   for (auto param : parsed->params()) {
     out->query.emplace_back(param.key, param.has_value ? param.value : std::string());
   }
-  return ValidateStreamPath(out->path);
+  return Status::Ok();
 }
 
 }  // namespace streamkeeper

@@ -111,8 +111,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Stream-Cursor from a client (any text), and a request target.
   (void)NextCursor(1'780'000'000'000, in);
   RequestTarget target;
-  if (ParseRequestTarget(in, &target).ok()) {
-    if (!ValidateStreamPath(target.path).ok()) Fail("accepted target with an invalid path", in);
+  if (ParseRequestTarget(in, &target).ok() && ValidateStreamPath(target.path).ok()) {
+    // The properties of accepted paths (tests/server/stream_path_property_test.cc), checked
+    // on the fuzzer's inputs too.
+    if (target.path.size() > kMaxPathBytes) Fail("accepted an overlong path", in);
+    if (target.path.find('\0') != std::string::npos) Fail("accepted a NUL in a path", in);
+    if (target.path.find("//") != std::string::npos) Fail("accepted an empty segment", in);
+    if (target.path.find("/./") != std::string::npos ||
+        target.path.find("/../") != std::string::npos ||
+        target.path.ends_with("/.") || target.path.ends_with("/..")) {
+      Fail("accepted a dot segment", in);
+    }
   }
   (void)ValidateStreamPath(in);
   return 0;

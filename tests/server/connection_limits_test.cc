@@ -1,6 +1,7 @@
 // Connection limits of the real streamkeeper binary (a child process on 127.0.0.1):
 //   - out of descriptors, the accept loop pauses instead of spinning, and logs the episode once;
 //   - --max-connections N serves N connections and answers the next with 503 and closes it;
+//   - --max-connections-per-ip N does the same per client address, with 429;
 //   - at start the server raises its soft descriptor limit to the hard one and says so.
 // The test process holds many client sockets itself, so it raises its own soft limit first.
 #include <arpa/inet.h>
@@ -192,9 +193,9 @@ HttpResult GetMissing(TestConnection* connection) {
   return connection->read_response(Millis(3000));
 }
 
-void ExpectRefused(TestConnection* connection) {
+void ExpectRefused(TestConnection* connection, int status = 503) {
   HttpResult refused = GetMissing(connection);
-  EXPECT_EQ(refused.status, 503) << refused.error;
+  EXPECT_EQ(refused.status, status) << refused.error;
   EXPECT_EQ(refused.header("Content-Type").value_or(""), "application/json");
   EXPECT_EQ(refused.body.rfind(R"({"error":{"code":"TOO_MANY_CONNECTIONS")", 0), 0u)
       << refused.body;
@@ -271,6 +272,141 @@ TEST_F(ConnectionLimitsTest, EveryConnectionOverTheLimitIsAnswered503EvenInAFloo
   }
   EXPECT_EQ(refused, kOver);
   EXPECT_EQ(GetMissing(&served).status, 404) << "the served connection must be unaffected";
+}
+
+// ---------------------------------------------------------------------------------------------
+// --max-connections-per-ip
+
+// N connections from `source`, each served once and held open.
+std::vector<std::unique_ptr<TestConnection>> HoldServed(uint16_t port, int count,
+                                                        const char* source = nullptr) {
+  std::vector<std::unique_ptr<TestConnection>> held;
+  for (int i = 0; i < count; ++i) {
+    held.push_back(std::make_unique<TestConnection>(port, Millis(2000), source));
+    EXPECT_TRUE(held.back()->ok());
+    HttpResult served = GetMissing(held.back().get());
+    EXPECT_EQ(served.status, 404) << "connection " << i << ": " << served.error;
+    EXPECT_FALSE(served.closed);
+  }
+  return held;
+}
+
+TEST_F(ConnectionLimitsTest, MaxConnectionsPerIpServesNAndRefusesTheNextWith429) {
+  constexpr int kLimit = 3;
+  uint16_t port = 0;
+  auto server = Start({"--max-connections-per-ip", std::to_string(kLimit)}, &port);
+  ASSERT_NE(port, 0);
+  auto held = HoldServed(port, kLimit);
+
+  // The N+1th from the same address: 429 with the JSON error and Retry-After, then closed.
+  TestConnection extra(port);
+  ASSERT_TRUE(extra.ok());
+  ExpectRefused(&extra, 429);
+  for (auto& connection : held) EXPECT_EQ(GetMissing(connection.get()).status, 404);
+
+  // One of the N leaves: its place goes to a new connection (once the server has seen it go).
+  held.pop_back();
+  std::unique_ptr<TestConnection> replacement;
+  auto deadline = Clock::now() + Millis(3000);
+  int status = 0;
+  while (Clock::now() < deadline) {
+    replacement = std::make_unique<TestConnection>(port);
+    ASSERT_TRUE(replacement->ok());
+    status = GetMissing(replacement.get()).status;
+    if (status == 404) break;
+    std::this_thread::sleep_for(Millis(50));
+  }
+  EXPECT_EQ(status, 404) << "the place of a closed connection was not given back";
+
+  // Full again: the refusals took no place.
+  TestConnection over(port);
+  ASSERT_TRUE(over.ok());
+  ExpectRefused(&over, 429);
+  EXPECT_TRUE(WaitForLog(server.get(), "--max-connections-per-ip 3): refused", Millis(2000)))
+      << server->err();
+}
+
+TEST_F(ConnectionLimitsTest, MaxConnectionsPerIpCountsEachAddressApart) {
+  uint16_t port = 0;
+  auto server = Start({"--max-connections-per-ip", "2"}, &port);
+  ASSERT_NE(port, 0);
+  auto first = HoldServed(port, 2);
+  TestConnection probe(port, Millis(2000), "127.0.0.2");
+  if (!probe.ok()) GTEST_SKIP() << "cannot connect from 127.0.0.2 on this machine";
+  ASSERT_EQ(GetMissing(&probe).status, 404);
+  auto second = HoldServed(port, 1, "127.0.0.2");
+  TestConnection over_second(port, Millis(2000), "127.0.0.2");
+  ASSERT_TRUE(over_second.ok());
+  ExpectRefused(&over_second, 429);
+  TestConnection over_first(port);
+  ASSERT_TRUE(over_first.ok());
+  ExpectRefused(&over_first, 429);
+}
+
+// A connection from 127.0.0.1 the server serves (it answered a request on it), once the
+// address has a place free; null if none is given within 3 s.
+std::unique_ptr<TestConnection> Admitted(uint16_t port) {
+  auto deadline = Clock::now() + Millis(3000);
+  while (Clock::now() < deadline) {
+    auto connection = std::make_unique<TestConnection>(port);
+    if (connection->ok() && GetMissing(connection.get()).status == 404) return connection;
+    std::this_thread::sleep_for(Millis(30));
+  }
+  return nullptr;
+}
+
+TEST_F(ConnectionLimitsTest, ConnectionsEndedEveryWayGiveTheirPlaceBack) {
+  // One place per address, so each connection below is admitted only once the one before it
+  // gave its place back, whichever way it ended. (A parked long-poll or SSE response learns
+  // that its client left only when it next writes: its answer at --long-poll-timeout-ms, an SSE
+  // heartbeat, event or end at --sse-reconnect-ms.)
+  uint16_t port = 0;
+  auto server = Start({"--max-connections-per-ip", "1", "--idle-timeout-ms", "500",
+                       "--long-poll-timeout-ms", "300", "--sse-reconnect-ms", "300"},
+                      &port);
+  ASSERT_NE(port, 0);
+  {
+    auto creator = Admitted(port);
+    ASSERT_TRUE(creator);
+    ASSERT_TRUE(creator->send(
+        BuildRequest("PUT", "/v1/stream/live", {{"Content-Type", "text/plain"}}, "")));
+    ASSERT_EQ(creator->read_response(Millis(3000)).status, 201);
+  }
+  {
+    auto partial = Admitted(port);
+    ASSERT_TRUE(partial) << "after the client closed an idle connection";
+    ASSERT_TRUE(partial->send("GET /v1/stream/missing HTTP/1.1\r\nHost: x\r\n"));
+    std::this_thread::sleep_for(Millis(50));
+  }
+  {
+    auto malformed = Admitted(port);
+    ASSERT_TRUE(malformed) << "after the client closed mid-request";
+    ASSERT_TRUE(malformed->send("NOT HTTP AT ALL\r\n\r\n"));
+    bool closed = false;
+    malformed->read_until_close(Millis(3000), &closed);
+    EXPECT_TRUE(closed) << "a malformed request must close the connection";
+  }
+  {
+    auto idle = Admitted(port);
+    ASSERT_TRUE(idle) << "after the server answered a malformed request and closed";
+    bool closed = false;
+    idle->read_until_close(Millis(3000), &closed);
+    EXPECT_TRUE(closed) << "the idle timeout did not close the connection";
+  }
+  {
+    auto poll = Admitted(port);
+    ASSERT_TRUE(poll) << "after the idle timeout";
+    ASSERT_TRUE(
+        poll->send(BuildRequest("GET", "/v1/stream/live?offset=now&live=long-poll", {}, "")));
+    std::this_thread::sleep_for(Millis(100));
+  }
+  {
+    auto sse = Admitted(port);
+    ASSERT_TRUE(sse) << "after the client left a parked long-poll";
+    ASSERT_TRUE(sse->send(BuildRequest("GET", "/v1/stream/live?offset=now&live=sse", {}, "")));
+    ASSERT_TRUE(sse->read_until("\r\n\r\n", Millis(3000)));
+  }
+  EXPECT_TRUE(Admitted(port)) << "after the client left an SSE response";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,9 +68,9 @@ static std::string OpenSslErrors() {
 void SetDefaultClientTls(std::optional<ClientTls> tls) { DefaultTlsSlot() = std::move(tls); }
 const std::optional<ClientTls>& DefaultClientTls() { return DefaultTlsSlot(); }
 
-TestConnection::TestConnection(uint16_t port, Millis timeout) {
+TestConnection::TestConnection(uint16_t port, Millis timeout, const char* source) {
   auto deadline = Clock::now() + timeout;
-  connect(port, deadline);
+  connect(port, deadline, source);
   if (ok() && DefaultClientTls()) handshake(*DefaultClientTls(), deadline);
 }
 
@@ -80,11 +80,21 @@ TestConnection::TestConnection(uint16_t port, const ClientTls& tls, Millis timeo
   if (ok()) handshake(tls, deadline);
 }
 
-void TestConnection::connect(uint16_t port, Clock::time_point deadline) {
+void TestConnection::connect(uint16_t port, Clock::time_point deadline, const char* source) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     error_ = std::string("socket: ") + std::strerror(errno);
     return;
+  }
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      error_ = std::string("bind to ") + source + ": " + std::strerror(errno);
+      ::close(fd);
+      return;
+    }
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;

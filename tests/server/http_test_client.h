@@ -58,7 +58,8 @@ const std::optional<ClientTls>& DefaultClientTls();
 class TestConnection {
  public:
   // Connects (bounded by `timeout`) with the default TLS (above); check ok() afterwards.
-  TestConnection(uint16_t port, Millis timeout = Millis(2000));
+  // `source`: the loopback address to connect from ("127.0.0.2"); null: the kernel's choice.
+  TestConnection(uint16_t port, Millis timeout = Millis(2000), const char* source = nullptr);
   // Connects and completes a TLS handshake, both within `timeout`; ok() is false and
   // error() says why if either fails (a certificate that does not verify, a refused version).
   // With TLS 1.3 a server refusing the client's certificate says so only after the
@@ -90,7 +91,8 @@ class TestConnection {
   const std::string& buffered() const { return buffer_; }
 
  private:
-  void connect(uint16_t port, std::chrono::steady_clock::time_point deadline);
+  void connect(uint16_t port, std::chrono::steady_clock::time_point deadline,
+               const char* source = nullptr);
   bool handshake(const ClientTls& tls, std::chrono::steady_clock::time_point deadline);
   void close();
   // Appends what is available within `deadline`; 0 on timeout, -1 on close/error.

@@ -391,17 +391,23 @@ TEST_F(ProtocolHandlerTest, PercentEncodedNameIsTheSameStream) {
   EXPECT_EQ(Call("GET", "/v1/stream/hello world").status, 400);
 }
 
-TEST_F(ProtocolHandlerTest, DotSegmentsAreRejected) {
+TEST_F(ProtocolHandlerTest, DotSegmentsAndEmptySegmentsAreInvalidForEveryMethod) {
   Create("b", "text/plain", "b");
   for (const char* target :
        {"/v1/stream/a/../b", "/v1/stream/../stream/b", "/v1/stream/%2e%2e", "/v1/stream/a/%2E%2e/b",
         "/v1/stream/.", "/v1/stream/a/./b", "/v1/stream/%2e", "/v1/stream/a//b",
-        "/v1/stream/a/"}) {
-    HttpResponse response = Call("GET", target);
-    EXPECT_EQ(response.status, 400) << target;
-    EXPECT_EQ(Header(response, "Content-Type"), "application/json") << target;
-    EXPECT_EQ(Call("PUT", target).status, 400) << "PUT " << target;
+        "/v1/stream/a/", "/v1/stream/a%2F%2Fb", "/v1/stream/a%2F..%2Fb", "/v1/stream/a%2F"}) {
+    for (const char* method : {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"}) {
+      ExpectJsonError(Call(method, target), 400, "INVALID_PATH");
+    }
   }
+}
+
+TEST_F(ProtocolHandlerTest, EncodedSlashIsASlash) {
+  // The key is the decoded path: "a%2Fb" is the stream "a/b", and its segments follow the rule.
+  Create("dir/name", "text/plain", "nested");
+  EXPECT_EQ(Call("GET", "/v1/stream/dir%2Fname?offset=-1").body, "nested");
+  EXPECT_EQ(Call("GET", "/v1/stream/dir%2fname?offset=-1").body, "nested");
 }
 
 TEST_F(ProtocolHandlerTest, OverlongPathIsRejected) {
@@ -409,15 +415,34 @@ TEST_F(ProtocolHandlerTest, OverlongPathIsRejected) {
   ASSERT_EQ(longest.size(), kMaxPathBytes);
   EXPECT_EQ(Call("PUT", longest).status, 201);
   std::string too_long = longest + "y";
-  ExpectJsonError(Call("PUT", too_long), 400, "BAD_REQUEST");
-  ExpectJsonError(Call("GET", too_long), 400, "BAD_REQUEST");
+  ExpectJsonError(Call("PUT", too_long), 400, "INVALID_PATH");
+  ExpectJsonError(Call("GET", too_long), 400, "INVALID_PATH");
+  // The bound is on the decoded path: an encoded spelling of the longest path is accepted.
+  std::string encoded = "/v1/stream/" + std::string(kMaxPathBytes - 12, 'x') + "%78";
+  EXPECT_EQ(Call("PUT", encoded).status, 200);
 }
 
 TEST_F(ProtocolHandlerTest, ControlCharactersAreRejected) {
   for (const char* target : {"/v1/stream/a%00b", "/v1/stream/%00", "/v1/stream/a%0Ab",
                              "/v1/stream/a%0D%0Ab", "/v1/stream/a%7F", "/v1/stream/a%09b"}) {
-    ExpectJsonError(Call("PUT", target), 400, "BAD_REQUEST");
+    ExpectJsonError(Call("PUT", target), 400, "INVALID_PATH");
+    ExpectJsonError(Call("GET", target), 400, "INVALID_PATH");
   }
+}
+
+TEST_F(ProtocolHandlerTest, PathsMustBeUtf8) {
+  Create("%C3%A9t%C3%A9", "text/plain", "summer");  // "été"
+  EXPECT_EQ(Call("GET", "/v1/stream/%C3%A9t%C3%A9?offset=-1").body, "summer");
+  for (const char* target : {"/v1/stream/%FF", "/v1/stream/a%C3", "/v1/stream/%C0%AF",
+                             "/v1/stream/%ED%A0%80", "/v1/stream/%F4%90%80%80"}) {
+    ExpectJsonError(Call("PUT", target), 400, "INVALID_PATH");
+  }
+}
+
+TEST_F(ProtocolHandlerTest, PreflightOutsideTheStreamPrefixIsStillAnswered) {
+  EXPECT_EQ(Call("OPTIONS", "/anything").status, 204);
+  EXPECT_EQ(Call("OPTIONS", "*").status, 204);
+  EXPECT_EQ(Call("OPTIONS", "/v1/stream/ok").status, 204);
 }
 
 TEST_F(ProtocolHandlerTest, PathsOutsideStreamPrefixAre404) {
@@ -440,7 +465,7 @@ TEST_F(ProtocolHandlerTest, AbsoluteFormTargetIsAccepted) {
 }
 
 TEST_F(ProtocolHandlerTest, EmptyNameIsRejected) {
-  ExpectJsonError(Call("PUT", "/v1/stream/"), 400, "BAD_REQUEST");
+  ExpectJsonError(Call("PUT", "/v1/stream/"), 400, "INVALID_PATH");
 }
 
 TEST_F(ProtocolHandlerTest, MalformedTargetIsRejected) {
