@@ -10,6 +10,9 @@
 # --memory uses the memory backend, which takes the disk out entirely. Loopback only; the load
 # is ds-bench's append scenario with the compare.sh defaults (64 connections, 100 streams,
 # 100-byte bodies).
+# AB_SERVER_ARGS_A / AB_SERVER_ARGS_B add server flags to A's or B's runs, AB_BENCH_ARGS_A /
+# AB_BENCH_ARGS_B ds-bench flags (word-split): the same binary twice with and without a feature,
+# e.g. AB_SERVER_ARGS_B="--auth-file f.toml" AB_BENCH_ARGS_B="--token t" ab.sh bin bin.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,15 +40,16 @@ source "$repo/bench/lib/local_server.sh"
 
 run_one() {
   local binary=$1
+  local -a server_args=($2) bench_args=($3)
   local storage_args=(--data-dir "$work/data")
   [[ $memory -eq 1 ]] && storage_args=(--storage memory)
   rm -rf "$work/data"
-  start_server "$binary" "$port" "${storage_args[@]}"
+  start_server "$binary" "$port" "${storage_args[@]}" "${server_args[@]}"
   local before after rate ticks_per_s
   ticks_per_s=$(getconf CLK_TCK)
   before=$(cpu_ticks "$server_pid")
   rate=$("$DS_BENCH" --url "http://127.0.0.1:$port" --scenario append --connections 64 \
-           --streams 100 --body-bytes 100 --duration "$duration" --warmup "$warmup" 2>/dev/null |
+           --streams 100 --body-bytes 100 --duration "$duration" --warmup "$warmup" "${bench_args[@]}" 2>/dev/null |
          awk '$1 == "appends_per_s" {print $2}')
   after=$(cpu_ticks "$server_pid")
   stop_server
@@ -54,16 +58,19 @@ run_one() {
     'BEGIN { printf "%d %.1f\n", r, (a - b) / t * 1e6 / (r * s) }'
 }
 
-declare -A rates cpus
+declare -A binaries=([A]=$1 [B]=$2) server_args=([A]=${AB_SERVER_ARGS_A:-} [B]=${AB_SERVER_ARGS_B:-})
+declare -A bench_args=([A]=${AB_BENCH_ARGS_A:-} [B]=${AB_BENCH_ARGS_B:-}) rates cpus
 for round in $(seq "$rounds"); do
-  for binary in "$1" "$2"; do
-    read -r rate cpu < <(run_one "$binary")
-    printf 'round %d  %-40s %8s appends/s  %6s us CPU/append\n' "$round" "$binary" "$rate" "$cpu"
-    rates[$binary]+=" $rate"
-    cpus[$binary]+=" $cpu"
+  for slot in A B; do
+    read -r rate cpu < <(run_one "${binaries[$slot]}" "${server_args[$slot]}" "${bench_args[$slot]}")
+    printf 'round %d  %s %-40s %8s appends/s  %6s us CPU/append\n' "$round" "$slot" \
+      "${binaries[$slot]}" "$rate" "$cpu"
+    rates[$slot]+=" $rate"
+    cpus[$slot]+=" $cpu"
   done
 done
 echo
-for binary in "$1" "$2"; do
-  printf '%-40s appends/s:%s   us CPU/append:%s\n' "$binary" "${rates[$binary]}" "${cpus[$binary]}"
+for slot in A B; do
+  printf '%s %-40s appends/s:%s   us CPU/append:%s\n' "$slot" "${binaries[$slot]}" "${rates[$slot]}" \
+    "${cpus[$slot]}"
 done

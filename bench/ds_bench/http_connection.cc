@@ -191,6 +191,9 @@ asio::awaitable<HttpResponse> HttpConnection::SendOnce(const HttpRequest& reques
   wire.clear();
   wire.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
   wire.append(s.target.host_header).append("\r\nUser-Agent: ds-bench\r\n");
+  if (!s.target.authorization.empty()) {
+    wire.append("Authorization: ").append(s.target.authorization).append("\r\n");
+  }
   if (!request.content_type.empty()) {
     wire.append("Content-Type: ").append(request.content_type).append("\r\n");
   }

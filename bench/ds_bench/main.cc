@@ -73,6 +73,9 @@ cxxopts::Options MakeParser(BenchOptions& o) {
     ("ca", "https://: PEM file of the CAs to trust (default: the system's); the certificate "
            "must name the URL's host",
      cxxopts::value(o.ca_file)->default_value(""))
+    ("token", "send every request with \"Authorization: Bearer TOKEN\" (a server with "
+              "--auth-file or JWT)",
+     cxxopts::value(o.token)->default_value(""))
     ("label", "name of the server under test, copied into the report",
      cxxopts::value(o.label)->default_value(""))
     ("json", "also write the result as JSON to FILE", cxxopts::value(o.json_path))
@@ -155,11 +158,12 @@ int main(int argc, char** argv) {
   if (options.threads < 1) options.threads = 1;
 
   std::string error;
-  const auto target = dsbench::ResolveLoopbackTarget(options.url, &error, options.ca_file);
+  auto target = dsbench::ResolveLoopbackTarget(options.url, &error, options.ca_file);
   if (!target) {
     std::cerr << "ds-bench: " << error << "\n";
     return 2;
   }
+  if (!options.token.empty()) target->authorization = "Bearer " + options.token;
   if (!options.timeline_path.empty() && !std::ofstream(options.timeline_path)) {
     std::cerr << "ds-bench: cannot write " << options.timeline_path << "\n";
     return 2;

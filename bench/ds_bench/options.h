@@ -11,6 +11,7 @@ namespace dsbench {
 struct BenchOptions {
   std::string scenario;
   std::string url = "http://127.0.0.1:4437";
+  std::string token;      // sent as "Authorization: Bearer <token>" when not empty
   std::string ca_file;    // https://: the CAs trusted; empty: the system's
   std::string label;      // names the server under test in the report
   std::string json_path;  // empty: no JSON output

@@ -102,6 +102,7 @@ asio::awaitable<int> SseClient::Open(const std::string& path_and_query,
   req.set(http::field::host, s.target.host_header);
   req.set(http::field::user_agent, "ds-bench");
   req.set(http::field::accept, "text/event-stream");
+  if (!s.target.authorization.empty()) req.set(http::field::authorization, s.target.authorization);
   if (auto [ec, n] = co_await http::async_write(s.stream, req, kNoThrow); ec) {
     error_ = "write: " + ec.message();
     Close();

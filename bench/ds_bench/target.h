@@ -19,6 +19,7 @@ struct Target {
   std::string port;         // decimal
   std::string host_header;  // "host:port", IPv6 in brackets
   std::string base_path;    // URL path without a trailing slash, often empty
+  std::string authorization;  // the Authorization header of every request; empty: none
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // all loopback
   // https://: the client context (the --ca file trusted, the certificate checked against
   // host); nullptr for http://. Shared by every connection.
