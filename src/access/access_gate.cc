@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "access/address_key.h"
 #include "protocol/protocol_handler.h"
 #include "util/log.h"
 
@@ -85,10 +86,28 @@ bool ParseOrigins(std::string_view text, bool* any, std::vector<std::string>* or
                "\" is not an origin (scheme://host[:port]); give \"*\" or a comma list of origins";
       return false;
     }
-    origins->emplace_back(origin);
+    // Scheme, host and port are case-insensitive (RFC 6454 §4 lower-cases scheme and host);
+    // browsers send them lower-case, and allow_origin() compares ignoring case anyway.
+    std::string& lowered = origins->emplace_back(origin);
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (comma == std::string_view::npos) return true;
     text.remove_prefix(comma + 1);
   }
+}
+
+// The per-token rate-limit key of a JWT: its subject, or without one the token itself (the
+// SHA-256 of its signature, which no two tokens share), so that no valid token goes unlimited.
+// The two prefixes differ, so no subject can name another token's key.
+std::string JwtRateKey(std::string_view token, const JwtIdentity& identity) {
+  if (!identity.subject.empty()) return "jwt:" + identity.subject;
+  static const char* digits = "0123456789abcdef";
+  Sha256Digest digest = Sha256(token.substr(token.rfind('.') + 1));
+  std::string key = "jwt-token:";
+  for (unsigned char byte : digest) {
+    key.push_back(digits[byte >> 4]);
+    key.push_back(digits[byte & 15]);
+  }
+  return key;
 }
 
 }  // namespace
@@ -119,7 +138,7 @@ std::unique_ptr<AccessGate> AccessGate::Create(const AccessOptions& options, std
   }
   if (!options.auth_file.empty()) {
     std::vector<AuthToken> tokens;
-    if (!LoadAuthFile(options.auth_file, &tokens, error)) return nullptr;
+    if (!LoadAuthFile(options.auth_file, gate->jwt_ != nullptr, &tokens, error)) return nullptr;
     gate->install(std::make_shared<const TokenTable>(std::move(tokens)));
   }
   return gate;
@@ -134,7 +153,7 @@ void AccessGate::install(std::shared_ptr<const TokenTable> table) {
 bool AccessGate::reload(std::string* error) {
   if (options_.auth_file.empty()) return true;
   std::vector<AuthToken> tokens;
-  if (!LoadAuthFile(options_.auth_file, &tokens, error)) return false;
+  if (!LoadAuthFile(options_.auth_file, jwt_ != nullptr, &tokens, error)) return false;
   install(std::make_shared<const TokenTable>(std::move(tokens)));
   return true;
 }
@@ -167,7 +186,7 @@ const TokenTable* AccessGate::tokens_for_this_thread() const {
 std::string_view AccessGate::allow_origin(std::string_view origin) const {
   if (any_origin_) return "*";
   for (const std::string& allowed : origins_) {
-    if (allowed == origin) return origin;
+    if (EqualsIgnoringCase(allowed, origin)) return origin;
   }
   return {};
 }
@@ -178,7 +197,8 @@ std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
   RequestNeeds needs = NeedsOf(request, options_.metrics_open, &scratch);
   if (needs.kind == RequestNeeds::Kind::kFree) return std::nullopt;
   if (ip_limiter_) {
-    if (auto wait = ip_limiter_->take(peer.address)) return TooManyRequests(*wait, "address");
+    AddressKey key(peer.address);
+    if (auto wait = ip_limiter_->take(key.view())) return TooManyRequests(*wait, "address");
   }
   if (!options_.authenticates() || needs.kind == RequestNeeds::Kind::kNoToken) {
     return std::nullopt;
@@ -186,6 +206,7 @@ std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
 
   std::optional<std::string_view> bearer = BearerToken(request);
   if (!bearer) return Unauthorized(false, "this request needs Authorization: Bearer <token>");
+  if (bearer->empty()) return Unauthorized(true, "the bearer token is empty");
   const Rights* rights = nullptr;
   std::string_view name;
   std::string jwt_name;
@@ -197,10 +218,8 @@ std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
       return Unauthorized(true, "the bearer token is not valid");
     }
     rights = &jwt_identity.rights;
-    if (!jwt_identity.subject.empty()) {
-      jwt_name = "jwt:" + jwt_identity.subject;
-      name = jwt_name;
-    }
+    jwt_name = JwtRateKey(*bearer, jwt_identity);
+    name = jwt_name;
   } else {
     const TokenTable* table = tokens_for_this_thread();
     const AuthToken* token = table != nullptr ? table->find(*bearer) : nullptr;
@@ -208,7 +227,7 @@ std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
     rights = &token->rights;
     name = token->name;
   }
-  if (token_limiter_ && !name.empty()) {
+  if (token_limiter_) {
     if (auto wait = token_limiter_->take(name)) return TooManyRequests(*wait, "token");
   }
   if (needs.kind == RequestNeeds::Kind::kUnsafePath) {

@@ -4,13 +4,16 @@
 //
 // admit(), in order:
 //   1. free routes (OPTIONS, /healthz, /readyz) pass;
-//   2. the client's IP address takes from its rate-limit bucket: empty, 429 with Retry-After;
+//   2. the client's address takes from its rate-limit bucket (an IPv6 client's /64: see
+//      access/address_key.h): empty, 429 with Retry-After;
 //   3. without a token source configured, or for /metrics with --metrics-open, the request
 //      passes;
-//   4. no "Authorization: Bearer" token: 401, WWW-Authenticate: Bearer; a token that is no
-//      configured secret or no valid JWT: 401, WWW-Authenticate: Bearer error="invalid_token"
-//      (a token of three dot-separated parts is checked as a JWT when JWTs are configured);
-//   5. the token's name takes from its rate-limit bucket (429);
+//   4. no "Authorization: Bearer" token: 401, WWW-Authenticate: Bearer; an empty token, or one
+//      that is no configured secret or no valid JWT: 401, WWW-Authenticate: Bearer
+//      error="invalid_token" (a token of three dot-separated parts is checked as a JWT, and
+//      only as one, when JWTs are configured: the auth file may then hold no such secret);
+//   5. the token takes from its rate-limit bucket (429), keyed by the auth file's name, by
+//      "jwt:<sub>", or for a JWT without "sub" by the token itself;
 //   6. a path that cannot be matched safely, or a right the token lacks: 403.
 // Every refusal carries the JSON error body (codes UNAUTHORIZED, FORBIDDEN, RATE_LIMITED).
 // Nothing of the token is logged or echoed.
@@ -48,9 +51,15 @@ class AccessGate : public RequestGate {
 
   std::optional<HttpResponse> admit(const HttpRequest& request, const RequestPeer& peer) override;
 
-  // "*" with --cors-origins "*"; `origin` itself when it is one of the listed origins; else
-  // empty (no Access-Control-Allow-Origin).
+  // "*" with --cors-origins "*"; `origin` itself when it is one of the listed origins
+  // (compared ignoring case: scheme, host and port are case-insensitive); else empty (no
+  // Access-Control-Allow-Origin).
   std::string_view allow_origin(std::string_view origin) const override;
+
+  // Whether answers depend on the request's Origin (a list of origins, not "*"). Then every
+  // response must carry "Vary: Origin", those without Access-Control-Allow-Origin included: a
+  // shared cache must not serve an answer made for one origin (or none) to another.
+  bool varies_by_origin() const { return !any_origin_; }
 
   // Re-reads the auth file (nothing to do without one). On an error keeps the tokens it has and
   // returns false with *error naming the line.

@@ -8,6 +8,8 @@
 
 #include <toml++/toml.h>
 
+#include "access/jwt_verifier.h"
+
 namespace streamkeeper {
 namespace {
 
@@ -66,7 +68,7 @@ bool ReadPrefixes(const std::string& path, std::string_view key, const toml::nod
 }
 
 bool ReadToken(const std::string& path, std::string_view name, const toml::node& node,
-               AuthToken* token, std::string* error) {
+               bool jwt_configured, AuthToken* token, std::string* error) {
   const toml::table* table = node.as_table();
   if (table == nullptr) {
     *error = At(path, node.source()) + "tokens." + std::string(name) + " must be a table";
@@ -93,9 +95,21 @@ bool ReadToken(const std::string& path, std::string_view name, const toml::node&
           *error = At(path, value.source()) + "secret is empty";
           return false;
         }
+        if (jwt_configured && JwtVerifier::LooksLikeJwt(text->get())) {
+          *error = At(path, value.source()) + "the secret of token \"" + token->name +
+                   "\" has three dot-separated parts: with a JWT key configured such a bearer "
+                   "token is checked as a JWT only, so this secret would never be accepted "
+                   "(choose one without that shape)";
+          return false;
+        }
         token->secret_sha256 = Sha256(text->get());
       } else if (!ParseHexDigest(text->get(), &token->secret_sha256)) {
         *error = At(path, value.source()) + "secret_sha256 must be 64 hex digits";
+        return false;
+      } else if (token->secret_sha256 == Sha256("")) {
+        *error = At(path, value.source()) + "secret_sha256 of token \"" + token->name +
+                 "\" is the SHA-256 of the empty string (an empty bearer token is always "
+                 "refused)";
         return false;
       }
     } else if (k == "read" || k == "write" || k == "admin") {
@@ -139,7 +153,7 @@ Sha256Digest Sha256(std::string_view data) {
   return digest;
 }
 
-bool ParseAuthFile(std::string_view text, const std::string& path,
+bool ParseAuthFile(std::string_view text, const std::string& path, bool jwt_configured,
                    std::vector<AuthToken>* tokens, std::string* error) {
   toml::table file;
   try {
@@ -164,7 +178,7 @@ bool ParseAuthFile(std::string_view text, const std::string& path,
     }
     for (const auto& [name, token_node] : *table) {
       AuthToken token;
-      if (!ReadToken(path, name.str(), token_node, &token, error)) return false;
+      if (!ReadToken(path, name.str(), token_node, jwt_configured, &token, error)) return false;
       for (const AuthToken& other : parsed) {
         if (other.secret_sha256 == token.secret_sha256) {
           *error = At(path, token_node.source()) + "token \"" + token.name +
@@ -179,7 +193,8 @@ bool ParseAuthFile(std::string_view text, const std::string& path,
   return true;
 }
 
-bool LoadAuthFile(const std::string& path, std::vector<AuthToken>* tokens, std::string* error) {
+bool LoadAuthFile(const std::string& path, bool jwt_configured, std::vector<AuthToken>* tokens,
+                  std::string* error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *error = path + ": cannot read the file";
@@ -187,7 +202,7 @@ bool LoadAuthFile(const std::string& path, std::vector<AuthToken>* tokens, std::
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseAuthFile(text.str(), path, tokens, error);
+  return ParseAuthFile(text.str(), path, jwt_configured, tokens, error);
 }
 
 }  // namespace streamkeeper

@@ -9,8 +9,14 @@
 //
 // Every mistake is an error naming the file and line: a TOML syntax error, a key other than
 // these, a token with no secret or both, a secret_sha256 that is not 64 hex digits, an empty
-// secret, a prefix that is not a string, does not start with "/", holds '%', a control character
-// or a "."/".." segment, a prefix listed twice for one right, two tokens with the same secret.
+// secret (or a secret_sha256 of the empty string), a prefix that is not a string, does not
+// start with "/", holds '%', a control character or a "."/".." segment, a prefix listed twice
+// for one right, two tokens with the same secret; and, when JWTs are configured, a `secret` of
+// three dot-separated parts (access/jwt_verifier.h LooksLikeJwt): the gate then checks such a
+// bearer token as a JWT only, so the secret could never be used. (The gate does not fall back
+// to the auth file for a JWT-shaped token that fails as a JWT: one shape, one check, so a
+// refused JWT is never judged a second time. A secret_sha256 hides its secret's shape and
+// cannot be checked: a JWT-shaped secret given so is silently never accepted.)
 // A prefix is matched against the request's decoded path, so it is written decoded.
 #pragma once
 
@@ -31,13 +37,15 @@ struct AuthToken {
   Rights rights;
 };
 
-// Parses the text of an auth file; `path` only names it in errors. false with *error
+// Parses the text of an auth file; `path` only names it in errors; `jwt_configured`: whether a
+// JWT key is configured (JWT-shaped secrets are then refused). false with *error
 // ("PATH:LINE: what is wrong") on any mistake.
-bool ParseAuthFile(std::string_view text, const std::string& path,
+bool ParseAuthFile(std::string_view text, const std::string& path, bool jwt_configured,
                    std::vector<AuthToken>* tokens, std::string* error);
 
 // Reads and parses the file at `path`.
-bool LoadAuthFile(const std::string& path, std::vector<AuthToken>* tokens, std::string* error);
+bool LoadAuthFile(const std::string& path, bool jwt_configured, std::vector<AuthToken>* tokens,
+                  std::string* error);
 
 // The SHA-256 of `data` (OpenSSL). Allocation-free; safe on any thread.
 Sha256Digest Sha256(std::string_view data);

@@ -5,6 +5,7 @@
 namespace streamkeeper {
 
 const AuthToken* TokenTable::find(std::string_view presented) const {
+  if (presented.empty()) return nullptr;  // whatever digest a table holds
   const Sha256Digest digest = Sha256(presented);
   const AuthToken* found = nullptr;
   for (const AuthToken& token : tokens_) {

@@ -19,7 +19,8 @@ class TokenTable {
  public:
   explicit TokenTable(std::vector<AuthToken> tokens) : tokens_(std::move(tokens)) {}
 
-  // The token whose secret is `presented`, or null.
+  // The token whose secret is `presented`, or null; always null for an empty `presented`
+  // (even if some token's digest is the SHA-256 of the empty string).
   const AuthToken* find(std::string_view presented) const;
 
   size_t size() const { return tokens_.size(); }

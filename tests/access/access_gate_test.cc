@@ -237,6 +237,70 @@ TEST_F(AccessGateTest, RateLimitsPerAddressAndPerToken) {
   EXPECT_EQ(Req("GET", "/healthz").from("10.0.0.1").status(*gate), 0);
 }
 
+// An IPv6 client owns a /64 and could take a fresh bucket per address; an IPv4 client seen
+// through a dual-stack socket (::ffff:a.b.c.d) is the same client as a.b.c.d.
+TEST_F(AccessGateTest, AnIpv6ClientIsLimitedByItsSlash64) {
+  AccessOptions options;
+  options.rate_limit = "1/s,burst=2";
+  auto gate = Gate(options);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("2001:db8:1:2::1").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("2001:db8:1:2::2").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("2001:db8:1:2:ffff::3").status(*gate), 429);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("2001:db8:1:3::1").status(*gate), 0);  // next /64
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("::ffff:10.9.9.9").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("10.9.9.9").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("::ffff:10.9.9.9").status(*gate), 429);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").from("10.9.9.10").status(*gate), 0);
+}
+
+// "Authorization: Bearer" with nothing after it is refused before any secret is compared.
+TEST_F(AccessGateTest, AnEmptyBearerTokenIs401) {
+  auto gate = Gate(WithAuthFile());
+  for (const char* value : {"Bearer", "Bearer ", "Bearer    ", "bearer\t"}) {
+    auto refusal = Req("GET", "/v1/stream/x").header("Authorization", value).on(*gate);
+    ASSERT_TRUE(refusal) << value;
+    EXPECT_EQ(refusal->status, 401) << value;
+    EXPECT_EQ(refusal->header("WWW-Authenticate"), R"(Bearer error="invalid_token")") << value;
+    EXPECT_NE(refusal->body.find("the bearer token is empty"), std::string::npos) << refusal->body;
+  }
+}
+
+TEST_F(AccessGateTest, AnAuthFileWithTheEmptyStringsDigestDoesNotLoad) {
+  std::string error;
+  auto options = WithAuthFile(
+      "[tokens.a]\nread = [\"/\"]\n"
+      "secret_sha256 = \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"\n");
+  EXPECT_FALSE(AccessGate::Create(options, &error));
+  EXPECT_NE(error.find(auth_path_ + ":3: secret_sha256 of token \"a\" is the SHA-256 of the "
+                                    "empty string"),
+            std::string::npos)
+      << error;
+}
+
+// The rate limit's bounds hold end to end: a rate below 0.001/s is refused at start; the
+// slowest rate with the largest burst, and rates below the bound given to the limiter
+// directly, give waits that are whole and positive (no duration overflow).
+TEST_F(AccessGateTest, RateLimitBoundsHoldEndToEnd) {
+  AccessOptions options;
+  std::string error;
+  for (const char* bad :
+       {"1e-10/s", "0.0009/s", "1e-300/s", "1e7/s", "1e300/s", "0.001/s,burst=1000001"}) {
+    options.rate_limit = bad;
+    EXPECT_FALSE(AccessGate::Create(options, &error)) << bad;
+    EXPECT_NE(error.find("--rate-limit"), std::string::npos) << error;
+  }
+  options.rate_limit = "0.001/s,burst=1";
+  auto slowest = Gate(options);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").status(*slowest), 0);
+  auto refusal = Req("GET", "/v1/stream/x").on(*slowest);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->status, 429);
+  EXPECT_EQ(refusal->header("Retry-After"), "1000");
+  options.rate_limit = "1e-3/s,burst=1000000";
+  auto widest = Gate(options);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").status(*widest), 0);
+}
+
 TEST_F(AccessGateTest, WithoutATokenSourceEveryRequestPasses) {
   AccessOptions options;
   options.rate_limit = "100/s";
@@ -262,12 +326,28 @@ TEST_F(AccessGateTest, CorsOriginsAllowListedOriginsOnly) {
   EXPECT_EQ(gate->allow_origin("https://evil.example.com"), "");
   EXPECT_EQ(gate->allow_origin(""), "");
   EXPECT_EQ(Gate(AccessOptions{})->allow_origin("https://any.example"), "*");
+  EXPECT_TRUE(gate->varies_by_origin());
+  EXPECT_FALSE(Gate(AccessOptions{})->varies_by_origin());
   for (std::string bad : {"https://a.example/", "app.example.com", "https://a.example,*", ""}) {
     options.cors_origins = bad;
     std::string error;
     EXPECT_FALSE(AccessGate::Create(options, &error)) << bad;
     EXPECT_NE(error.find("--cors-origins"), std::string::npos);
   }
+}
+
+// Scheme, host and port are case-insensitive: a list written with capitals matches what
+// browsers send (lower case), and the answer echoes the request's own Origin.
+TEST_F(AccessGateTest, CorsOriginsCompareIgnoringCase) {
+  AccessOptions options;
+  options.cors_origins = "HTTPS://App.Example.COM,http://LocalHost:3000";
+  auto gate = Gate(options);
+  EXPECT_EQ(gate->allow_origin("https://app.example.com"), "https://app.example.com");
+  EXPECT_EQ(gate->allow_origin("http://localhost:3000"), "http://localhost:3000");
+  EXPECT_EQ(gate->allow_origin("HTTPS://APP.EXAMPLE.COM"), "HTTPS://APP.EXAMPLE.COM");
+  EXPECT_EQ(gate->allow_origin("https://app.example.co"), "");
+  EXPECT_EQ(gate->allow_origin("http://app.example.com"), "");
+  EXPECT_EQ(gate->allow_origin("http://localhost:30000"), "");
 }
 
 TEST_F(AccessGateTest, ABadOptionIsAnErrorNamingIt) {
@@ -360,6 +440,53 @@ TEST_F(AccessGateJwtTest, JwtRightsComeFromClaimsNextToTheAuthFile) {
   EXPECT_EQ(refusal->header("WWW-Authenticate"), R"(Bearer error="invalid_token")");
   // Auth-file secrets still work.
   EXPECT_EQ(Req("GET", "/v1/stream/x").bearer("reader-secret").status(*gate), 0);
+}
+
+// A JWT without "sub" is limited too, each token by itself.
+TEST_F(AccessGateJwtTest, AJwtWithoutSubjectIsRateLimited) {
+  ASSERT_TRUE(keys_->ok());
+  AccessOptions options;
+  options.jwt_secret_file = keys_->secret_file();
+  options.rate_limit = "1/s,burst=2";
+  auto gate = Gate(options);
+  std::string exp = std::to_string(std::time(nullptr) + 300);
+  std::string anonymous = Hs256(R"({"exp":)" + exp + R"(,"ds_read":["/"]})");
+  std::string other = Hs256(R"({"exp":)" + exp + R"(,"ds_read":["/"],"jti":"2"})");
+  // Other addresses each time: only the token's bucket can run dry.
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(anonymous).from("10.0.2.1").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(anonymous).from("10.0.2.2").status(*gate), 0);
+  auto refusal = Req("GET", "/v1/stream/x").bearer(anonymous).from("10.0.2.3").on(*gate);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->status, 429);
+  EXPECT_NE(refusal->body.find("for this token"), std::string::npos) << refusal->body;
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(other).from("10.0.2.4").status(*gate), 0);
+  // A subject's tokens share one bucket, whichever token it presents.
+  std::string carol_1 = Hs256(R"({"sub":"carol","exp":)" + exp + R"(,"ds_read":["/"]})");
+  std::string carol_2 = Hs256(R"({"sub":"carol","exp":)" + exp + R"(,"ds_read":["/"],"jti":"b"})");
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(carol_1).from("10.0.3.1").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(carol_2).from("10.0.3.2").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer(carol_1).from("10.0.3.3").status(*gate), 429);
+}
+
+// With JWTs configured a three-part bearer token is checked as a JWT only, so an auth file
+// holding such a secret is refused, at start and at reload, naming the line.
+TEST_F(AccessGateJwtTest, WithJwtConfiguredAJwtShapedSecretIsRefusedAtLoad) {
+  ASSERT_TRUE(keys_->ok());
+  const std::string dotted = "[tokens.dotted]\nread = [\"/\"]\nsecret = \"a.b.c\"\n";
+  AccessOptions options = WithAuthFile(dotted);
+  options.jwt_secret_file = keys_->secret_file();
+  std::string error;
+  EXPECT_FALSE(AccessGate::Create(options, &error));
+  EXPECT_NE(error.find(auth_path_ + ":3: the secret of token \"dotted\""), std::string::npos)
+      << error;
+
+  WriteFile(auth_path_, "[tokens.plain]\nsecret = \"plain-secret\"\nread = [\"/\"]\n");
+  auto gate = Gate(options);
+  WriteFile(auth_path_, dotted);
+  EXPECT_FALSE(gate->reload(&error));
+  EXPECT_NE(error.find(auth_path_ + ":3:"), std::string::npos) << error;
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer("plain-secret").status(*gate), 0);
+  EXPECT_EQ(Req("GET", "/v1/stream/x").bearer("a.b.c").status(*gate), 401);
 }
 
 TEST_F(AccessGateJwtTest, WithoutJwtConfiguredAJwtShapedTokenIsASecret) {

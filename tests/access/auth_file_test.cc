@@ -6,11 +6,11 @@
 namespace streamkeeper {
 namespace {
 
-// The error for `text`, or "" when it parses.
-std::string ErrorOf(std::string_view text) {
+// The error for `text`, or "" when it parses; `jwt_configured` as the gate passes it.
+std::string ErrorOf(std::string_view text, bool jwt_configured = false) {
   std::vector<AuthToken> tokens;
   std::string error;
-  if (ParseAuthFile(text, "auth.toml", &tokens, &error)) return "";
+  if (ParseAuthFile(text, "auth.toml", jwt_configured, &tokens, &error)) return "";
   return error;
 }
 
@@ -36,7 +36,7 @@ admin = ["/"]
 )";
   std::vector<AuthToken> tokens;
   std::string error;
-  ASSERT_TRUE(ParseAuthFile(text, "auth.toml", &tokens, &error)) << error;
+  ASSERT_TRUE(ParseAuthFile(text, "auth.toml", false, &tokens, &error)) << error;
   ASSERT_EQ(tokens.size(), 2u);
   EXPECT_EQ(tokens[0].name, "ingest");
   EXPECT_EQ(tokens[0].secret_sha256, Sha256("ingest-secret"));
@@ -53,7 +53,7 @@ TEST(AuthFile, UpperCaseHexIsTheSameDigest) {
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::vector<AuthToken> tokens;
   std::string error;
-  ASSERT_TRUE(ParseAuthFile("[tokens.a]\nsecret_sha256 = \"" + hex + "\"\n", "auth.toml",
+  ASSERT_TRUE(ParseAuthFile("[tokens.a]\nsecret_sha256 = \"" + hex + "\"\n", "auth.toml", false,
                             &tokens, &error))
       << error;
   EXPECT_EQ(tokens[0].secret_sha256, Sha256("x"));
@@ -101,6 +101,43 @@ TEST(AuthFile, SecretSha256MustBe64HexDigits) {
             std::string::npos);
 }
 
+// An empty bearer token is always refused, so a digest only it has is a mistake.
+TEST(AuthFile, TheDigestOfTheEmptyStringIsRefused) {
+  const std::string empty_digest =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  ASSERT_EQ(Hex(Sha256("")), empty_digest);
+  std::string error =
+      ErrorOf("[tokens.a]\nread = [\"/\"]\nsecret_sha256 = \"" + empty_digest + "\"\n");
+  EXPECT_NE(error.find("auth.toml:3: secret_sha256 of token \"a\" is the SHA-256 of the empty "
+                       "string"),
+            std::string::npos)
+      << error;
+  std::string upper = empty_digest;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_NE(ErrorOf("[tokens.a]\nsecret_sha256 = \"" + upper + "\"\n").find("auth.toml:2:"),
+            std::string::npos);
+}
+
+// With a JWT key, a bearer token of three dot-separated parts is checked as a JWT only: a
+// secret of that shape could never be used, so the file saying so is refused.
+TEST(AuthFile, WithJwtsAJwtShapedSecretIsRefusedNamingItsLine) {
+  const std::string text =
+      "[tokens.ok]\nsecret = \"plain\"\n\n[tokens.dotted]\nread = [\"/\"]\n"
+      "secret = \"a.b.c\"\n";
+  std::string error = ErrorOf(text, /*jwt_configured=*/true);
+  EXPECT_NE(error.find("auth.toml:6: the secret of token \"dotted\" has three dot-separated "
+                       "parts"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("a.b.c"), std::string::npos) << "the error must not echo the secret";
+  EXPECT_EQ(ErrorOf(text, /*jwt_configured=*/false), "");  // without JWTs it is a secret
+  // Other dotted shapes are no JWT and stay secrets.
+  for (const char* secret : {"a.b", "a.b.c.d", "a..c", ".b.c", "a.b."}) {
+    EXPECT_EQ(ErrorOf("[tokens.a]\nsecret = \"" + std::string(secret) + "\"\n", true), "")
+        << secret;
+  }
+}
+
 TEST(AuthFile, PrefixesMustBeSafeDecodedPaths) {
   auto error_for = [](std::string prefix) {
     return ErrorOf("[tokens.a]\nsecret = \"x\"\nwrite = [\n  \"/ok/\",\n  \"" + prefix + "\"]\n");
@@ -134,7 +171,7 @@ TEST(AuthFile, TokensMustBeTables) {
 TEST(AuthFile, AMissingFileIsAnError) {
   std::vector<AuthToken> tokens;
   std::string error;
-  EXPECT_FALSE(LoadAuthFile("/nonexistent/auth.toml", &tokens, &error));
+  EXPECT_FALSE(LoadAuthFile("/nonexistent/auth.toml", false, &tokens, &error));
   EXPECT_NE(error.find("/nonexistent/auth.toml"), std::string::npos);
 }
 

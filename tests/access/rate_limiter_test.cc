@@ -79,6 +79,32 @@ TEST(RateLimiterTest, FractionalRates) {
   EXPECT_EQ(allowed, 250);  // 2.5/s over 100 s, exactly: no rounding drift
 }
 
+// Limits outside what ParseRateLimit accepts are clamped by the limiter itself: a rate below
+// 0.001/s waits 1000 s per request, a burst above 1000000 is 1000000, so (burst - 1) intervals
+// stay far inside the clock's range and every wait is positive and bounded.
+TEST(RateLimiterTest, ExtremeLimitsGiveBoundedWaits) {
+  RateLimiter glacial({1e-10, 1});
+  EXPECT_FALSE(glacial.take("a", kStart));
+  auto wait = glacial.take("a", kStart);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, seconds(1000));
+
+  RateLimiter widest({0.001, 1'000'000});  // the slowest rate with the largest burst
+  EXPECT_EQ(Allowed(widest, "a", 1'000'001, kStart), 1'000'000);
+  wait = widest.take("a", kStart);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, seconds(1000));
+
+  RateLimiter clamped({0.001, 4'000'000'000u});
+  EXPECT_EQ(clamped.limit().burst, 1'000'000u);
+
+  RateLimiter instant({1e300, 2});  // one request's refill is at least one clock tick
+  EXPECT_EQ(Allowed(instant, "a", 3, kStart), 2);
+  wait = instant.take("a", kStart);
+  ASSERT_TRUE(wait);
+  EXPECT_GT(*wait, Clock::duration::zero());
+}
+
 TEST(RateLimiterTest, KeysAreIndependent) {
   RateLimiter limiter({1, 2});
   EXPECT_EQ(Allowed(limiter, "10.0.0.1", 5, kStart), 2);

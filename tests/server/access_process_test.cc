@@ -186,6 +186,55 @@ TEST_F(AccessProcessTest, ABadAuthFileAtStartExits2NamingTheLine) {
       << process.err();
 }
 
+// With a JWT key a three-part bearer token is checked as a JWT only: a secret of that shape in
+// the auth file could never be used, so the server does not start with it.
+TEST_F(AccessProcessTest, AJwtShapedSecretNextToAJwtKeyExits2NamingTheLine) {
+  JwtKeys keys;
+  ASSERT_TRUE(keys.ok());
+  WriteFile(auth_path_, "[tokens.dotted]\nread = [\"/\"]\nsecret = \"aaa.bbb.ccc\"\n");
+  ServerProcess process;
+  auto code = RunToExit({"--port", "0", "--storage", "memory", "--auth-file", auth_path_,
+                         "--jwt-secret-file", keys.secret_file()},
+                        &process);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(process.err().find(auth_path_ + ":3: the secret of token \"dotted\""),
+            std::string::npos)
+      << process.err();
+  EXPECT_EQ(process.err().find("aaa.bbb"), std::string::npos) << process.err();
+}
+
+TEST_F(AccessProcessTest, AnEmptyBearerTokenIs401) {
+  uint16_t port = 0;
+  auto server = StartWithAuth({}, &port);
+  ASSERT_NE(port, 0);
+  HttpResult result =
+      Request(port, "GET", "/v1/stream/chat/a?offset=-1", {{"Authorization", "Bearer "}});
+  EXPECT_EQ(result.status, 401);
+  EXPECT_EQ(result.header("WWW-Authenticate").value_or(""), R"(Bearer error="invalid_token")");
+  EXPECT_NE(result.body.find("the bearer token is empty"), std::string::npos) << result.body;
+}
+
+// A rate below the bound (0.001/s) would make one request's refill overflow the clock: the
+// server refuses it at start, naming the flag; the bound itself works.
+TEST_F(AccessProcessTest, RateLimitBoundsHoldFromTheCommandLine) {
+  ServerProcess process;
+  auto code =
+      RunToExit({"--port", "0", "--storage", "memory", "--rate-limit", "1e-10/s"}, &process);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(process.err().find("--rate-limit"), std::string::npos) << process.err();
+  EXPECT_NE(process.err().find("from 0.001 to 1000000"), std::string::npos) << process.err();
+
+  uint16_t port = 0;
+  auto server = Start({"--rate-limit", "0.001/s,burst=1"}, &port);
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(Request(port, "PUT", "/v1/stream/slow").status, 201);
+  HttpResult limited = Request(port, "GET", "/v1/stream/slow?offset=-1");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.header("Retry-After").value_or(""), "1000");
+}
+
 TEST_F(AccessProcessTest, AnOpenServerSaysSoAtStart) {
   uint16_t port = 0;
   auto server = Start({}, &port);
@@ -210,6 +259,37 @@ TEST_F(AccessProcessTest, CorsOriginsAnswerListedOriginsOnly) {
   EXPECT_EQ(preflight.header("Access-Control-Allow-Origin").value_or(""), "http://localhost:3000");
   HttpResult bad_preflight = Request(port, "OPTIONS", "/v1/stream/c", {{"Origin", "https://evil.example"}});
   EXPECT_FALSE(bad_preflight.header("Access-Control-Allow-Origin").has_value());
+}
+
+// Origins are case-insensitive in scheme and host: a list written with capitals admits the
+// lower-case Origin browsers send.
+TEST_F(AccessProcessTest, CorsOriginsIgnoreCase) {
+  uint16_t port = 0;
+  auto server = Start({"--cors-origins", "HTTPS://App.Example.com"}, &port);
+  ASSERT_NE(port, 0);
+  HttpResult listed = Request(port, "PUT", "/v1/stream/c", {{"Origin", "https://app.example.com"}});
+  EXPECT_EQ(listed.status, 201);
+  EXPECT_EQ(listed.header("Access-Control-Allow-Origin").value_or(""), "https://app.example.com");
+}
+
+// With a list of origins an answer depends on the Origin, so every answer must say so, those
+// without Access-Control-Allow-Origin too: else a shared cache may serve an answer made for no
+// origin (or another) to a listed one. DISABLED until the transport writes Vary for an empty
+// allow_origin too (src/http/response_head.h AddAllowOrigin: its Vary line before the early
+// return for an empty value; AccessGate::varies_by_origin() states the rule).
+TEST_F(AccessProcessTest, DISABLED_WithAListOfOriginsEveryAnswerVariesByOrigin) {
+  uint16_t port = 0;
+  auto server = Start({"--cors-origins", "https://app.example.com"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_EQ(Request(port, "PUT", "/v1/stream/v").status, 201);
+  for (const Headers& origin : std::vector<Headers>{
+           {{"Origin", "https://app.example.com"}}, {{"Origin", "https://evil.example"}}, {}}) {
+    for (const char* method : {"GET", "OPTIONS"}) {
+      HttpResult result = Request(port, method, "/v1/stream/v?offset=-1", origin);
+      EXPECT_NE(result.header("Vary").value_or("").find("Origin"), std::string::npos)
+          << method << " with " << (origin.empty() ? "no Origin" : origin[0].second);
+    }
+  }
 }
 
 TEST_F(AccessProcessTest, NoTokenReachesAnyLog) {
