@@ -32,7 +32,7 @@ class RequestGate {
 
   // The Access-Control-Allow-Origin value to answer a request whose Origin header is `origin`
   // (empty when it has none) with; empty: send no Access-Control-Allow-Origin. A value other
-  // than "*" makes the response also carry "Vary: Origin". The returned view must stay valid
+  // than "*", empty included, makes the response also carry "Vary: Origin". The returned view must stay valid
   // until the gate is destroyed or `origin` goes (it may be `origin` itself).
   virtual std::string_view allow_origin(std::string_view origin) const { return "*"; }
 };

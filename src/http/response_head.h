@@ -18,7 +18,9 @@ namespace streamkeeper {
 // "Connection: close" when the connection ends after this response; then the blank line.
 // A non-empty `request_id` is sent as X-Request-Id (passed apart rather than added to
 // response.headers: that would cost two string copies per request). `allow_origin` is sent as
-// Access-Control-Allow-Origin unless empty, with "Vary: Origin" unless it is "*".
+// Access-Control-Allow-Origin unless empty, with "Vary: Origin" unless it is "*" (empty included:
+// the answer then depends on the origin too, and a shared cache must not hand a response without
+// the header to an origin that would have got one).
 std::string RenderResponseHead(const HttpResponse& response, bool head_request, bool close,
                                const std::string& date, std::string_view request_id = {},
                                std::string_view allow_origin = kDefaultAllowOrigin);
@@ -27,9 +29,9 @@ std::string RenderResponseHead(const HttpResponse& response, bool head_request, 
 // other heads (SSE). Calls add(name, value) for each.
 template <class Add>
 void AddAllowOrigin(std::string_view allow_origin, Add&& add) {
+  if (allow_origin != "*") add("Vary", "Origin");
   if (allow_origin.empty()) return;
   add("Access-Control-Allow-Origin", allow_origin);
-  if (allow_origin != "*") add("Vary", "Origin");
 }
 
 }  // namespace streamkeeper

@@ -274,10 +274,8 @@ TEST_F(AccessProcessTest, CorsOriginsIgnoreCase) {
 
 // With a list of origins an answer depends on the Origin, so every answer must say so, those
 // without Access-Control-Allow-Origin too: else a shared cache may serve an answer made for no
-// origin (or another) to a listed one. DISABLED until the transport writes Vary for an empty
-// allow_origin too (src/http/response_head.h AddAllowOrigin: its Vary line before the early
-// return for an empty value; AccessGate::varies_by_origin() states the rule).
-TEST_F(AccessProcessTest, DISABLED_WithAListOfOriginsEveryAnswerVariesByOrigin) {
+// origin (or another) to a listed one.
+TEST_F(AccessProcessTest, WithAListOfOriginsEveryAnswerVariesByOrigin) {
   uint16_t port = 0;
   auto server = Start({"--cors-origins", "https://app.example.com"}, &port);
   ASSERT_NE(port, 0);
