@@ -156,6 +156,13 @@ int main(int argc, char** argv) {
   if (config.tls.enabled()) {
     tls = TlsContextProvider::Load(config.tls, &error);
     if (!tls) return CannotStart(config, "cannot load TLS: " + error);
+    log::Info(config.tls.client_ca_file.empty()
+                  ? "TLS on: HTTPS only"
+                  : "TLS on: HTTPS only, with client certificates (mutual TLS)",
+              {{"tls-cert", config.tls.cert_file},
+               {"tls-client-ca", std::string_view(config.tls.client_ca_file)}});
+  } else {
+    log::Info("TLS off: plain HTTP");
   }
 
   std::vector<log::Field> settings = SettingsAsLogFields(command.settings);
@@ -199,10 +206,9 @@ int main(int argc, char** argv) {
   RequestObserverList observers;
   observers.add(metrics.observer());
   if (access_log) observers.add(access_log.get());
-  // TODO(lead): pass tls provider to HttpServer (tls.get(): nullptr = plain HTTP; each accepted
-  // connection takes tls->current() once and keeps it). `tls` outlives the server: it is
-  // declared before it in this scope.
-  HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints, gate.get());
+  // `tls` (nullptr: plain HTTP) outlives the server: it is declared before it in this scope.
+  HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints, gate.get(),
+                    tls.get());
   metrics.set_transport(&server);
   status = server.listen();
   if (!status.ok()) return CannotStart(config, status.message());

@@ -21,11 +21,13 @@
 #include "http/response_head.h"
 #include "http/session_registry.h"
 #include "http/sse_responder.h"
+#include "http/tls_stream_ops.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "protocol/request_target.h"
 #include "service/service_endpoints.h"
 #include "streamkeeper/stream_manager.h"
+#include "util/log.h"
 
 namespace streamkeeper {
 
@@ -39,6 +41,12 @@ constexpr size_t kReadBytes = 2048;
 constexpr size_t kMaxReadBytes = 64 * 1024;
 // How long a refused request's remaining bytes are read and dropped before the connection closes.
 constexpr std::chrono::seconds kLingerTime{2};
+// TLS: how long close_notify may take to go out (and the client's to come back) before the
+// socket closes anyway. Short: by then every response byte has been written.
+constexpr std::chrono::seconds kTlsShutdownTime{1};
+// TLS: how long a refused connection's handshake may take. Refusal slots are few
+// (max_refusing_connections), so they are not held for the whole request timeout.
+constexpr std::chrono::seconds kRefusalHandshakeTime{5};
 
 // The IMF-fixdate of now, formatted at most once a second per thread.
 const std::string& HttpDate() {
@@ -103,11 +111,13 @@ size_t AnswerAndClose(SessionSocket* socket, const HttpResponse& answer) {
 }
 
 template <class Stream>
-ConnectionSession<Stream>::ConnectionSession(Stream&& stream, SessionContext* context,
-                                             WakeQueue* wakes, SessionRegistry* registry,
-                                             ConnectionSlot slot)
-    : stream_(std::move(stream)), deadline_timer_(stream_.get_executor()), context_(context),
-      wakes_(wakes), registry_(registry), slot_(std::move(slot)) {}
+ConnectionSession<Stream>::ConnectionSession(SessionSocket&& socket,
+                                             std::shared_ptr<net::ssl::context> tls,
+                                             SessionContext* context, WakeQueue* wakes,
+                                             SessionRegistry* registry, ConnectionSlot slot)
+    : tls_context_(std::move(tls)), stream_(Ops::make(std::move(socket), tls_context_.get())),
+      deadline_timer_(stream_.get_executor()), context_(context), wakes_(wakes),
+      registry_(registry), slot_(std::move(slot)) {}
 
 // A session dropped without close() (its IO context stopped at shutdown) closes its socket
 // here, as stream_ goes. A request it was answering is reported as cut short: the observers
@@ -151,8 +161,33 @@ void ConnectionSession<Stream>::start() {
       self->allow_origin_.assign(self->context_->gate->allow_origin({}));
     }
     if (self->registry_ != nullptr) self->registry_->add(self);
+    if constexpr (Ops::kTls) {
+      return self->handshake(self->context_->options.request_timeout, [self] { self->do_read(); });
+    }
     self->do_read();
   });
+}
+
+// A failed handshake (plain HTTP on the TLS port, a client certificate refused, a timeout) has
+// no request to answer: the connection closes without a word, as TLS servers do.
+template <class Stream>
+template <class Then>
+void ConnectionSession<Stream>::handshake(std::chrono::steady_clock::duration timeout,
+                                          Then then) {
+  if constexpr (Ops::kTls) {
+    handshaking_ = true;
+    set_deadline(timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = self(), then = std::move(then)](beast::error_code ec) {
+                              self->handshaking_ = false;
+                              if (!ec) return then();
+                              self->context_->tls_handshake_failures.fetch_add(
+                                  1, std::memory_order_relaxed);
+                              std::string reason = ec.message();
+                              log::Debug("TLS handshake failed", {{"reason", reason}});
+                              self->close();
+                            });
+  }
 }
 
 template <class Stream>
@@ -165,6 +200,14 @@ void ConnectionSession<Stream>::refuse(HttpResponse answer) {
     // closing with its bytes unread would reset the connection before it reads the answer.
     self->keep_alive_ = false;
     self->linger_on_close_ = true;
+    if constexpr (Ops::kTls) {
+      // The answer goes out over TLS, never as plain text into a TLS port.
+      auto refusal = std::make_shared<HttpResponse>(std::move(answer));
+      return self->handshake(kRefusalHandshakeTime, [self, refusal] {
+        self->begin_report({}, {}, 0, std::nullopt);
+        self->send(std::move(*refusal));
+      });
+    }
     self->begin_report({}, {}, 0, std::nullopt);
     self->send(std::move(answer));
   });
@@ -201,6 +244,7 @@ void ConnectionSession<Stream>::read_more() {
                           [self = self()](beast::error_code ec, size_t bytes) {
                             self->buffer_.commit(bytes);
                             if (!ec) return self->parse_request();
+                            Ops::normalize_read_error(ec);
                             // The peer stopped sending: a request it had begun is cut short.
                             if (ec == net::error::eof && self->parser_ &&
                                 self->parser_->got_some()) {
@@ -305,7 +349,7 @@ template <class Stream>
 bool ConnectionSession<Stream>::refused_by_gate(const HttpRequest& request) {
   allow_origin_.assign(context_->gate->allow_origin(request.header("origin").value_or("")));
   std::optional<HttpResponse> refusal =
-      context_->gate->admit(request, RequestPeer{peer_address_, false});
+      context_->gate->admit(request, RequestPeer{peer_address_, Ops::kTls});
   if (!refusal) return false;
   send(std::move(*refusal));
   return true;
@@ -388,25 +432,36 @@ void ConnectionSession<Stream>::send(HttpResponse response) {
 template <class Stream>
 void ConnectionSession<Stream>::on_write(beast::error_code ec, bool close_after) {
   report();
-  if (!ec && close_after && linger_on_close_) return linger_then_close();
-  if (ec || close_after) return close();
-  do_read();
+  if (ec) return close();
+  if (!close_after) return do_read();
+  if (linger_on_close_) return linger_then_close();
+  close_gracefully();
 }
 
 // Closing a socket with unread request bytes makes the kernel answer with a reset, which can
 // destroy the error response before the client has read it. So after refusing a request,
 // half-close, discard whatever still arrives for a short while, then close.
+// Over TLS the end of the response is close_notify, sent first; what the client still sends is
+// then read from the socket and dropped undecrypted (after our close_notify OpenSSL would fail
+// on it rather than read it).
 template <class Stream>
 void ConnectionSession<Stream>::linger_then_close() {
-  Ops::shutdown_send(stream_);
   set_deadline(kLingerTime);
+  if constexpr (Ops::kTls) {
+    stream_.async_shutdown([self = self()](beast::error_code) {
+      Ops::shutdown_send(self->stream_);
+      self->discard_input();  // closes at once if the deadline has closed the socket already
+    });
+    return;
+  }
+  Ops::shutdown_send(stream_);
   discard_input();
 }
 
 template <class Stream>
 void ConnectionSession<Stream>::discard_input() {
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(kMaxReadBytes),
+  Ops::socket(stream_).async_read_some(buffer_.prepare(kMaxReadBytes),
                           [self = self()](beast::error_code ec, size_t) {
                             if (ec) return self->close();  // the client is done, or time is up
                             self->discard_input();
@@ -425,6 +480,19 @@ void ConnectionSession<Stream>::close() {
   deadline_timer_.cancel();
   Ops::close(stream_);
   release_slot();
+}
+
+// close_notify tells a TLS client that the response was not cut short. Asio's async_shutdown
+// sends it, then waits for the client's (or its close, or kTlsShutdownTime): after a response
+// nothing else is pending on the stream, as its contract requires.
+template <class Stream>
+void ConnectionSession<Stream>::close_gracefully() {
+  if constexpr (Ops::kTls) {
+    set_deadline(kTlsShutdownTime);
+    stream_.async_shutdown([self = self()](beast::error_code) { self->close(); });
+  } else {
+    close();
+  }
 }
 
 // Every way a connection ends comes through here once: close() (the client left, a deadline,
@@ -472,6 +540,9 @@ void ConnectionSession<Stream>::arm_deadline_timer() {
 
 template <class Stream>
 void ConnectionSession<Stream>::on_server_stop() {
+  if constexpr (Ops::kTls) {
+    if (handshaking_) return close();  // no request has begun
+  }
   if (sse_) return sse_->on_server_stop();  // ends it unless a wake is on the way (it pumps)
   if (long_poll_ && long_poll_->waiting()) return long_poll_->on_server_stop();
   if (!awaiting_request_) return;
@@ -525,5 +596,6 @@ void ConnectionSession<Stream>::report() {
 
 // The stream types the server runs.
 template class ConnectionSession<SessionSocket>;
+template class ConnectionSession<TlsStream>;
 
 }  // namespace streamkeeper

@@ -6,8 +6,11 @@
 //   SSE (SseResponder): the head, then events until closed, gone, the reconnect interval or the
 //     server's stop; the response ends with the connection.
 // Templated over the stream (Beast's example servers' shape): what depends on the stream being a
-// raw socket is in StreamOps<Stream> (http/stream_ops.h) and nowhere else. Only plain TCP
-// (SessionSocket) is instantiated (connection_session.cc).
+// raw socket is in StreamOps<Stream> (http/stream_ops.h, http/tls_stream_ops.h) and nowhere
+// else. Two are instantiated (connection_session.cc): PlainSession (TCP) and TlsSession (TLS
+// over TCP), which adds two steps, under `if constexpr`, so the plain session pays nothing:
+//   start -> handshake (bounded by the request timeout) -> do_read ...
+//   ... -> close_gracefully: close_notify (async_shutdown, bounded by kTlsShutdownTime) -> close
 // Private to src/http: includes Beast.
 #pragma once
 
@@ -30,6 +33,11 @@
 #include "http/stream_ops.h"
 #include "protocol/http_types.h"
 #include "streamkeeper/stream_manager.h"
+
+namespace boost::asio::ssl {
+template <typename Stream>
+class stream;
+}  // namespace boost::asio::ssl
 
 namespace streamkeeper {
 
@@ -64,6 +72,9 @@ struct SessionContext {
   // or an SSE response starts, and takes it back when that ends (ConnectionSession::leave_live).
   std::atomic<size_t> long_polls_waiting{0};
   std::atomic<size_t> sse_streams{0};
+  // TLS handshakes that failed (a plain-HTTP client, an untrusted client certificate, a
+  // scanner); each is closed quietly and logged at debug.
+  std::atomic<uint64_t> tls_handshake_failures{0};
 };
 
 // Without a session, for a connection refused when even the refusal slots are taken: drops what
@@ -81,19 +92,23 @@ using SessionTimer =
 template <class Stream>
 class ConnectionSession final : public Session {
  public:
-  // `wakes` and `registry` belong to the IO context that owns `stream`. `slot` holds the places
-  // this connection was counted in (one of SessionContext's counts, and its client address's);
-  // the session releases it when it closes its stream, or at the latest when it is destroyed.
-  ConnectionSession(Stream&& stream, SessionContext* context, WakeQueue* wakes,
-                    SessionRegistry* registry, ConnectionSlot slot);
+  // Serves the connection accepted on `socket`. `tls`: the TLS context of a TlsSession (kept as
+  // long as the session), nullptr for a PlainSession. `wakes` and `registry` belong to the IO
+  // context that owns `socket`. `slot` holds the places this connection was counted in (one of
+  // SessionContext's counts, and its client address's); the session releases it when it
+  // closes its stream, or at the latest when it is destroyed.
+  ConnectionSession(SessionSocket&& socket, std::shared_ptr<boost::asio::ssl::context> tls,
+                    SessionContext* context, WakeQueue* wakes, SessionRegistry* registry,
+                    ConnectionSlot slot);
   ~ConnectionSession() override;
   ConnectionSession(const ConnectionSession&) = delete;
   ConnectionSession& operator=(const ConnectionSession&) = delete;
   // Serves requests until the client, a deadline or the server's stop ends the connection.
   // Registers the session in `registry` until it closes.
   void start();
-  // Serves no request: sends `answer` at once, then half-closes and drains the connection
-  // briefly (so the client can read the answer), and closes it.
+  // Serves no request: sends `answer` at once (over TLS: once the handshake is done), then
+  // half-closes and drains the connection briefly (so the client can read the answer), and
+  // closes it.
   void refuse(HttpResponse answer);
 
   void on_server_stop() override;
@@ -111,6 +126,9 @@ class ConnectionSession final : public Session {
   }
   SessionExecutor executor() { return stream_.get_executor(); }
 
+  // TLS: the server handshake, then do_read(), or `then` for a refusal.
+  template <class Then>
+  void handshake(std::chrono::steady_clock::duration timeout, Then then);
   void do_read();
   // Reads more bytes of the current request into buffer_, then parses again.
   void read_more();
@@ -132,7 +150,11 @@ class ConnectionSession final : public Session {
   void begin_report(std::string_view method, std::string_view target, uint64_t bytes_in,
                     std::optional<std::string_view> client_request_id);
   void report();
+  // Closes at once: errors, deadlines, the peer gone; an operation may still be pending.
   void close();
+  // The connection answered all it will and nothing is pending on the stream: plain TCP
+  // closes at once (close()); TLS first sends close_notify, bounded by kTlsShutdownTime.
+  void close_gracefully();
   void release_slot();
   // Counts this session in `gauge` (one of SessionContext's live-reader counts) until
   // leave_live(): when its long-poll is answered, or the connection ends.
@@ -160,6 +182,8 @@ class ConnectionSession final : public Session {
   template <class Fn>
   void post(Fn&& fn);
 
+  // Before stream_: the TLS stream's SSL was made from it (null for plain TCP).
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -178,6 +202,7 @@ class ConnectionSession final : public Session {
   bool awaiting_request_ = false;  // idle between requests: nothing of the next has arrived
   bool linger_on_close_ = false;  // a request was refused: drain before closing
   bool head_request_ = false;
+  bool handshaking_ = false;  // TLS: the handshake is in progress
   // With a gate: the client's address (taken once, at start), and the Access-Control-Allow-Origin
   // of the response being answered.
   std::string peer_address_;
@@ -204,7 +229,8 @@ class ConnectionSession final : public Session {
   Report report_;
 };
 
-// The plain-TCP session the server runs.
+// The sessions the server runs: plain TCP, and TLS over TCP (TlsStream: http/tls_stream_ops.h).
 using PlainSession = ConnectionSession<SessionSocket>;
+using TlsSession = ConnectionSession<boost::asio::ssl::stream<SessionSocket>>;
 
 }  // namespace streamkeeper

@@ -14,6 +14,8 @@
 #include "http/connection_session.h"
 #include "http/peer_connections.h"
 #include "http/session_registry.h"
+#include "http/tls_context.h"
+#include "http/tls_stream_ops.h"
 #include "http/wake_queue.h"
 #include "protocol/protocol_handler.h"
 #include "streamkeeper/stream_manager.h"
@@ -67,17 +69,25 @@ long long MillisSince(SteadyClock::time_point start) {
 //   accepted, at the limit, a refusal slot free        -> answered 503 (JSON error, Retry-After),
 //                                                        drained briefly and closed;
 //   accepted, at the limit, no refusal slot free       -> answered 503 as far as the socket
-//                                                        takes it at once, closed (no drain);
+//                                                        takes it at once, closed (no drain),
+//                                                        over TLS closed at once (see below);
 //   accepted, its address at its own limit             -> the same, with 429;
 //   accept() fails for lack of descriptors or memory   -> accepting pauses for
 //                                                        options.accept_backoff, then resumes.
 // With the default limit (derived from the descriptor limit, util/descriptor_limit.h) the last
 // case should not happen; it is there for the limit set too high, or descriptors taken elsewhere.
+//
+// With TLS every connection is a TlsSession holding the context tls_->current() gave when it
+// was accepted. A refusal is never written as plain text into the TLS port: with a refusal
+// slot free it is a TlsSession too (handshake, then the 503 or 429, close_notify, drain);
+// without one the connection is closed at once, unanswered (a handshake costs more than the
+// acceptor's thread should spend on a connection it cannot serve).
 class HttpServer::Impl {
  public:
   Impl(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate)
-      : peers_(options.max_connections_per_ip) {
+       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate,
+       TlsContextProvider* tls)
+      : tls_(tls), peers_(options.max_connections_per_ip) {
     context_.handler = handler;
     context_.gate = gate;
     context_.observer = observer;
@@ -237,8 +247,14 @@ class HttpServer::Impl {
       slot = ConnectionSlot(&context_.connections, &peers_, std::move(address));
     }
     context_.connections.fetch_add(1);
-    std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(),
-                                  registries_[index].get(), std::move(slot))
+    if (tls_ != nullptr) {
+      std::make_shared<TlsSession>(std::move(socket), tls_->current(), &context_,
+                                   wakes_[index].get(), registries_[index].get(), std::move(slot))
+          ->start();
+      return;
+    }
+    std::make_shared<PlainSession>(std::move(socket), nullptr, &context_, wakes_[index].get(),
+                                   registries_[index].get(), std::move(slot))
         ->start();
   }
 
@@ -247,7 +263,8 @@ class HttpServer::Impl {
   void refuse(SessionSocket socket, size_t index, HttpResponse answer) {
     answer.set("Retry-After", kRefusedRetryAfterSeconds);
     if (context_.refusing.load() >= context_.options.max_refusing_connections) {
-      size_t sent = AnswerAndClose(&socket, answer);
+      size_t sent = 0;
+      if (tls_ == nullptr) sent = AnswerAndClose(&socket, answer);  // TLS: closed as it goes
       if (context_.observer != nullptr) {
         CompletedRequest refused;  // no request was read, and no X-Request-Id went out
         refused.status = answer.status;
@@ -257,8 +274,14 @@ class HttpServer::Impl {
       return;
     }
     context_.refusing.fetch_add(1);
-    std::make_shared<PlainSession>(std::move(socket), &context_, wakes_[index].get(), nullptr,
-                                  ConnectionSlot(&context_.refusing))
+    if (tls_ != nullptr) {
+      std::make_shared<TlsSession>(std::move(socket), tls_->current(), &context_,
+                                   wakes_[index].get(), nullptr, ConnectionSlot(&context_.refusing))
+          ->refuse(std::move(answer));
+      return;
+    }
+    std::make_shared<PlainSession>(std::move(socket), nullptr, &context_, wakes_[index].get(),
+                                   nullptr, ConnectionSlot(&context_.refusing))
         ->refuse(std::move(answer));
   }
 
@@ -316,6 +339,7 @@ class HttpServer::Impl {
   // First: sessions, destroyed with the IO contexts below at shutdown, give their count back
   // to it.
   SessionContext context_;
+  TlsContextProvider* tls_;  // null: plain HTTP
   // Connections open per client address (--max-connections-per-ip); before the IO contexts
   // for the same reason.
   PeerConnections peers_;
@@ -338,9 +362,10 @@ class HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
-                       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate)
+                       RequestObserver* observer, ServiceEndpoints* endpoints, RequestGate* gate,
+                       TlsContextProvider* tls)
     : impl_(std::make_unique<Impl>(handler, manager, std::move(options), observer, endpoints,
-                                   gate)) {}
+                                   gate, tls)) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::listen() { return impl_->listen(); }
 uint16_t HttpServer::port() const { return impl_->port(); }

@@ -16,6 +16,7 @@ class RequestGate;
 class RequestObserver;
 class ServiceEndpoints;
 class StreamManager;
+class TlsContextProvider;
 
 // What the transport holds open right now, for the server's metrics.
 struct TransportGauges {
@@ -31,10 +32,12 @@ class HttpServer {
   // service routes outside the stream API (/metrics, /healthz, /readyz): a request whose target
   // does not start with the stream prefix is offered to it before the protocol handler. It
   // must outlive the server. `gate` (optional; http/request_gate.h) is asked about every parsed
-  // request before any route and must outlive the server.
+  // request before any route and must outlive the server. `tls` (optional;
+  // http/tls_context.h): serve HTTPS only, each connection with the context current() gives
+  // when it is accepted; must outlive the server.
   HttpServer(ProtocolHandler* handler, StreamManager* manager, ServerOptions options,
              RequestObserver* observer = nullptr, ServiceEndpoints* endpoints = nullptr,
-             RequestGate* gate = nullptr);
+             RequestGate* gate = nullptr, TlsContextProvider* tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

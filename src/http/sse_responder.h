@@ -172,9 +172,10 @@ class SseResponder {
     session_.set_deadline(session_.context_->options.write_timeout);
     boost::asio::async_write(
         session_.stream_, boost::beast::http::make_chunk_last(),
-        [self = session_.self(), this](boost::beast::error_code, size_t bytes) {
+        [self = session_.self(), this](boost::beast::error_code ec, size_t bytes) {
           session_.report_.bytes_out += bytes;
-          session_.close();
+          if (ec) return session_.close();
+          session_.close_gracefully();
         });
   }
 

@@ -3,6 +3,11 @@
 // (async_read_some, async_write, Beast's http::async_write_header), which work the same on a
 // raw socket and on a TLS stream over one. A new stream type (the TLS one) specializes this.
 //
+//   kTls                  the stream is TLS: the session shakes hands first, and ends with
+//                         close_notify (http/tls_stream_ops.h); compile-time, so the plain
+//                         session carries none of it
+//   make(socket, tls)     the stream over an accepted socket (`tls`: the TLS stream's context)
+//   socket(s)             the TCP socket under the stream
 //   prepare(s, ec)        before the first read: make send_now safe (never blocks the IO thread)
 //   send_now(s, b, &n)    sends what the stream takes right now, without an asynchronous write;
 //                         false when the connection is broken. May send nothing (n = 0): the
@@ -12,15 +17,22 @@
 //   cancel(s)             ends the reads and writes in progress (operation_aborted)
 //   shutdown_send(s)      half-close: the peer reads the end of the response, we may still read
 //   close(s)              closes at once
+//   normalize_read_error(ec)  a read's stream-specific codes mapped onto the socket's: the end
+//                         of input onto eof, a broken stream onto connection_reset
 // Private to src/http.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace streamkeeper {
 
@@ -37,6 +49,11 @@ struct StreamOps;
 template <>
 struct StreamOps<SessionSocket> {
   using error_code = boost::system::error_code;
+
+  static constexpr bool kTls = false;
+
+  static SessionSocket make(SessionSocket&& s, boost::asio::ssl::context*) { return std::move(s); }
+  static SessionSocket& socket(SessionSocket& s) { return s; }
 
   // Responses and SSE events are first sent directly (send_now): that must never block the IO
   // thread. Asio's own asynchronous operations do not depend on this flag.
@@ -78,6 +95,8 @@ struct StreamOps<SessionSocket> {
     s.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     s.close(ignored);
   }
+
+  static void normalize_read_error(error_code&) {}
 };
 
 }  // namespace streamkeeper

@@ -94,7 +94,8 @@ TEST_F(ServerProcessTest, JsonLogIsOneObjectPerLineWithTsLevelMsgAndFields) {
       EXPECT_EQ(event.at("log-format").as_string(), "json") << line;
       EXPECT_EQ(event.at("shutdown-timeout-ms").as_int64(), 10000) << line;
     }
-    if (msg.starts_with("listening on http://127.0.0.1:" + std::to_string(port))) {
+    if (msg.starts_with(std::string("listening on ") + (TlsTestMode() ? "https" : "http") +
+                        "://127.0.0.1:" + std::to_string(port))) {
       saw_listening = true;
       EXPECT_EQ(event.at("storage").as_string(), "memory") << line;
     }

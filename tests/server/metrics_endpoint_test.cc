@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../storage/temp_dir.h"
+#include "../tls/test_certs.h"
 #include "http_test_client.h"
 #include "metrics_scrape.h"
 
@@ -34,11 +35,18 @@ class MetricsEndpointTest : public ::testing::TestWithParam<std::string> {
                                      "--sync", "always", "--threads", "2",
                                      "--min-free-disk-mb", "0"};
     args.insert(args.end(), extra.begin(), extra.end());
+    if (TlsTestMode()) {  // STREAMKEEPER_TEST_TLS=1: the same counts over HTTPS
+      const TestCerts& certs = SharedTestCerts();
+      args.insert(args.end(), {"--tls-cert", certs.server_cert, "--tls-key", certs.server_key});
+      SetDefaultClientTls(ClientTls{.ca_file = certs.ca});
+    }
     server_ = std::make_unique<ServerProcess>();
     ASSERT_TRUE(server_->spawn(STREAMKEEPER_BINARY, args));
     port_ = server_->wait_listening(Millis(10000));
     ASSERT_NE(port_, 0) << server_->out() << server_->err();
   }
+
+  void TearDown() override { SetDefaultClientTls(std::nullopt); }
 
   TempDir dir_;
   std::unique_ptr<ServerProcess> server_;

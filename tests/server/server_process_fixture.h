@@ -66,6 +66,10 @@ class ServerProcessTest : public ::testing::Test {
     return server;
   }
 
+  // The client TLS Start() set is for this test's server only: a later test that spawns its own
+  // plain server (not through Start) must not speak TLS to it.
+  void TearDown() override { SetDefaultClientTls(std::nullopt); }
+
   // Runs the binary to completion (bounded) and returns its exit code.
   std::optional<int> RunToExit(const std::vector<std::string>& args, ServerProcess* process,
                                Millis timeout = Millis(10000)) {

@@ -135,6 +135,44 @@ TEST_F(TlsProcessTest, PlainHttpOnTheTlsPortGetsNoHttpAnswer) {
   EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
 }
 
+// Over the connection limit on a TLS port the refusal is spoken in TLS (handshake, then the
+// 503), never written as plain text into the port (src/http/http_server.cc).
+TEST_F(TlsProcessTest, OverTheConnectionLimitTheRefusalComesOverTls) {
+  std::vector<std::string> flags = TlsFlags();
+  flags.insert(flags.end(), {"--max-connections", "1"});
+  uint16_t port = 0;
+  auto server = Start(flags, &port);
+  ASSERT_NE(port, 0);
+  TestConnection served(port, client_);
+  ASSERT_TRUE(served.ok()) << served.error();
+  ASSERT_TRUE(served.send(BuildRequest("GET", "/healthz", {}, "")));
+  ASSERT_EQ(served.read_response(Millis(5000)).status, 200);
+
+  TestConnection over(port, client_);
+  ASSERT_TRUE(over.ok()) << "the refusal's handshake: " << over.error();
+  HttpResult refused = over.read_response(Millis(5000));
+  EXPECT_EQ(refused.status, 503) << refused.error;
+  EXPECT_EQ(refused.body.rfind(R"({"error":{"code":"TOO_MANY_CONNECTIONS")", 0), 0u)
+      << refused.body;
+  EXPECT_TRUE(refused.header("Retry-After").has_value());
+  bool closed = refused.closed;
+  if (!closed) over.read_until_close(Millis(5000), &closed);
+  EXPECT_TRUE(closed) << "a refused connection must be closed";
+
+  // A plain-HTTP client over the limit gets no plain-text answer either.
+  SetDefaultClientTls(std::nullopt);
+  TestConnection plain(port);
+  ASSERT_TRUE(plain.ok());
+  ASSERT_TRUE(plain.send(BuildRequest("GET", "/healthz", {}, "")));
+  std::string answer = plain.read_until_close(Millis(5000), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(answer.find("HTTP/1.1"), std::string::npos) << answer;
+
+  // The served connection is unaffected.
+  ASSERT_TRUE(served.send(BuildRequest("GET", "/healthz", {}, "")));
+  EXPECT_EQ(served.read_response(Millis(5000)).status, 200);
+}
+
 TEST_F(TlsProcessTest, WithAClientCaOnlyClientsWithItsCertificatesAreServed) {
   std::vector<std::string> flags = TlsFlags();
   flags.insert(flags.end(), {"--tls-client-ca", certs_.ca});
