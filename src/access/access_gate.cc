@@ -4,7 +4,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "access/address_key.h"
+#include "util/address_key.h"
 #include "protocol/protocol_handler.h"
 #include "util/log.h"
 

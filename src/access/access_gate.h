@@ -5,7 +5,7 @@
 // admit(), in order:
 //   1. free routes (OPTIONS, /healthz, /readyz) pass;
 //   2. the client's address takes from its rate-limit bucket (an IPv6 client's /64: see
-//      access/address_key.h): empty, 429 with Retry-After;
+//      util/address_key.h): empty, 429 with Retry-After;
 //   3. without a token source configured, or for /metrics with --metrics-open, the request
 //      passes;
 //   4. no "Authorization: Bearer" token: 401, WWW-Authenticate: Bearer; an empty token, or one

@@ -249,7 +249,13 @@ void ConnectionSession<Stream>::read_more() {
                             if (ec == net::error::eof && self->parser_ &&
                                 self->parser_->got_some()) {
                               self->parser_->put_eof(ec);
-                              if (!ec && self->parser_->is_done()) return self->handle_request();
+                              if (!ec && self->parser_->is_done()) {
+                                if (self->context_->gate != nullptr && !self->admitted_ &&
+                                    !self->admit_request()) {
+                                  return;
+                                }
+                                return self->handle_request();
+                              }
                             }
                             self->on_read_error(ec);
                           });
@@ -272,6 +278,9 @@ void ConnectionSession<Stream>::parse_request() {
     }
     if (ec) return on_read_error(ec);
     if (used == 0) break;  // nothing more can be taken from what is buffered
+  }
+  if (context_->gate != nullptr && !admitted_ && parser_->is_header_done() && !admit_request()) {
+    return;
   }
   if (parser_->is_done()) return handle_request();
   // With the head parsed and body bytes taken as they come, what stays buffered is an unfinished
@@ -296,6 +305,7 @@ void ConnectionSession<Stream>::on_read_error(beast::error_code ec) {
     return close();  // closed by the peer, or by us (deadline, shutdown)
   }
   parser_.reset();
+  admitted_ = false;
   keep_alive_ = false;
   linger_on_close_ = true;  // the client may still be sending the request we refuse
   head_request_ = false;    // the refused request's method is not known: send the error body
@@ -326,7 +336,7 @@ void ConnectionSession<Stream>::handle_request() {
     begin_report(request.method, request.target, request.body.size(),
                  request.header("x-request-id"));
   }
-  if (context_->gate != nullptr && refused_by_gate(request)) return;
+  admitted_ = false;  // by admit_request(), when there is a gate; the next request is asked anew
   // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
   // stream can shadow them; a stream request pays one prefix comparison for them.
   if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
@@ -345,14 +355,37 @@ void ConnectionSession<Stream>::handle_request() {
   });
 }
 
+// Asked as soon as the head is parsed, not once the body is in: a client without rights (no
+// token, over its rate) must not make the server read and hold up to --max-body-bytes per
+// connection before it is refused.
 template <class Stream>
-bool ConnectionSession<Stream>::refused_by_gate(const HttpRequest& request) {
-  allow_origin_.assign(context_->gate->allow_origin(request.header("origin").value_or("")));
+bool ConnectionSession<Stream>::admit_request() {
+  admitted_ = true;
+  BeastRequest& message = parser_->get();
+  ToHttpRequestHead(message, &gate_request_);
+  const HttpRequest& head = gate_request_;
+  allow_origin_.assign(context_->gate->allow_origin(head.header("origin").value_or("")));
   std::optional<HttpResponse> refusal =
-      context_->gate->admit(request, RequestPeer{peer_address_, Ops::kTls});
-  if (!refusal) return false;
+      context_->gate->admit(head, RequestPeer{peer_address_, Ops::kTls});
+  if (!refusal) return true;
+  // A refused request whose body is still on its way: answered now, and the connection closes
+  // after a drain (linger_then_close), since the rest of the body would be taken for the next
+  // request. A whole request leaves the connection as usable as any other answer would.
+  const bool whole = parser_->is_done();
+  keep_alive_ = whole && message.keep_alive();
+  if (!whole) linger_on_close_ = true;
+  head_request_ = message.method() == http::verb::head;
+  request_started_ = false;
+  admitted_ = false;
+  clear_deadline();
+  if (context_->observer != nullptr) {
+    begin_report(head.method, head.target, whole ? message.body().size() : 0,
+                 head.header("x-request-id"));
+  }
+  gate_request_.headers.clear();  // views into the parser's message, which goes now
+  parser_.reset();
   send(std::move(*refusal));
-  return true;
+  return false;
 }
 
 template <class Stream>

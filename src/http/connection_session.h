@@ -136,8 +136,10 @@ class ConnectionSession final : public Session {
   void parse_request();
   void on_read_error(boost::beast::error_code ec);
   void handle_request();
-  // Asks context_->gate about `request` (it has one); true if it was refused and answered.
-  bool refused_by_gate(const HttpRequest& request);
+  // Asks context_->gate (there is one) about the request whose head parser_ has just parsed,
+  // before its body is read. False if it was refused: then it has been answered (and the
+  // connection closes after the answer unless the whole request had already arrived).
+  bool admit_request();
   void on_response(HttpResponse response);
   // Hands the connection to an SseResponder, which writes `head` and the events.
   void start_sse(HttpResponse head);
@@ -207,6 +209,8 @@ class ConnectionSession final : public Session {
   // of the response being answered.
   std::string peer_address_;
   std::string allow_origin_{kDefaultAllowOrigin};
+  bool admitted_ = false;       // the gate let the request being received through
+  HttpRequest gate_request_;    // its head as the gate saw it (kept for the headers' capacity)
 
   // The responders. The long-poll one is made at the connection's first long-poll and kept for
   // the next (its timer is made once); the SSE one is made when an SSE response starts, which

@@ -14,6 +14,7 @@
 #include "http/connection_session.h"
 #include "http/peer_connections.h"
 #include "http/session_registry.h"
+#include "util/address_key.h"
 #include "http/tls_context.h"
 #include "http/tls_stream_ops.h"
 #include "http/wake_queue.h"
@@ -234,13 +235,16 @@ class HttpServer::Impl {
       boost::system::error_code ec;
       auto peer = socket.remote_endpoint(ec);
       if (ec) return;  // gone already: the socket closes as it goes
-      std::string address = peer.address().to_string();
+      // Counted per client, as access control's rate limits count: an IPv6 client by its /64.
+      const std::string text = peer.address().to_string();
+      std::string address(AddressKey(text).view());
       if (!peers_.try_add(address)) {
         note_refusal(&over_peer_limit_);
         return refuse(std::move(socket), index,
                       ProtocolHandler::Error(
                           429, "TOO_MANY_CONNECTIONS",
-                          "this address has " + std::to_string(options.max_connections_per_ip) +
+                          "this address (an IPv6 one: its /64) has " +
+                              std::to_string(options.max_connections_per_ip) +
                               " connections open, its limit (--max-connections-per-ip); "
                               "close one or retry later"));
       }

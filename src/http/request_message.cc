@@ -20,4 +20,12 @@ HttpRequest ToHttpRequest(BeastRequest& message) {
   return request;
 }
 
+void ToHttpRequestHead(const BeastRequest& message, HttpRequest* out) {
+  out->method = message.method_string();
+  out->target = message.target();
+  out->headers.clear();
+  for (const auto& field : message) out->headers.emplace_back(field.name_string(), field.value());
+  out->body.clear();
+}
+
 }  // namespace streamkeeper

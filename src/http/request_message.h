@@ -25,4 +25,8 @@ void ConfigureRequestParser(BeastRequestParser& parser, const ServerOptions& opt
 // outlive the result; the body is moved out of `message`.
 HttpRequest ToHttpRequest(BeastRequest& message);
 
+// The head of `message` as *out's method, target and headers (views into `message`, which must
+// outlive their use); out's body is left empty. Reuses out's header capacity.
+void ToHttpRequestHead(const BeastRequest& message, HttpRequest* out);
+
 }  // namespace streamkeeper

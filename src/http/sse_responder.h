@@ -137,19 +137,27 @@ class SseResponder {
     arm_timer();
   }
 
-  // One timer serves the heartbeat, the reconnect deadline and the write deadline. It is armed
-  // once and not cancelled on every event (a busy stream would otherwise re-arm it per event,
-  // which showed up in fan-out profiles); when it fires early it simply re-arms for what is left.
+  // One timer serves the heartbeat, the reconnect deadline and the write deadline. It is not
+  // re-armed on every event (a busy stream would then re-arm it per event, which showed up in
+  // fan-out profiles): armed for a time no later than needed, it re-arms for what is left when
+  // it fires. While a write is in flight only the write deadline counts: a heartbeat or
+  // reconnect time passing meanwhile can act only after the write, and re-arming for a time
+  // already past would spin the IO thread until the write ends.
   void arm_timer() {
-    if (timer_armed_) return;
+    auto at = writing_ ? write_deadline_ : std::min(next_beat_, deadline_);
+    if (timer_armed_ && timer_at_ <= at) return;
+    // Later than needed (armed for a write deadline, the write is done): re-armed, which cancels
+    // the wait in flight; that handler sees a newer generation and leaves the timer to this one.
     timer_armed_ = true;
-    auto at = std::min(next_beat_, deadline_);
-    if (writing_) at = std::min(at, write_deadline_);
+    timer_at_ = at;
+    uint64_t generation = ++timer_generation_;
     timer_.expires_at(at);
-    timer_.async_wait([self = session_.self(), this](boost::beast::error_code ec) {
-      timer_armed_ = false;
-      if (!ec) on_timer();
-    });
+    timer_.async_wait(
+        [self = session_.self(), this, generation](boost::beast::error_code ec) {
+          if (generation != timer_generation_) return;
+          timer_armed_ = false;
+          if (!ec) on_timer();
+        });
   }
 
   void on_timer() {
@@ -188,6 +196,8 @@ class SseResponder {
   Clock::time_point next_beat_;       // send a heartbeat if idle until then
   Clock::time_point write_deadline_;  // of the write in flight
   bool timer_armed_ = false;
+  Clock::time_point timer_at_;    // when the armed timer fires
+  uint64_t timer_generation_ = 0;  // of the last arming: older completions are ignored
   bool writing_ = false;
 };
 

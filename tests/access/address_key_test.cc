@@ -1,5 +1,5 @@
 // AddressKey: one rate-limit key per client: an IPv4 address, an IPv6 /64.
-#include "access/address_key.h"
+#include "util/address_key.h"
 
 #include <string>
 

@@ -85,6 +85,32 @@ TEST_F(AccessProcessTest, NoTokenIs401WithABearerChallengeAndTheJsonError) {
   EXPECT_EQ(result.header("WWW-Authenticate").value_or(""), R"(Bearer error="invalid_token")");
 }
 
+// A request without rights is refused from its head, before its body is read: a client with
+// no token cannot make the server read and hold --max-body-bytes per connection. The body
+// never comes here; the 401 must come anyway, and the connection then closes.
+TEST_F(AccessProcessTest, ARefusedUploadIsAnsweredFromItsHeadWithoutWaitingForItsBody) {
+  uint16_t port = 0;
+  auto server = StartWithAuth({"--max-body-bytes", "67108864"}, &port);
+  ASSERT_NE(port, 0);
+  TestConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection.send("POST /v1/stream/chat/a HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: text/plain\r\nContent-Length: 60000000\r\n\r\n"
+                              "the first bytes of a large body"));
+  HttpResult result = connection.read_response(Millis(3000));
+  EXPECT_EQ(result.status, 401) << result.error;
+  EXPECT_NE(result.body.find("UNAUTHORIZED"), std::string::npos) << result.body;
+  EXPECT_EQ(result.header("Connection").value_or(""), "close");
+  // A whole request refused leaves its connection usable, as any other answer does.
+  TestConnection keep(port);
+  ASSERT_TRUE(keep.ok());
+  ASSERT_TRUE(keep.send(BuildRequest("POST", "/v1/stream/chat/a",
+                                     {{"Content-Type", "text/plain"}}, "hi")));
+  EXPECT_EQ(keep.read_response(Millis(3000)).status, 401);
+  ASSERT_TRUE(keep.send(BuildRequest("GET", "/healthz", {}, "")));
+  EXPECT_EQ(keep.read_response(Millis(3000)).status, 200);
+}
+
 TEST_F(AccessProcessTest, RightsDecideWhatATokenMayDo) {
   uint16_t port = 0;
   auto server = StartWithAuth({}, &port);

@@ -43,24 +43,6 @@ size_t Count(const std::string& haystack, std::string_view needle) {
   return count;
 }
 
-// CPU time (user + system) the process `pid` has used so far, in milliseconds; -1 if unknown.
-long long CpuMillis(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t paren = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string field;
-  long long utime = -1, stime = -1;
-  // After the name: state is field 3; utime and stime are fields 14 and 15.
-  for (int number = 3; number <= 15 && fields >> field; ++number) {
-    if (number == 14) utime = std::stoll(field);
-    if (number == 15) stime = std::stoll(field);
-  }
-  if (utime < 0 || stime < 0) return -1;
-  return (utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK);
-}
-
 // Client sockets connecting to 127.0.0.1:port, not waited for: those beyond what the server
 // takes wait in its listen backlog (or retry their SYN), holding on until closed.
 class ClientFlood {
@@ -158,11 +140,11 @@ TEST_F(ConnectionLimitsTest, OutOfDescriptorsAcceptingPausesInsteadOfSpinning) {
   // While the clients hold on, a failing accept is retried every few tens of milliseconds, not
   // in a loop: the server uses next to no CPU (under 10% of a core; measured 0 ms in 2 s, where
   // the spinning loop took a whole core, or 770 ms in 2 s on a busy two-core machine).
-  long long cpu_before = CpuMillis(server->pid());
+  long long cpu_before = ProcessCpuMillis(server->pid());
   ASSERT_GE(cpu_before, 0);
   auto start = Clock::now();
   std::this_thread::sleep_for(Millis(2000));
-  long long cpu_used = CpuMillis(server->pid()) - cpu_before;
+  long long cpu_used = ProcessCpuMillis(server->pid()) - cpu_before;
   long long wall = std::chrono::duration_cast<Millis>(Clock::now() - start).count();
   RecordProperty("server_cpu_ms", std::to_string(cpu_used));
   RecordProperty("wall_ms", std::to_string(wall));

@@ -17,6 +17,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fstream>
+#include <sstream>
+#include <iterator>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -627,6 +630,24 @@ uint16_t FreeLoopbackPort() {
   }
   ::close(fd);
   return port;
+}
+
+// CPU time (user + system) the process `pid` has used so far, in milliseconds; -1 if unknown.
+long long ProcessCpuMillis(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  long long utime = -1, stime = -1;
+  // After the name: state is field 3; utime and stime are fields 14 and 15.
+  for (int number = 3; number <= 15 && fields >> field; ++number) {
+    if (number == 14) utime = std::stoll(field);
+    if (number == 15) stime = std::stoll(field);
+  }
+  if (utime < 0 || stime < 0) return -1;
+  return (utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK);
 }
 
 }  // namespace streamkeeper::testing

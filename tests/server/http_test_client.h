@@ -166,4 +166,7 @@ class ServerProcess {
   std::optional<std::pair<uint64_t, uint64_t>> descriptor_limit_;
 };
 
+// CPU time (user + system) the process `pid` has used so far, in milliseconds; -1 if unknown.
+long long ProcessCpuMillis(pid_t pid);
+
 }  // namespace streamkeeper::testing

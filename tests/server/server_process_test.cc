@@ -462,6 +462,31 @@ TEST_F(ServerProcessTest, SseCatchUpReachesASlowReaderWhole) {
   EXPECT_TRUE(data == expected) << "the delivered bytes differ from the appended ones";
 }
 
+// An SSE reader that stops reading: the event being written waits for it, bounded by the write
+// timeout, and costs no CPU meanwhile. (The response's one timer once re-armed itself, again
+// and again, for a reconnect or heartbeat time that passed during the write, spinning an IO
+// thread until the write ended.)
+TEST_F(ServerProcessTest, SseWriteToAStalledReaderWaitsWithoutSpinning) {
+  uint16_t port = 0;
+  auto server = Start({"--sse-reconnect-ms", "200"}, &port);
+  ASSERT_NE(port, 0);
+  ASSERT_FALSE(CreateBigStream(port, "/v1/stream/sse-stalled", "text/plain", [](int i) {
+                 return std::string(64 * 1024, static_cast<char>('a' + i % 26));
+               }).empty());
+  TestConnection sse(port);
+  ASSERT_TRUE(sse.ok());
+  // 4 MiB of catch-up, never read: the server's write stalls once the socket buffers are full,
+  // and the reconnect time passes with it in flight.
+  ASSERT_TRUE(sse.send(BuildRequest("GET", "/v1/stream/sse-stalled?offset=-1&live=sse", {}, "")));
+  std::this_thread::sleep_for(Millis(500));
+  const long long before = ProcessCpuMillis(server->pid());
+  std::this_thread::sleep_for(Millis(2000));
+  const long long used = ProcessCpuMillis(server->pid()) - before;
+  ASSERT_GE(before, 0);
+  EXPECT_LT(used, 500) << "the server used " << used << " ms of CPU in 2 s while its only "
+                       << "client was a stalled SSE reader";
+}
+
 // A response larger than the socket buffers, to a client that does not read at first: the
 // direct send comes up short and the rest must follow asynchronously, in order.
 TEST_F(ServerProcessTest, LargeReadReachesASlowReaderWhole) {

@@ -1,4 +1,4 @@
-#include "access/address_key.h"
+#include "util/address_key.h"
 
 #include <arpa/inet.h>
 
