@@ -2,10 +2,12 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <unordered_map>
 
-#include "util/address_key.h"
 #include "protocol/protocol_handler.h"
+#include "util/address_key.h"
 #include "util/log.h"
 
 namespace streamkeeper {
@@ -113,7 +115,9 @@ std::string JwtRateKey(std::string_view token, const JwtIdentity& identity) {
 }  // namespace
 
 std::unique_ptr<AccessGate> AccessGate::Create(const AccessOptions& options, std::string* error) {
+  static std::atomic<uint64_t> next_gate_id{1};
   std::unique_ptr<AccessGate> gate(new AccessGate());
+  gate->id_ = next_gate_id.fetch_add(1);
   gate->options_ = options;
   if (!ParseOrigins(options.cors_origins, &gate->any_origin_, &gate->origins_, error)) {
     return nullptr;
@@ -183,6 +187,46 @@ const TokenTable* AccessGate::tokens_for_this_thread() const {
   return cached.table.get();
 }
 
+const AccessGate::VerifiedJwt* AccessGate::verified_jwt(std::string_view token, int64_t now,
+                                                        std::string_view peer) const {
+  // Bounded: cleared when full (a thread sees few distinct tokens in their lifetime; a client
+  // sending a fresh one each time pays the signature check it would pay anyway).
+  constexpr size_t kMaxEntries = 4096;
+  struct DigestHash {
+    size_t operator()(const Sha256Digest& digest) const {
+      size_t hash;
+      std::memcpy(&hash, digest.data(), sizeof hash);  // a digest is uniform already
+      return hash;
+    }
+  };
+  struct Cache {
+    uint64_t gate_id = 0;
+    std::unordered_map<Sha256Digest, VerifiedJwt, DigestHash> entries;
+  };
+  thread_local Cache cache;
+  if (cache.gate_id != id_) {
+    cache.entries.clear();
+    cache.gate_id = id_;
+  }
+  const Sha256Digest digest = Sha256(token);
+  if (auto found = cache.entries.find(digest); found != cache.entries.end()) {
+    if (found->second.identity.valid_at(now)) return &found->second;
+    cache.entries.erase(found);  // expired: verify() says so, for the log
+  }
+  JwtIdentity identity;
+  std::string why;
+  jwt_verifications_.fetch_add(1, std::memory_order_relaxed);
+  if (!jwt_->verify(token, now, &identity, &why)) {
+    log::Debug("JWT refused", {{"reason", why}, {"peer", peer}});
+    return nullptr;
+  }
+  if (cache.entries.size() >= kMaxEntries) cache.entries.clear();
+  VerifiedJwt& entry = cache.entries[digest];
+  entry.rate_key = JwtRateKey(token, identity);
+  entry.identity = std::move(identity);
+  return &entry;
+}
+
 std::string_view AccessGate::allow_origin(std::string_view origin) const {
   if (any_origin_) return "*";
   for (const std::string& allowed : origins_) {
@@ -209,17 +253,12 @@ std::optional<HttpResponse> AccessGate::admit(const HttpRequest& request,
   if (bearer->empty()) return Unauthorized(true, "the bearer token is empty");
   const Rights* rights = nullptr;
   std::string_view name;
-  std::string jwt_name;
-  JwtIdentity jwt_identity;
   if (jwt_ && JwtVerifier::LooksLikeJwt(*bearer)) {
-    std::string why;
-    if (!jwt_->verify(*bearer, static_cast<int64_t>(std::time(nullptr)), &jwt_identity, &why)) {
-      log::Debug("JWT refused", {{"reason", why}, {"peer", peer.address}});
-      return Unauthorized(true, "the bearer token is not valid");
-    }
-    rights = &jwt_identity.rights;
-    jwt_name = JwtRateKey(*bearer, jwt_identity);
-    name = jwt_name;
+    const VerifiedJwt* verified =
+        verified_jwt(*bearer, static_cast<int64_t>(std::time(nullptr)), peer.address);
+    if (verified == nullptr) return Unauthorized(true, "the bearer token is not valid");
+    rights = &verified->identity.rights;
+    name = verified->rate_key;
   } else {
     const TokenTable* table = tokens_for_this_thread();
     const AuthToken* token = table != nullptr ? table->find(*bearer) : nullptr;

@@ -325,6 +325,8 @@ bool JwtVerifier::verify(std::string_view token, int64_t now_seconds, JwtIdentit
     return false;
   }
   JwtIdentity parsed;
+  parsed.valid_until = *expires + leeway;
+  if (const json::value* nbf = claims->if_contains("nbf")) parsed.valid_from = *NumberOf(*nbf) - leeway;
   if (const json::value* sub = claims->if_contains("sub"); sub && sub->is_string()) {
     parsed.subject = std::string(sub->get_string());
   }

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,15 @@ struct JwtOptions {
 struct JwtIdentity {
   std::string subject;  // "sub", or empty
   Rights rights;
+  // The times (Unix seconds, leeway included) at which verify() accepts the token: from
+  // valid_from (inclusive; -infinity without nbf) until valid_until (exclusive).
+  double valid_from = -std::numeric_limits<double>::infinity();
+  double valid_until = 0;
+
+  bool valid_at(int64_t now_seconds) const {
+    const double now = static_cast<double>(now_seconds);
+    return now >= valid_from && now < valid_until;
+  }
 };
 
 class JwtVerifier {

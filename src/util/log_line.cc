@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/utf8.h"
+
 namespace streamkeeper::log {
 namespace {
 
@@ -11,28 +13,6 @@ void AppendHex4(unsigned value, std::string* out) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\u%04x", value);
   out->append(buf);
-}
-
-// The length of the UTF-8 sequence starting at text[i], or 0 if none is valid there
-// (overlong forms, surrogates and code points past U+10FFFF included).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
-  auto continuation = [&](size_t at) { return at < text.size() && (byte(at) & 0xC0) == 0x80; };
-  unsigned char lead = byte(i);
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(i + 1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(i + 1) || !continuation(i + 2)) return 0;
-    if (lead == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(i + 1) || !continuation(i + 2) || !continuation(i + 3)) return 0;
-    if (lead == 0xF0 && byte(i + 1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(i + 1) >= 0x90) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
 }
 
 // The body of a quoted string (JSON escapes), without the quotes.
