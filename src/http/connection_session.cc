@@ -181,10 +181,13 @@ void ConnectionSession<Stream>::handshake(std::chrono::steady_clock::duration ti
                             [self = self(), then = std::move(then)](beast::error_code ec) {
                               self->handshaking_ = false;
                               if (!ec) return then();
-                              self->context_->tls_handshake_failures.fetch_add(
-                                  1, std::memory_order_relaxed);
-                              std::string reason = ec.message();
-                              log::Debug("TLS handshake failed", {{"reason", reason}});
+                              // A stop closes handshakes in progress: not a failure.
+                              if (!self->context_->stopping) {
+                                self->context_->tls_handshake_failures.fetch_add(
+                                    1, std::memory_order_relaxed);
+                                std::string reason = ec.message();
+                                log::Debug("TLS handshake failed", {{"reason", reason}});
+                              }
                               self->close();
                             });
   }
@@ -503,6 +506,7 @@ void ConnectionSession<Stream>::discard_input() {
 
 template <class Stream>
 void ConnectionSession<Stream>::close() {
+  closed_ = true;
   report();  // a response cut short, or an SSE response's end
   awaiting_request_ = false;
   if (registry_ != nullptr) registry_->remove(this);

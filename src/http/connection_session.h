@@ -205,6 +205,9 @@ class ConnectionSession final : public Session {
   bool linger_on_close_ = false;  // a request was refused: drain before closing
   bool head_request_ = false;
   bool handshaking_ = false;  // TLS: the handshake is in progress
+  // close() ran: a completion queued before it (an SSE write that finished as its deadline
+  // closed the connection) must not start anything new (park a live read, write).
+  bool closed_ = false;
   // With a gate: the client's address (taken once, at start), and the Access-Control-Allow-Origin
   // of the response being answered.
   std::string peer_address_;

@@ -82,6 +82,7 @@ class SseResponder {
 
  private:
   void pump() {
+    if (session_.closed_) return;
     if (session_.context_->stopping || Clock::now() >= deadline_) return finish();
     SseStep step = read_.next();
     if (!step.events.empty()) return write(std::move(step.events), step.finished, step.wait);
@@ -130,6 +131,7 @@ class SseResponder {
   }
 
   void wait() {
+    if (session_.closed_) return;  // parking now would keep a closed session until a wake
     if (session_.context_->stopping) return finish();
     token_ = session_.next_token();
     if (!read_.park(session_.wake_callback(token_))) return session_.post([this] { pump(); });
