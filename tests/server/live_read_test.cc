@@ -14,6 +14,7 @@
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_manager.h"
+#include "protocol_handler_fixture.h"
 #include "sse_test_parser.h"
 
 namespace streamkeeper {
@@ -44,37 +45,15 @@ class Wakes {
   std::future<void> future_ = state_->woken.get_future();
 };
 
-class LiveReadTest : public ::testing::Test {
+class LiveReadTest : public testing::ProtocolHandlerFixture {
  protected:
-  void SetUp() override {
-    ManagerOptions options;
-    options.sweep_interval = std::chrono::milliseconds(0);
-    Status status;
-    manager_ = StreamManager::Open(std::make_unique<MemoryStorage>(), options, &status);
-    ASSERT_TRUE(manager_) << status.message();
-    handler_ = std::make_unique<ProtocolHandler>(manager_.get(), ProtocolOptions{});
-  }
-
-  void TearDown() override {
-    handler_.reset();
-    if (manager_) manager_->shutdown();
-  }
-
+  // A request with a text/plain body (a PUT creates a text stream).
   HttpResponse Call(std::string method, std::string target, std::string body = {}) {
-    HttpRequest request;  // its views point into the arguments, alive until we return
-    request.method = method;
-    request.target = target;
-    if (!body.empty() || method == "PUT") {
-      request.headers.emplace_back("Content-Type", "text/plain");
-    }
-    request.body = std::move(body);
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    handler_->handle(request, [promise](HttpResponse r) { promise->set_value(std::move(r)); });
-    EXPECT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-    return future.get();
+    HeaderList headers;
+    if (!body.empty() || method == "PUT") headers.emplace_back("Content-Type", "text/plain");
+    return ProtocolHandlerFixture::Call(std::move(method), std::move(target), std::move(headers),
+                                        std::move(body));
   }
-
   void Append(const std::string& name, std::string body) {
     ASSERT_EQ(Call("POST", "/v1/stream/" + name, std::move(body)).status, 204);
   }
@@ -90,8 +69,6 @@ class LiveReadTest : public ::testing::Test {
     return handler_->long_poll(std::move(*response.long_poll));
   }
 
-  std::unique_ptr<StreamManager> manager_;
-  std::unique_ptr<ProtocolHandler> handler_;
 };
 
 constexpr auto kWakeLimit = std::chrono::seconds(5);

@@ -18,6 +18,7 @@
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_manager.h"
+#include "protocol_handler_fixture.h"
 #include "sse_test_parser.h"
 
 namespace streamkeeper {
@@ -25,49 +26,8 @@ namespace {
 
 constexpr std::string_view kCatchUpCacheControl = "public, max-age=60, stale-while-revalidate=300";
 
-class ProtocolHandlerTest : public ::testing::Test {
+class ProtocolHandlerTest : public testing::ProtocolHandlerFixture {
  protected:
-  void SetUp() override { Start(ProtocolOptions{}); }
-
-  void Start(ProtocolOptions options) {
-    handler_.reset();
-    if (manager_) manager_->shutdown();
-    manager_.reset();
-    ManagerOptions manager_options;
-    manager_options.sweep_interval = std::chrono::milliseconds(0);
-    Status status;
-    manager_ = StreamManager::Open(std::make_unique<MemoryStorage>(), manager_options, &status);
-    ASSERT_TRUE(manager_) << status.message();
-    handler_ = std::make_unique<ProtocolHandler>(manager_.get(), std::move(options));
-  }
-
-  void TearDown() override {
-    handler_.reset();
-    if (manager_) manager_->shutdown();
-  }
-
-  // Sends one request and waits (bounded) for the single reply.
-  HttpResponse Call(std::string method, std::string target, HeaderList headers = {},
-                    std::string body = {}) {
-    HttpRequest request;  // its views point into the arguments, alive until we return
-    request.method = method;
-    request.target = target;
-    for (const auto& [name, value] : headers) request.headers.emplace_back(name, value);
-    request.body = std::move(body);
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    handler_->handle(request, [promise](HttpResponse response) {
-      promise->set_value(std::move(response));
-    });
-    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-      ADD_FAILURE() << request.method << " " << request.target << ": no reply within 5 s";
-      HttpResponse none;
-      none.status = -1;
-      return none;
-    }
-    return future.get();
-  }
-
   HttpResponse Create(const std::string& name, const std::string& content_type = "text/plain",
                       std::string body = {}) {
     HttpResponse response = Call("PUT", "/v1/stream/" + name,
@@ -95,8 +55,6 @@ class ProtocolHandlerTest : public ::testing::Test {
     return value ? std::string(*value) : std::string("<absent>");
   }
 
-  std::unique_ptr<StreamManager> manager_;
-  std::unique_ptr<ProtocolHandler> handler_;
 };
 
 using streamkeeper::testing::ParseSse;

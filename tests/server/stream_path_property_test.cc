@@ -25,6 +25,7 @@
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/stream_manager.h"
 #include "streamkeeper/stream_path.h"
+#include "protocol_handler_fixture.h"
 
 namespace streamkeeper {
 namespace {
@@ -297,39 +298,11 @@ TEST(StreamPathPropertyTest, GeneratorProducesEveryForbiddenFeature) {
 }
 
 // The handler and the library, on a sample of the same paths.
-class StreamPathApiTest : public ::testing::Test {
+class StreamPathApiTest : public testing::ProtocolHandlerFixture {
  protected:
-  void SetUp() override {
-    ManagerOptions options;
-    options.sweep_interval = std::chrono::milliseconds(0);
-    Status status;
-    manager_ = StreamManager::Open(std::make_unique<MemoryStorage>(), options, &status);
-    ASSERT_TRUE(manager_) << status.message();
-    handler_ = std::make_unique<ProtocolHandler>(manager_.get(), ProtocolOptions{});
-  }
-  void TearDown() override {
-    handler_.reset();
-    if (manager_) manager_->shutdown();
-  }
-
   HttpResponse Call(const std::string& method, const std::string& target) {
-    HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.headers.emplace_back("Content-Type", "text/plain");
-    HttpResponse out;
-    out.status = -1;
-    // Every path here is answered inline (no storage wait is slower than the call).
-    std::promise<HttpResponse> promise;
-    auto future = promise.get_future();
-    handler_->handle(request,
-                     [&promise](HttpResponse response) { promise.set_value(std::move(response)); });
-    if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) out = future.get();
-    return out;
+    return ProtocolHandlerFixture::Call(method, target, {{"Content-Type", "text/plain"}});
   }
-
-  std::unique_ptr<StreamManager> manager_;
-  std::unique_ptr<ProtocolHandler> handler_;
 };
 
 TEST_F(StreamPathApiTest, EveryMethodIsRefusedWithInvalidPathExactlyForForbiddenPaths) {
