@@ -252,13 +252,9 @@ void ConnectionSession<Stream>::read_more() {
                             if (ec == net::error::eof && self->parser_ &&
                                 self->parser_->got_some()) {
                               self->parser_->put_eof(ec);
-                              if (!ec && self->parser_->is_done()) {
-                                if (self->context_->gate != nullptr && !self->admitted_ &&
-                                    !self->admit_request()) {
-                                  return;
-                                }
-                                return self->handle_request();
-                              }
+                              // Its head was parsed, and the gate asked, in
+                              // parse_request: put_eof completes only a started body.
+                              if (!ec && self->parser_->is_done()) return self->handle_request();
                             }
                             self->on_read_error(ec);
                           });
