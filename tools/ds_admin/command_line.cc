@@ -1,5 +1,6 @@
 #include "command_line.h"
 
+#include <cstdlib>
 #include <cxxopts.hpp>
 #include <iostream>
 #include <string_view>
@@ -9,13 +10,16 @@ namespace ds_admin {
 namespace {
 
 constexpr std::string_view kIntro =
-    "ds-admin: inspect and operate a Streamkeeper RocksDB data directory.\n"
+    "ds-admin: inspect and operate a Streamkeeper store, running or stopped.\n"
     "\n"
-    "Run it only while the server is stopped: the server holds the directory's RocksDB LOCK, and\n"
-    "ds-admin then fails with a 'locked' error instead of touching the data. ds-admin never\n"
-    "expires streams on its own; only `delete` and `compact` change the directory.\n"
+    "Reading commands (list, show, read, tail, stats, verify, export) work on a data directory\n"
+    "whether or not a server runs on it: on a live one they open a RocksDB secondary instance\n"
+    "that catches up with the server before answering, so they see every acknowledged append.\n"
+    "Changing commands (delete, compact, expire, import) refuse a directory a server holds;\n"
+    "give them --url (and --token when auth is on) to go through that server's HTTP API.\n"
+    "ds-admin never expires streams on its own; only `expire` does.\n"
     "\n"
-    "Usage: ds-admin <command> --data-dir DIR [options]\n"
+    "Usage: ds-admin <command> [<args>] (--data-dir DIR | --url URL) [options]\n"
     "       ds-admin <command> --help\n";
 
 constexpr std::string_view kExitCodes =
@@ -24,36 +28,68 @@ constexpr std::string_view kExitCodes =
     "Offsets are \"%016llu_%016llu\" strings as served by the protocol (segment _ position);\n"
     "--offset also accepts -1 (start) and now (tail).\n";
 
-enum class Positional { kNone, kPath };
+enum class Positional {
+  kNone,
+  kPath,   // exactly one stream path
+  kPaths,  // any number of stream paths (export: none with --prefix)
+  kFile,   // exactly one file
+};
+
+// Where a command finds the store.
+enum class Target {
+  kDataDir,       // --data-dir only
+  kDataDirOrUrl,  // --data-dir, or --url of the server holding it (exactly one)
+  kUrlOrDataDir,  // the same, for commands whose main use is a running server (backup)
+};
+
+// Option groups a command takes, beyond its target.
+enum OptionSet : unsigned {
+  kJsonOption = 1u << 0,      // --json
+  kReadOptions = 1u << 1,     // --offset, --max-bytes, --limit (records), --format
+  kTailOptions = 1u << 2,     // --offset (default now), --format
+  kPageOptions = 1u << 3,     // --prefix, --start-after, --limit (streams)
+  kOutOption = 1u << 4,       // --out FILE (required)
+  kPrefixOption = 1u << 5,    // --prefix (export)
+  kSkipExisting = 1u << 6,    // --skip-existing
+};
 
 struct CommandSpec {
   std::string_view name;
   std::string_view summary;
   Positional positional;
+  Target target;
+  unsigned options;
   int (*run)(const Invocation&);
-  bool json_option;
-  bool read_options;
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"list", "List every stored stream (live, expired and soft-deleted) as a table.",
-     Positional::kNone, RunList, true, false},
-    {"show", "Show one stream's metadata and its idempotent producers.", Positional::kPath, RunShow,
-     true, false},
+    {"list",
+     "List stored streams (live, expired and soft-deleted) in path order, a page at a time:\n"
+     "--limit streams (default 1000) from after --start-after; the offset to continue from is\n"
+     "printed on stderr when more follow. --json prints one object per line.",
+     Positional::kNone, Target::kDataDir, kJsonOption | kPageOptions, RunList},
+    {"show", "Show one stream's metadata and its idempotent producers.", Positional::kPath,
+     Target::kDataDir, kJsonOption, RunShow},
     {"read",
-     "Print a stream's content: raw bytes, or for JSON streams one JSON array and a newline.\n"
-     "Reads through the StreamManager, so a fork includes its parent's data. Without --max-bytes\n"
-     "reads to the tail; when data remains, the offset to continue from is printed on stderr.\n"
-     "Reading never changes the directory (no sliding-TTL touch, no expiry).",
-     Positional::kPath, RunRead, false, true},
+     "Print a stream's content. Reads through the StreamManager, so a fork includes its\n"
+     "parent's data. Without --max-bytes or --limit reads to the tail; when data remains, the\n"
+     "offset to continue from is printed on stderr. Reading never changes the directory.",
+     Positional::kPath, Target::kDataDir, kReadOptions, RunRead},
+    {"tail",
+     "Print what is appended to a stream as it arrives, from --offset (default now), until\n"
+     "interrupted or the stream is closed (exit 0). From the data directory (a secondary\n"
+     "instance polling the server's) or, with --url, from the server by long-poll.",
+     Positional::kPath, Target::kDataDirOrUrl, kTailOptions, RunTail},
     {"delete",
      "Delete a stream. A stream that forks still read from is soft-deleted (gone for clients,\n"
      "kept for the forks) and removed with its last fork.",
-     Positional::kPath, RunDelete, false, false},
+     Positional::kPath, Target::kDataDirOrUrl, 0, RunDelete},
     {"compact",
      "Compact the database fully (dropping data of deleted streams) and print the directory\n"
      "size before and after.",
-     Positional::kNone, RunCompact, false, false},
+     Positional::kNone, Target::kDataDirOrUrl, kJsonOption, RunCompact},
+    {"expire", "Run the expiry sweep now: remove every stream whose TTL or Expires-At has passed.",
+     Positional::kNone, Target::kDataDirOrUrl, kJsonOption, RunExpire},
     {"verify",
      "Check for damage, then invariants. Damage: the directory is opened read-only (nothing is\n"
      "repaired; a torn WAL tail is reported, not dropped), a damaged CURRENT, MANIFEST or table\n"
@@ -62,9 +98,26 @@ constexpr CommandSpec kCommands[] = {
      "position) and end at the tail, none is empty, JSON records decode; fork parents exist with\n"
      "the referenced generation; refcounts equal the forks referencing each stream; soft-deleted\n"
      "streams are still referenced. Prints every problem and exits 1 if there is any.",
-     Positional::kNone, RunVerify, false, false},
+     Positional::kNone, Target::kDataDir, kJsonOption, RunVerify},
     {"stats", "Stream count, records, payload bytes and the data directory's size on disk.",
-     Positional::kNone, RunStats, true, false},
+     Positional::kNone, Target::kDataDir, kJsonOption, RunStats},
+    {"backup",
+     "Save a consistent point-in-time snapshot of the whole store as a tar file: from a running\n"
+     "server (--url, GET /_admin/snapshot) or from a stopped data directory.",
+     Positional::kNone, Target::kUrlOrDataDir, kOutOption | kJsonOption, RunBackup},
+    {"restore",
+     "Unpack a backup into a new data directory (which must not exist or be empty) and check\n"
+     "it; a server then starts on that directory.",
+     Positional::kFile, Target::kDataDir, kJsonOption, RunRestore},
+    {"export",
+     "Write streams (the paths given, or every one under --prefix) to --out in the portable\n"
+     "JSON-lines format of tools/ds_admin/README.md.",
+     Positional::kPaths, Target::kDataDir, kOutOption | kPrefixOption | kJsonOption, RunExport},
+    {"import",
+     "Recreate the streams of an export file: into a stopped data directory with their offsets\n"
+     "kept, or through a running server's API (--url; new offsets, order kept), refusing\n"
+     "streams that exist unless --skip-existing.",
+     Positional::kFile, Target::kDataDirOrUrl, kSkipExisting | kJsonOption, RunImport},
 };
 
 const CommandSpec* FindCommand(std::string_view name) {
@@ -77,22 +130,71 @@ const CommandSpec* FindCommand(std::string_view name) {
 // Positionals go to a hidden group so that help shows only real options.
 constexpr const char* kPositionalGroup = "positional";
 
+std::string Synopsis(const CommandSpec& spec) {
+  std::string synopsis;
+  switch (spec.positional) {
+    case Positional::kNone: break;
+    case Positional::kPath: synopsis = "<path> "; break;
+    case Positional::kPaths: synopsis = "<path>... "; break;
+    case Positional::kFile: synopsis = "<file> "; break;
+  }
+  switch (spec.target) {
+    case Target::kDataDir: synopsis += "--data-dir DIR"; break;
+    case Target::kDataDirOrUrl: synopsis += "(--data-dir DIR | --url URL)"; break;
+    case Target::kUrlOrDataDir: synopsis += "(--url URL | --data-dir DIR)"; break;
+  }
+  if (spec.options & kOutOption) synopsis += " --out FILE";
+  return synopsis + " [options]";
+}
+
 cxxopts::Options BuildOptions(const CommandSpec& spec) {
   cxxopts::Options options("ds-admin " + std::string(spec.name), std::string(spec.summary));
   options.set_width(100);
-  options.custom_help(spec.positional == Positional::kPath ? "<path> --data-dir DIR [options]"
-                                                           : "--data-dir DIR [options]");
+  options.custom_help(Synopsis(spec));
   options.positional_help("");
-  options.add_options()("d,data-dir", "The server's data directory (required; never created)",
+  options.add_options()("d,data-dir",
+                        spec.name == "restore"
+                            ? "The directory to restore into (created; must be empty)"
+                            : "The server's data directory (never created)",
                         cxxopts::value<std::string>(), "DIR")("h,help", "Print this help");
-  if (spec.json_option) {
-    options.add_options()("json", "Print JSON instead of text");
+  if (spec.target != Target::kDataDir) {
+    options.add_options()("url", "A running server's base URL, e.g. http://127.0.0.1:4437",
+                          cxxopts::value<std::string>(), "URL")(
+        "token", "Bearer token for --url (default: $DS_ADMIN_TOKEN)",
+        cxxopts::value<std::string>(), "T")(
+        "ca", "PEM file of the CAs an https --url must chain to (default: the system's)",
+        cxxopts::value<std::string>(), "FILE");
   }
-  if (spec.read_options) {
+  if (spec.options & kJsonOption) options.add_options()("json", "Print JSON instead of text");
+  if (spec.options & (kReadOptions | kTailOptions)) {
     options.add_options()("offset", "Where to start: an offset, -1 (start) or now (tail)",
-                          cxxopts::value<std::string>()->default_value("-1"), "O")(
-        "max-bytes", "Read once, stopping after the unit that reaches N payload bytes",
-        cxxopts::value<size_t>(), "N");
+                          cxxopts::value<std::string>()->default_value(
+                              (spec.options & kTailOptions) ? "now" : "-1"),
+                          "O")("format", "raw, json, jsonl or hex",
+                               cxxopts::value<std::string>()->default_value("raw"), "F");
+  }
+  if (spec.options & kReadOptions) {
+    options.add_options()("max-bytes",
+                          "Read once, stopping after the unit that reaches N payload bytes",
+                          cxxopts::value<size_t>(), "N")(
+        "limit", "Stop after N records (JSON streams: messages)", cxxopts::value<size_t>(), "N");
+  }
+  if (spec.options & kPageOptions) {
+    options.add_options()("prefix", "Only paths that start with P", cxxopts::value<std::string>(),
+                          "P")("start-after", "Only paths that sort after P (to page)",
+                               cxxopts::value<std::string>(), "P")(
+        "limit", "At most N streams", cxxopts::value<size_t>()->default_value("1000"), "N");
+  }
+  if (spec.options & kPrefixOption) {
+    options.add_options()("prefix", "Every stream whose path starts with P (\"\" for all)",
+                          cxxopts::value<std::string>(), "P");
+  }
+  if (spec.options & kOutOption) {
+    options.add_options()("out", "The file to write (required; '-' for stdout)",
+                          cxxopts::value<std::string>(), "FILE");
+  }
+  if (spec.options & kSkipExisting) {
+    options.add_options()("skip-existing", "With --url: leave streams that exist, import the rest");
   }
   options.add_options(kPositionalGroup)("args", "", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
@@ -119,6 +221,18 @@ int UsageError(const std::string& message, std::string_view command) {
   return kExitUsage;
 }
 
+std::optional<ReadFormat> ParseFormat(const std::string& name) {
+  if (name == "raw") return ReadFormat::kRaw;
+  if (name == "json") return ReadFormat::kJson;
+  if (name == "jsonl") return ReadFormat::kJsonl;
+  if (name == "hex") return ReadFormat::kHex;
+  return std::nullopt;
+}
+
+std::string StringOption(const cxxopts::ParseResult& result, const char* name) {
+  return result.count(name) ? result[name].as<std::string>() : std::string();
+}
+
 }  // namespace
 
 int Dispatch(int argc, char** argv) {
@@ -134,6 +248,7 @@ int Dispatch(int argc, char** argv) {
   cxxopts::Options options = BuildOptions(*spec);
   Invocation invocation;
   std::vector<std::string> positionals;
+  bool prefix_given = false;
   try {
     // argv[1] (the command) stands in for the program name.
     cxxopts::ParseResult result = options.parse(argc - 1, argv + 1);
@@ -142,27 +257,97 @@ int Dispatch(int argc, char** argv) {
       return kExitOk;
     }
     if (result.count("args")) positionals = result["args"].as<std::vector<std::string>>();
-    if (!result.count("data-dir") || result["data-dir"].as<std::string>().empty()) {
+    invocation.data_dir = StringOption(result, "data-dir");
+    if (spec->target != Target::kDataDir) {
+      invocation.url = StringOption(result, "url");
+      invocation.token = StringOption(result, "token");
+      if (!result.count("token")) {
+        if (const char* env = std::getenv("DS_ADMIN_TOKEN")) invocation.token = env;
+      }
+      invocation.ca_file = StringOption(result, "ca");
+      if (result.count("url") && invocation.url.empty()) {
+        return UsageError("--url must not be empty", name);
+      }
+    }
+    bool has_dir = result.count("data-dir") > 0;
+    if (has_dir && invocation.data_dir.empty()) {
+      return UsageError("--data-dir must not be empty", name);
+    }
+    if (spec->target == Target::kDataDir && !has_dir) {
       return UsageError("--data-dir is required", name);
     }
-    invocation.data_dir = result["data-dir"].as<std::string>();
-    if (spec->json_option) invocation.json = result.count("json") > 0;
-    if (spec->read_options) {
+    if (spec->target != Target::kDataDir && has_dir == !invocation.url.empty()) {
+      return UsageError("give exactly one of --data-dir and --url", name);
+    }
+    if (spec->options & kJsonOption) invocation.json = result.count("json") > 0;
+    if (spec->options & (kReadOptions | kTailOptions)) {
       invocation.offset = result["offset"].as<std::string>();
+      std::optional<ReadFormat> format = ParseFormat(result["format"].as<std::string>());
+      if (!format) {
+        return UsageError("--format must be raw, json, jsonl or hex, not '" +
+                              result["format"].as<std::string>() + "'",
+                          name);
+      }
+      invocation.format = *format;
+    }
+    if (spec->options & kReadOptions) {
       if (result.count("max-bytes")) invocation.max_bytes = result["max-bytes"].as<size_t>();
+      if (result.count("limit")) invocation.limit = result["limit"].as<size_t>();
+    }
+    if (spec->options & kPageOptions) {
+      invocation.prefix = StringOption(result, "prefix");
+      invocation.start_after = StringOption(result, "start-after");
+      invocation.limit = result["limit"].as<size_t>();
+    }
+    if (spec->options & kPrefixOption) {
+      prefix_given = result.count("prefix") > 0;
+      invocation.prefix = StringOption(result, "prefix");
+    }
+    if (spec->options & kOutOption) {
+      invocation.out = StringOption(result, "out");
+      if (invocation.out.empty()) return UsageError("--out FILE is required", name);
+    }
+    if (spec->options & kSkipExisting) {
+      invocation.skip_existing = result.count("skip-existing") > 0;
+      if (invocation.skip_existing && invocation.url.empty()) {
+        return UsageError("--skip-existing goes with --url (an offline import needs an empty "
+                          "directory)",
+                          name);
+      }
     }
   } catch (const cxxopts::exceptions::exception& e) {
     return UsageError(e.what(), name);
   }
 
-  size_t wanted = spec->positional == Positional::kPath ? 1 : 0;
-  if (positionals.size() < wanted) return UsageError("missing <path> argument", name);
-  if (positionals.size() > wanted) {
-    return UsageError("unexpected argument '" + positionals[wanted] + "'", name);
+  switch (spec->positional) {
+    case Positional::kNone:
+      if (!positionals.empty()) return UsageError("unexpected argument '" + positionals[0] + "'", name);
+      break;
+    case Positional::kPath:
+    case Positional::kFile:
+      if (positionals.empty()) {
+        return UsageError(spec->positional == Positional::kPath ? "missing <path> argument"
+                                                                : "missing <file> argument",
+                          name);
+      }
+      if (positionals.size() > 1) {
+        return UsageError("unexpected argument '" + positionals[1] + "'", name);
+      }
+      if (spec->positional == Positional::kFile) invocation.file = positionals[0];
+      break;
+    case Positional::kPaths:
+      if (positionals.empty() == !prefix_given) {
+        return UsageError("give stream paths or --prefix (one of them)", name);
+      }
+      break;
   }
-  if (wanted) invocation.path = positionals[0];
+  if (spec->positional != Positional::kFile) invocation.paths = positionals;
+  if (!invocation.paths.empty()) invocation.path = invocation.paths[0];
   if (invocation.max_bytes && *invocation.max_bytes == 0) {
     return UsageError("--max-bytes must be at least 1", name);
+  }
+  if (invocation.limit && *invocation.limit == 0) {
+    return UsageError("--limit must be at least 1", name);
   }
   return spec->run(invocation);
 }

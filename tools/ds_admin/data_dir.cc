@@ -1,5 +1,8 @@
 #include "data_dir.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -81,6 +84,20 @@ Status OpenManager(const std::string& dir, Access access, std::unique_ptr<Stream
   options.sweep_interval = std::chrono::milliseconds(0);  // never expire anything on our own
   *out = StreamManager::Open(std::move(storage), std::move(options), &s);
   return s;
+}
+
+bool HeldByServer(const std::string& dir, long* holder_pid) {
+  int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock lock = {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 0;
+  lock.l_len = 0;
+  bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+  ::close(fd);
+  if (held && holder_pid != nullptr) *holder_pid = lock.l_pid;
+  return held;
 }
 
 uint64_t DirectorySize(const std::string& dir) {

@@ -47,6 +47,11 @@ enum class Access {
 streamkeeper::Status OpenManager(const std::string& dir, Access access,
                                  std::unique_ptr<streamkeeper::StreamManager>* out);
 
+// True when another process, a running server, holds the RocksDB LOCK of `dir` (a POSIX
+// record lock, tested with F_GETLK, which takes nothing). *holder_pid gets its pid when given.
+// False when the directory or its LOCK file does not exist.
+bool HeldByServer(const std::string& dir, long* holder_pid = nullptr);
+
 // The sum of the sizes of every regular file under `dir` (0 if it cannot be read).
 uint64_t DirectorySize(const std::string& dir);
 

@@ -1,0 +1,9 @@
+// `ds-admin expire`: being built (issue 13); this placeholder keeps main linking until it lands.
+#include "commands.h"
+#include "output_format.h"
+
+namespace ds_admin {
+
+int RunExpire(const Invocation&) { return ReportError("expire is not built yet"); }
+
+}  // namespace ds_admin
