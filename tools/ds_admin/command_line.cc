@@ -73,12 +73,21 @@ constexpr CommandSpec kCommands[] = {
     {"read",
      "Print a stream's content. Reads through the StreamManager, so a fork includes its\n"
      "parent's data. Without --max-bytes or --limit reads to the tail; when data remains, the\n"
-     "offset to continue from is printed on stderr. Reading never changes the directory.",
+     "offset to continue from is printed on stderr. Reading never changes the directory.\n"
+     "A unit is a JSON message (JSON streams) or an append record (other streams).\n"
+     "--format raw: the bytes (JSON streams: one JSON array); jsonl: one object per unit and\n"
+     "line, {\"offset\":O,\"data\":<the message>} for JSON, {\"offset\":O,\"text\":T} for text/*\n"
+     "content that is valid UTF-8, else {\"offset\":O,\"base64\":B}; json: one document\n"
+     "{\"path\",\"content_type\",\"next_offset\",\"records\":[those objects]}; hex: per unit a\n"
+     "line \"offset O, N bytes\" then a hex dump.",
      Positional::kPath, Target::kDataDir, kReadOptions, RunRead},
     {"tail",
      "Print what is appended to a stream as it arrives, from --offset (default now), until\n"
      "interrupted or the stream is closed (exit 0). From the data directory (a secondary\n"
-     "instance polling the server's) or, with --url, from the server by long-poll.",
+     "instance polling the server's) or, with --url, from the server by long-poll. A deleted\n"
+     "stream ends it with exit 1. --format as for read, printed as units arrive, except raw\n"
+     "JSON (one message a line) and json (one document a line per batch); via --url a byte\n"
+     "stream's unit is what one response carried.",
      Positional::kPath, Target::kDataDirOrUrl, kTailOptions, RunTail},
     {"delete",
      "Delete a stream. A stream that forks still read from is soft-deleted (gone for clients,\n"
