@@ -48,6 +48,20 @@ Status Load(std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
   return s;
 }
 
+// A MANIFEST, table or WAL file: what a database whose CURRENT is gone still holds.
+bool HoldsRocksDbFiles(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.rfind("MANIFEST-", 0) == 0 || ends_with(".sst") || ends_with(".log")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status Inspection::Open(const std::string& dir, InspectMode mode, streamkeeper::LogSink log,
@@ -56,6 +70,13 @@ Status Inspection::Open(const std::string& dir, InspectMode mode, streamkeeper::
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return Status::IoError("data directory " + dir + " does not exist or is not a directory");
+  }
+  // RocksDB would leave a LOCK file behind in a directory with no database (a read-only open
+  // takes the lock before it looks): say so before opening. A directory with RocksDB's files
+  // but no CURRENT is left to the open, whose damage report names it.
+  if (!std::filesystem::exists(dir + "/CURRENT", ec) && !HoldsRocksDbFiles(dir)) {
+    return Status::IoError("cannot open RocksDB database in " + dir +
+                           ": there is none (no CURRENT file): not a Streamkeeper data directory");
   }
   std::unique_ptr<Inspection> inspection(new Inspection());
   streamkeeper::RocksDbOptions options;
