@@ -97,6 +97,16 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
       continue;
     }
     catch_up_failures = 0;
+    if (!first) {
+      // Most polls find nothing new: one point read says so, without a manager.
+      std::optional<streamkeeper::LoadedStream> stored;
+      s = LoadOne(inspection->storage(), invocation.path, &stored);
+      if (!s.ok()) return ReportError(s);
+      if (stored && !stored->meta.soft_deleted && stored->meta.generation == generation &&
+          stored->meta.tail <= *from && !stored->meta.closed) {
+        continue;
+      }
+    }
     std::unique_ptr<StreamManager> manager;
     s = inspection->OpenManager(&manager);
     if (!s.ok()) return ReportError(s);
