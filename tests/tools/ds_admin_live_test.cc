@@ -233,6 +233,31 @@ TEST_F(DsAdminLiveTest, TailThroughUrlFollowsLongPollsUntilClosed) {
   EXPECT_EQ(tail.wait_exit(Millis(5000)), std::optional<int>(0)) << tail.err();
 }
 
+// Appends in flight while both kinds of tail follow from the start: each prints exactly what
+// was appended, in order, nothing twice, and ends when the stream is closed.
+TEST_F(DsAdminLiveTest, TailsPrintExactlyEveryAppendMadeWhileTheyRun) {
+  const std::string path = "/v1/stream/busy";
+  CreateStream(path, kText);
+  ServerProcess dir_tail, url_tail;
+  ASSERT_TRUE(dir_tail.spawn(DS_ADMIN_BINARY, {"tail", path, "--data-dir", data_dir_, "--offset",
+                                               "-1"}));
+  ASSERT_TRUE(url_tail.spawn(DS_ADMIN_BINARY, {"tail", path, "--url",
+                                               "http://127.0.0.1:" + std::to_string(port_),
+                                               "--offset", "-1"}));
+  std::string expected;
+  for (int i = 0; i < 150; ++i) {
+    std::string line = "append " + std::to_string(i) + "\n";
+    AppendAcked(path, kText, line);
+    expected += line;
+    if (i % 50 == 0) std::this_thread::sleep_for(Millis(200));  // some arrive while idle
+  }
+  ASSERT_EQ(Request(port_, "POST", path, {{"Stream-Closed", "true"}}).status, 204);
+  EXPECT_EQ(dir_tail.wait_exit(Millis(5000)), std::optional<int>(0)) << dir_tail.err();
+  EXPECT_EQ(url_tail.wait_exit(Millis(5000)), std::optional<int>(0)) << url_tail.err();
+  EXPECT_EQ(dir_tail.out(), expected);
+  EXPECT_EQ(url_tail.out(), expected);
+}
+
 TEST_F(DsAdminLiveTest, TailStopsOnSignalsAndOnDeletion) {
   const std::string path = "/v1/stream/s";
   CreateStream(path, kText);
@@ -450,6 +475,24 @@ TEST_F(DsAdminReadFormatTest, TextThatIsNotUtf8IsBase64) {
   RunResult r = RunOnDir("read", {"/latin1", "--format", "jsonl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"offset\":\"" + FormatOffset(0) + "\",\"base64\":\"Y2Fm6Q==\"}\n");
+}
+
+// tail follows a stopped directory too (a server may start on it later); a closed stream ends
+// it once everything is printed.
+TEST_F(DsAdminReadFormatTest, TailOfAClosedStreamInAStoppedDirectoryPrintsItAllAndExits) {
+  RunResult r = RunOnDir("tail", {"/bytes", "--offset", "-1", "--format", "hex"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "offset " + FormatOffset(0) + ", 5 bytes\n" +
+                       "00000000  68 65 6c 6c 6f                                    |hello|\n" +
+                       "offset " + FormatOffset(5) + ", 6 bytes\n" +
+                       "00000000  20 77 6f 72 6c 64                                 | world|\n");
+  RunResult json = RunOnDir("tail", {"/bytes", "--offset", "-1", "--format", "json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  ASSERT_EQ(Lines(json.out).size(), 1u);  // one batch
+  EXPECT_EQ(ParseObject(json.out).at("records").as_array().size(), 2u);
+  RunResult beyond = RunOnDir("tail", {"/bytes", "--offset", FormatOffset(99)});
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_NE(beyond.err.find("beyond the stream's tail"), std::string::npos) << beyond.err;
 }
 
 TEST_F(DsAdminReadFormatTest, ReadingCommandsRefuseWhatIsNotAStore) {

@@ -17,6 +17,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -49,6 +50,9 @@ constexpr int kMaxCatchUpFailures = 20;
 // Longer than any sensible server long-poll timeout (the default is 30 s).
 constexpr auto kLongPollRequestTimeout = std::chrono::milliseconds(120000);
 constexpr std::string_view kStreamPrefix = "/v1/stream/";
+// A batch (written and flushed under out_mu; a signal waits for it) is at most about this much,
+// so that a long backlog is printed in pieces.
+constexpr UnitLimits kBatch{.units = SIZE_MAX, .payload_bytes = 4 << 20};
 
 // What the worker and the main thread share.
 struct TailState {
@@ -88,8 +92,10 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
   std::optional<RecordOutput> output;
   uint64_t generation = 0;
   int catch_up_failures = 0;
-  for (bool wait = false;; wait = true) {
-    if (wait && state.WaitOrStop(kPollInterval)) return kExitOk;
+  // The next pass waits a poll interval first, unless a backlog is being printed.
+  for (bool wait = false;;) {
+    if (wait ? state.WaitOrStop(kPollInterval) : state.Stopping()) return kExitOk;
+    wait = true;
     const bool first = !output.has_value();
     s = inspection->CatchUp();
     if (!s.ok()) {
@@ -131,12 +137,13 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
     UnitReadEnd end;
     {
       std::lock_guard out_lock(state.out_mu);
-      end = ReadUnits(*manager, invocation.path, info, *from, records, {}, *output);
+      end = ReadUnits(*manager, invocation.path, info, *from, records, kBatch, *output);
       output->EndBatch(end.next);
     }
     if (!end.status.ok()) return Gone(invocation.path, end.status);
     from = end.next;
     if (end.closed) return kExitOk;
+    wait = end.up_to_date;  // else more is there already: the next batch at once
   }
 }
 
