@@ -136,13 +136,6 @@ Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
   return Open(dir, false, nullptr, out);
 }
 
-Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
-                           std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
-  Status s = Open(dir, true, std::move(log), out);
-  if (!s.ok()) return s;
-  return Load(out, streams);
-}
-
 Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out,
                    std::vector<LoadedStream>* streams) {
   Status s = OpenStorage(dir, out);

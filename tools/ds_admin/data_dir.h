@@ -75,13 +75,6 @@ streamkeeper::Status OpenAndLoad(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out,
                                  std::vector<streamkeeper::LoadedStream>* streams);
 
-// For verify: opens `dir` read-only (RocksDbOptions::read_only: nothing on disk changes, so a
-// torn WAL tail is still there to be reported), with RocksDB's log lines sent to `log`, and
-// loads every stream into *streams. *out is a RocksDbStorage.
-streamkeeper::Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
-                                         std::unique_ptr<streamkeeper::Storage>* out,
-                                         std::vector<streamkeeper::LoadedStream>* streams);
-
 // Every stream (tails recovered) into *streams, in path order. O(streams) in memory: for the
 // commands that check or count everything (stats, verify).
 streamkeeper::Status LoadAll(streamkeeper::Storage& storage,
