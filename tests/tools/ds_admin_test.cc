@@ -71,7 +71,8 @@ TEST_F(DsAdminTest, DirectoryWithoutDatabaseIsAClearError) {
 TEST_F(DsAdminTest, LockedDirectoryIsAClearError) {
   auto held = OpenStorage(dir_);  // as a running server would
   ASSERT_TRUE(held);
-  for (const char* command : {"list", "read", "delete", "verify"}) {
+  // (delete refuses a held directory before opening it: ds_admin_export_test.cc)
+  for (const char* command : {"list", "read", "verify"}) {
     std::vector<std::string> args;
     if (std::string(command) == "read" || std::string(command) == "delete") args = {"/bytes"};
     RunResult r = RunOnDir(command, args);
