@@ -3,6 +3,7 @@
 // new directories and into real servers (memory and RocksDB backends, with and without auth),
 // and read back; every refusal and error an operator can meet is run on purpose.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -62,8 +63,8 @@ class DsAdminExportTest : public DsAdminTest {
   // `data_dir` (RocksDB when given, else the memory backend).
   std::unique_ptr<ServerProcess> StartServer(const std::string& data_dir, uint16_t* port,
                                              std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--host", "127.0.0.1", "--port", "0", "--sync", "none",
-                                     "--threads", "2"};
+    std::vector<std::string> args = {"--host", "127.0.0.1", "--port",    "0",
+                                     "--sync", "none",      "--threads", "2"};
     if (data_dir.empty()) {
       args.insert(args.end(), {"--storage", "memory", "--data-dir", (root_ / "mem").string()});
     } else {
@@ -141,7 +142,7 @@ TEST_F(DsAdminExportTest, ExportIsTheDocumentedFormat) {
             "{\"offset\":\"" + FormatOffset(5) + "\",\"data\":\" world\"}");
   ASSERT_EQ(records["/bin"].size(), 1u);
   EXPECT_EQ(records["/bin"][0]["data_base64"], "AAH/Cg16AA==");  // kBinary
-  ASSERT_EQ(records["/json"].size(), 3u);  // one line per message
+  ASSERT_EQ(records["/json"].size(), 3u);                        // one line per message
   EXPECT_EQ(records["/json"][0]["data"], R"({"a":1})");
   EXPECT_EQ(records["/json"][0]["batch_remaining"], 2);  // [{"a":1},{"b":2}] was one append
   EXPECT_FALSE(records["/json"][1].contains("batch_remaining"));
@@ -252,8 +253,8 @@ TEST_F(DsAdminExportTest, ForksOfForksAreFlattenedAsTheirReadersSeeThem) {
   const std::vector<std::string> lines = Lines(r.out);
   EXPECT_TRUE(Contains(r.out, R"("data_base64":"MDEyMw==")"));  // "0123"
   EXPECT_TRUE(Contains(r.out, "{\"offset\":\"" + FormatOffset(4) + "\",\"data_base64\":\"NDU=\"}"));
-  EXPECT_TRUE(Contains(r.out, "{\"offset\":\"" + FormatOffset(0) +
-                                  "\",\"data\":\"1\",\"batch_remaining\":2}"));
+  EXPECT_TRUE(Contains(
+      r.out, "{\"offset\":\"" + FormatOffset(0) + "\",\"data\":\"1\",\"batch_remaining\":2}"));
   EXPECT_TRUE(Contains(r.out, "{\"offset\":\"" + FormatOffset(1) + "\",\"data\":\"2\"}"));
 
   const fs::path file = root_ / "forks.jsonl";
@@ -270,7 +271,8 @@ TEST_F(DsAdminExportTest, ForksOfForksAreFlattenedAsTheirReadersSeeThem) {
   EXPECT_EQ(ReadAll(*copy, "/k"), "[1,2,4]");
 }
 
-// --- export errors ---------------------------------------------------------------------------------
+// --- export errors
+// ---------------------------------------------------------------------------------
 
 TEST_F(DsAdminExportTest, ExportRefusesPathsThatCannotBeReadAndWritesNothing) {
   const fs::path out = root_ / "out.jsonl";
@@ -362,12 +364,15 @@ TEST_F(DsAdminExportTest, ImportNamesTheLineOfEveryMalformedPart) {
       {3, "{\"offset\":\"" + FormatOffset(7) + "\",\"data\":\"x\"}", "line 3: record at offset"},
       {3, "{\"offset\":\"0_0\",\"data_base64\":\"***\"}", "line 3: \"data_base64\" is not valid"},
       {2, "{\"stream\":{\"path\":\"/a\"}}", "line 2: the stream has no \"content_type\""},
-      {2, "{\"stream\":{\"path\":\"/a\",\"content_type\":\"text/plain\",\"created_at_ms\":1,"
-          "\"closed\":false,\"tail\":\"0_0\",\"colour\":1}}",
+      {2,
+       "{\"stream\":{\"path\":\"/a\",\"content_type\":\"text/plain\",\"created_at_ms\":1,"
+       "\"closed\":false,\"tail\":\"0_0\",\"colour\":1}}",
        "line 2: unknown stream field \"colour\""},
       {good.size(), "", "without its end line: the file is truncated"},
       {good.size(), "{\"end\":{\"streams\":7,\"records\":11}}", "the end line counts 7 streams"},
       {1, "{\"hello\":1}", "is not a Streamkeeper export"},
+      {good.size(), good.back() + "\n" + good[1], "a line after the end line"},
+      {2, good[2], "line 2: a record line before any stream line"},
   };
   for (const Case& c : cases) {
     RunResult r = import_with(c.line, c.replacement);
@@ -378,7 +383,8 @@ TEST_F(DsAdminExportTest, ImportNamesTheLineOfEveryMalformedPart) {
   }
   // A stream cut short of its tail: the line after it is named. Lines 2-3: /bin; 4-6: /bytes.
   RunResult short_stream = import_with(6, "");  // /bytes loses " world"
-  EXPECT_TRUE(Contains(short_stream.err, "line 6: stream /bytes ends at offset")) << short_stream.err;
+  EXPECT_TRUE(Contains(short_stream.err, "line 6: stream /bytes ends at offset"))
+      << short_stream.err;
 }
 
 TEST_F(DsAdminExportTest, ImportNamesTheDirectoryProblem) {
@@ -418,7 +424,8 @@ TEST_F(DsAdminExportTest, ImportIntoAMemoryServerThenSkipExisting) {
 
   // One stream gone: --skip-existing imports it alone and reports the rest.
   ASSERT_EQ(Request(port, "DELETE", "/v1/stream/json").status, 204);
-  RunResult skip = Run({"import", file.string(), "--url", UrlOf(port), "--skip-existing", "--json"});
+  RunResult skip =
+      Run({"import", file.string(), "--url", UrlOf(port), "--skip-existing", "--json"});
   ASSERT_EQ(skip.exit_code, 0) << skip.err;
   boost::json::object summary = ParseJson(skip.out).as_object();
   EXPECT_EQ(summary["streams"], 1);
@@ -439,7 +446,8 @@ TEST_F(DsAdminExportTest, ImportIntoARocksDbServerAndDeleteThroughIt) {
   // Offline changes to the directory the server holds are refused, pointing at --url.
   RunResult offline = Run({"import", file.string(), "--data-dir", live});
   EXPECT_EQ(offline.exit_code, 1);
-  EXPECT_TRUE(Contains(offline.err, "data directory " + live + " is in use by a running server (pid " +
+  EXPECT_TRUE(Contains(offline.err, "data directory " + live +
+                                        " is in use by a running server (pid " +
                                         std::to_string(server->pid()) + ")"))
       << offline.err;
   EXPECT_TRUE(Contains(offline.err, "--url")) << offline.err;
@@ -460,6 +468,22 @@ TEST_F(DsAdminExportTest, ImportIntoARocksDbServerAndDeleteThroughIt) {
   RunResult again = Run({"delete", "/bytes", "--url", UrlOf(port)});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_TRUE(Contains(again.err, "no such stream on " + UrlOf(port))) << again.err;
+
+  // The server stored the streams under their request paths; an export of its directory
+  // carries those, and an import through the API keeps their names.
+  server->signal(SIGTERM);
+  ASSERT_TRUE(server->wait_exit(Millis(10000)).has_value());
+  const fs::path served = ExportAll(live, "served.jsonl");
+  const std::vector<std::string> lines = Lines(ReadFile(served));
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_TRUE(Contains(lines[1], R"({"stream":{"path":"/v1/stream/bin",)")) << lines[1];
+  uint16_t memory_port = 0;
+  auto memory = StartServer("", &memory_port);
+  ASSERT_NE(memory_port, 0);
+  RunResult reimport = Run({"import", served.string(), "--url", UrlOf(memory_port)});
+  ASSERT_EQ(reimport.exit_code, 0) << reimport.err;
+  EXPECT_EQ(Get(memory_port, "/fork").body, "abcXYZ");
+  EXPECT_EQ(Get(memory_port, "/bin").body, kBinary + "more");
 }
 
 TEST_F(DsAdminExportTest, UnreachableUrlIsAClearError) {
@@ -486,13 +510,13 @@ TEST_F(DsAdminExportTest, MissingOrWeakTokenIsNamed) {
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_TRUE(Contains(none.err, "HTTP 401")) << none.err;
   EXPECT_TRUE(Contains(none.err, "--token")) << none.err;
-  RunResult weak = Run({"import", file.string(), "--url", UrlOf(port), "--token",
-                        "reader-token-1234"});
+  RunResult weak =
+      Run({"import", file.string(), "--url", UrlOf(port), "--token", "reader-token-1234"});
   EXPECT_EQ(weak.exit_code, 1);
   EXPECT_TRUE(Contains(weak.err, "HTTP 403")) << weak.err;
   EXPECT_TRUE(Contains(weak.err, "the token lacks the right")) << weak.err;
-  RunResult weak_delete = Run({"delete", "/bytes", "--url", UrlOf(port), "--token",
-                               "reader-token-1234"});
+  RunResult weak_delete =
+      Run({"delete", "/bytes", "--url", UrlOf(port), "--token", "reader-token-1234"});
   EXPECT_EQ(weak_delete.exit_code, 1);
   EXPECT_TRUE(Contains(weak_delete.err, "the token lacks the right")) << weak_delete.err;
   RunResult ok = Run({"import", file.string(), "--url", UrlOf(port), "--token", "ops-token-5678"});

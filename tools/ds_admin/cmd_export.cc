@@ -6,6 +6,8 @@
 // and a path given by name that is missing, soft-deleted or expired is an error found before
 // anything is written. Streams are paged through Storage::list_streams and each stream's
 // records through read_records, so memory stays bounded whatever the store holds.
+#include <algorithm>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,9 +16,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include <algorithm>
-
-#include <boost/json/object.hpp>
 
 #include "commands.h"
 #include "data_dir.h"
@@ -111,8 +110,8 @@ Status ExportNamed(Storage& storage, const std::vector<std::string>& paths, int6
   return Status::Ok();
 }
 
-Status ExportPrefix(Storage& storage, const std::string& prefix, int64_t now_ms,
-                    std::ostream& out, ExportCounts* counts) {
+Status ExportPrefix(Storage& storage, const std::string& prefix, int64_t now_ms, std::ostream& out,
+                    ExportCounts* counts) {
   std::string after;
   std::vector<StreamMeta> page;
   for (;;) {

@@ -5,15 +5,14 @@
 // paths are taken; the second pass writes. So a malformed or truncated file, or a stream that
 // exists (without --skip-existing), is refused with nothing written. Memory: one line at a
 // time, plus the set of the file's paths (to refuse a file that names a stream twice).
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 
 #include "commands.h"
 #include "export_format.h"
@@ -29,7 +28,6 @@ namespace {
 constexpr size_t kPathsNamed = 10;  // how many taken paths an error lists
 
 struct ImportPlan {
-  ExportTotals totals;
   std::set<std::string> paths;  // every stream of the file
   std::set<std::string> taken;  // those that exist in the target
   uint64_t streams_with_producers = 0;
@@ -58,7 +56,12 @@ Status Check(std::istream& in, const std::string& name, ImportPlan* plan) {
     ExportReader::Item item;
     s = reader.Next(&item);
     if (!s.ok()) return s;
-    if (item == ExportReader::Item::kEnd) break;
+    if (item == ExportReader::Item::kEnd) {
+      // Nothing may follow the end line: Next() says kEnd again only at the end of the file.
+      s = reader.Next(&item);
+      if (!s.ok()) return s;
+      break;
+    }
     if (item != ExportReader::Item::kStream) continue;
     const ExportedStream& stream = reader.stream();
     if (!plan->paths.insert(stream.path).second) {
@@ -67,7 +70,6 @@ Status Check(std::istream& in, const std::string& name, ImportPlan* plan) {
     }
     if (!stream.producers.empty() || stream.closed_by) ++plan->streams_with_producers;
   }
-  plan->totals = reader.totals();
   return Status::Ok();
 }
 
@@ -94,7 +96,7 @@ Status Write(std::istream& in, const std::string& name, const std::set<std::stri
   ExportReader reader(in, name);
   Status s = reader.Start();
   if (!s.ok()) return s;
-  bool open = false;     // a stream has begun and not yet ended
+  bool open = false;  // a stream has begun and not yet ended
   bool skipping = false;
   for (;;) {
     ExportReader::Item item;
@@ -169,19 +171,18 @@ int RunImport(const Invocation& invocation) {
   if (!s.ok()) return ReportError("import: " + s.message() + "; nothing was imported");
 
   std::unique_ptr<ImportTarget> target;
-  s = invocation.url.empty() ? OpenDirectoryTarget(invocation.data_dir, &target)
-                             : OpenServerTarget({.url = invocation.url,
-                                                 .token = invocation.token,
-                                                 .ca_file = invocation.ca_file},
-                                                &target);
+  s = invocation.url.empty()
+          ? OpenDirectoryTarget(invocation.data_dir, &target)
+          : OpenServerTarget(
+                {.url = invocation.url, .token = invocation.token, .ca_file = invocation.ca_file},
+                &target);
   if (!s.ok()) return ReportError("import: " + s.message());
   s = FindTaken(*target, &plan);
   if (!s.ok()) return ReportError("import: " + s.message() + "; nothing was imported");
   if (!plan.taken.empty() && !invocation.skip_existing) {
-    std::string message = "import: " + std::to_string(plan.taken.size()) +
-                          " streams of " + invocation.file + " already exist in " +
-                          target->Describe() + ": " + ListPaths(plan.taken) +
-                          "; nothing was imported";
+    std::string message = "import: " + std::to_string(plan.taken.size()) + " streams of " +
+                          invocation.file + " already exist in " + target->Describe() + ": " +
+                          ListPaths(plan.taken) + "; nothing was imported";
     if (!invocation.url.empty()) message += " (--skip-existing imports the others)";
     return ReportError(message);
   }

@@ -318,7 +318,6 @@ Status ExportReader::ParseStream(const json::object& header) {
   }
   stream_ = std::move(stream);
   stream_is_json_ = streamkeeper::IsJsonContentType(stream_.content_type);
-  stream_is_text_ = streamkeeper::IsTextContentType(stream_.content_type);
   in_stream_ = true;
   next_position_ = 0;
   expect_batch_remaining_ = 0;
@@ -327,7 +326,8 @@ Status ExportReader::ParseStream(const json::object& header) {
 }
 
 Status ExportReader::ParseRecord(const json::object& object) {
-  if (auto unknown = FirstUnknownKey(object, {"offset", "data", "data_base64", "batch_remaining"})) {
+  if (auto unknown =
+          FirstUnknownKey(object, {"offset", "data", "data_base64", "batch_remaining"})) {
     return LineError("unknown record field \"" + *unknown + "\"");
   }
   ExportedRecord record;
@@ -357,8 +357,8 @@ Status ExportReader::ParseRecord(const json::object& object) {
   }
 
   if (record.position != next_position_) {
-    return LineError("record at offset " + streamkeeper::FormatOffset(record.position) +
-                     " where " + streamkeeper::FormatOffset(next_position_) +
+    return LineError("record at offset " + streamkeeper::FormatOffset(record.position) + " where " +
+                     streamkeeper::FormatOffset(next_position_) +
                      " was due (records are contiguous from offset 0)");
   }
   if (stream_is_json_) {
@@ -412,8 +412,7 @@ Status ExportReader::ParseEnd(const json::object& end) {
   if (totals.streams != counted_.streams || totals.records != counted_.records) {
     return LineError("the end line counts " + std::to_string(totals.streams) + " streams and " +
                      std::to_string(totals.records) + " records; the file holds " +
-                     std::to_string(counted_.streams) + " and " +
-                     std::to_string(counted_.records));
+                     std::to_string(counted_.streams) + " and " + std::to_string(counted_.records));
   }
   totals_ = totals;
   ended_ = true;

@@ -34,8 +34,8 @@ struct ExportedStream {
   std::optional<uint64_t> ttl_seconds;
   std::optional<int64_t> expires_at_ms;
   bool closed = false;
-  uint64_t tail = 0;          // the position after the last record
-  std::string stream_seq;     // the last accepted Stream-Seq; empty when none
+  uint64_t tail = 0;       // the position after the last record
+  std::string stream_seq;  // the last accepted Stream-Seq; empty when none
   std::optional<streamkeeper::ProducerTuple> closed_by;
   streamkeeper::ProducerMap producers;
 };
@@ -79,8 +79,8 @@ class ExportReader {
   streamkeeper::Status Start();
 
   // Reads the next item. kBadRequest "<name> line N: ..." on a malformed line or a broken
-  // rule; kIoError when the file cannot be read. After kEnd, returns kEnd again only if nothing
-  // but the end line was there (trailing lines are an error).
+  // rule; kIoError when the file cannot be read. A call after kEnd answers kEnd again at the end
+  // of the file, and an error if any line follows the end line.
   streamkeeper::Status Next(Item* item);
 
   const ExportedStream& stream() const { return stream_; }
@@ -105,8 +105,7 @@ class ExportReader {
   bool ended_ = false;
   ExportedStream stream_;
   bool stream_is_json_ = false;
-  bool stream_is_text_ = false;
-  uint64_t next_position_ = 0;         // where the stream's next record must start
+  uint64_t next_position_ = 0;           // where the stream's next record must start
   uint64_t expect_batch_remaining_ = 0;  // JSON: 0 when a new batch may start
   ExportedRecord record_;
   ExportTotals counted_;

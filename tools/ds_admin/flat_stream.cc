@@ -66,8 +66,8 @@ Status ScanLevel(streamkeeper::Storage& storage, const Level& level, bool is_jso
   std::vector<Record> page;
   while (from < level.end) {
     page.clear();
-    Status s = storage.read_records(level.path, level.generation, from, level.end, kPageBytes,
-                                    &page);
+    Status s =
+        storage.read_records(level.path, level.generation, from, level.end, kPageBytes, &page);
     if (!s.ok()) return s;
     if (page.empty()) break;
     for (Record& record : page) {
@@ -91,9 +91,9 @@ Status ScanLevel(streamkeeper::Storage& storage, const Level& level, bool is_jso
       unit.position = start;
       if (unit.position != *next) {
         return Status::IoError("stream " + stream_path + ": records " +
-                               (unit.position > *next ? "leave a gap" : "overlap") +
-                               " at offset " + streamkeeper::FormatOffset(*next) + " (in " +
-                               level.path + "); run ds-admin verify");
+                               (unit.position > *next ? "leave a gap" : "overlap") + " at offset " +
+                               streamkeeper::FormatOffset(*next) + " (in " + level.path +
+                               "); run ds-admin verify");
       }
       *next = stop;
       if (Status v = visit(unit); !v.ok()) return v;

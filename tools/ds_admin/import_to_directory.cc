@@ -35,7 +35,9 @@ class DirectoryTarget final : public ImportTarget {
  public:
   DirectoryTarget(std::string dir, std::unique_ptr<streamkeeper::Storage> storage,
                   uint64_t generation_counter)
-      : dir_(std::move(dir)), storage_(std::move(storage)), generation_counter_(generation_counter) {}
+      : dir_(std::move(dir)),
+        storage_(std::move(storage)),
+        generation_counter_(generation_counter) {}
 
   Status Exists(const std::string& path, bool* exists) override {
     std::optional<StreamMeta> meta;
@@ -145,8 +147,7 @@ Status OpenDirectoryTarget(const std::string& dir, std::unique_ptr<ImportTarget>
   streamkeeper::RecoveredState recovered;
   s = storage->recover(&recovered);
   if (!s.ok()) return s;
-  *out = std::make_unique<DirectoryTarget>(dir, std::move(storage),
-                                           recovered.generation_counter);
+  *out = std::make_unique<DirectoryTarget>(dir, std::move(storage), recovered.generation_counter);
   return Status::Ok();
 }
 

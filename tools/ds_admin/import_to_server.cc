@@ -34,8 +34,7 @@ class ServerTarget final : public ImportTarget {
 
   Status Exists(const std::string& path, bool* exists) override {
     AdminResponse response;
-    Status s = client_->request("HEAD", Target(path), {}, {}, kRequestTimeout,
-                                &response);
+    Status s = client_->request("HEAD", Target(path), {}, {}, kRequestTimeout, &response);
     if (!s.ok()) return s;
     if (response.status == 404) {
       *exists = false;
@@ -59,8 +58,8 @@ class ServerTarget final : public ImportTarget {
     }
     if (stream.closed && stream.tail == 0) headers.emplace_back("Stream-Closed", "true");
     AdminResponse response;
-    Status s = client_->request("PUT", Target(stream.path), headers, {},
-                                kRequestTimeout, &response);
+    Status s =
+        client_->request("PUT", Target(stream.path), headers, {}, kRequestTimeout, &response);
     if (!s.ok()) return s;
     if (response.status == 201) return Status::Ok();
     if (response.status == 200 || response.status == 409) {
@@ -96,8 +95,8 @@ class ServerTarget final : public ImportTarget {
     if (last && stream_.closed) headers.emplace_back("Stream-Closed", "true");
     if (last && !stream_.stream_seq.empty()) headers.emplace_back("Stream-Seq", stream_.stream_seq);
     AdminResponse response;
-    Status s = client_->request("POST", Target(stream_.path), headers, body_,
-                                kRequestTimeout, &response);
+    Status s =
+        client_->request("POST", Target(stream_.path), headers, body_, kRequestTimeout, &response);
     body_.clear();
     if (!s.ok()) return s;
     if (response.status == 200 || response.status == 204) return Status::Ok();
