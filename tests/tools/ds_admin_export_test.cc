@@ -231,7 +231,10 @@ TEST_F(DsAdminExportTest, ForksOfForksAreFlattenedAsTheirReadersSeeThem) {
     c.fork_from = "/x";
     c.fork_offset = 6;  // inside the second record
     Create(*m, "/c", c);
-    Append(*m, "/c", kOctet, "cc");
+    AppendOptions sequenced;
+    sequenced.content_type = kOctet;
+    sequenced.stream_seq = "0005";
+    ASSERT_TRUE(m->append("/c", "cc", sequenced).status.ok());
     CreateOptions d = Typed(kOctet);
     d.fork_from = "/c";
     d.fork_offset = 2;  // below /c's own fork position: all of it is /x's
@@ -268,6 +271,11 @@ TEST_F(DsAdminExportTest, ForksOfForksAreFlattenedAsTheirReadersSeeThem) {
     EXPECT_EQ(ReadAll(*copy, path), ReadAll(*original, path)) << path;
   }
   EXPECT_EQ(ReadAll(*copy, "/d"), "01dd");
+  EXPECT_TRUE(Contains(r.out, R"("stream_seq":"0005")")) << r.out;
+  AppendOptions stale;
+  stale.content_type = "application/octet-stream";
+  stale.stream_seq = "0004";  // the imported stream remembers its last Stream-Seq
+  EXPECT_EQ(copy->append("/c", "late", stale).status.code(), StatusCode::kSeqConflict);
   EXPECT_EQ(ReadAll(*copy, "/k"), "[1,2,4]");
 }
 
@@ -291,8 +299,8 @@ TEST_F(DsAdminExportTest, LargeStreamsCrossPagesBatchesAndPosts) {
     for (int i = 0; i < 30; ++i) {
       std::string batch = "[";
       for (int k = 0; k < 100; ++k) {
-        std::string message = "{\"n\":" + std::to_string(i * 100 + k) + ",\"pad\":\"" +
-                              std::string(500, 'x') + "\"}";
+        std::string message =
+            "{\"n\":" + std::to_string(i * 100 + k) + ",\"pad\":\"" + std::string(500, 'x') + "\"}";
         batch += (k ? "," : "") + message;
         json_written += (json_written.size() > 1 ? "," : "") + message;
       }
@@ -436,6 +444,7 @@ TEST_F(DsAdminExportTest, ImportNamesTheLineOfEveryMalformedPart) {
       {1, "{\"hello\":1}", "is not a Streamkeeper export"},
       {good.size(), good.back() + "\n" + good[1], "a line after the end line"},
       {2, good[2], "line 2: a record line before any stream line"},
+      {4, good[1] + "\n" + good[2] + "\n" + good[3], "line 4: stream /bin appears twice"},
   };
   for (const Case& c : cases) {
     RunResult r = import_with(c.line, c.replacement);
