@@ -119,13 +119,17 @@ constexpr CommandSpec kCommands[] = {
      "it; a server then starts on that directory.",
      Positional::kFile, Target::kDataDir, kJsonOption, RunRestore},
     {"export",
-     "Write streams (the paths given, or every one under --prefix) to --out in the portable\n"
-     "JSON-lines format of tools/ds_admin/README.md.",
+     "Write streams (the paths given, or every one under --prefix) to --out in the portable,\n"
+     "versioned JSON-lines format of tools/ds_admin/README.md. Exports what clients read:\n"
+     "soft-deleted and expired streams are left out, forks are written flattened (their\n"
+     "source's data included). With --out -, the summary goes to stderr.",
      Positional::kPaths, Target::kDataDir, kOutOption | kPrefixOption | kJsonOption, RunExport},
     {"import",
-     "Recreate the streams of an export file: into a stopped data directory with their offsets\n"
-     "kept, or through a running server's API (--url; new offsets, order kept), refusing\n"
-     "streams that exist unless --skip-existing.",
+     "Recreate the streams of an export file: into a stopped data directory (created when\n"
+     "missing or empty) with offsets, times, TTLs and producer states kept, or through a\n"
+     "running server's API (--url; new offsets, order kept, producer states dropped). The whole\n"
+     "file is checked first; streams that exist are refused, by name, unless --skip-existing\n"
+     "(--url only) skips them.",
      Positional::kFile, Target::kDataDirOrUrl, kSkipExisting | kJsonOption, RunImport},
 };
 
