@@ -153,7 +153,7 @@ TEST_F(DsAdminLiveTest, ReadingCommandsSeeEveryAcknowledgedAppendWhileWritesGoOn
     std::vector<std::string> lines = Lines(read.out);
     ASSERT_GE(lines.size(), static_cast<size_t>(before));
     for (size_t i = 0; i < lines.size(); ++i) {
-      char expected[16];
+      char expected[32];
       std::snprintf(expected, sizeof expected, "r%05zu", i);
       ASSERT_EQ(lines[i], expected) << "a gap or a torn record at line " << i;
     }
@@ -368,7 +368,7 @@ TEST_F(DsAdminListPagingTest, PagesThroughEveryStreamInOrder) {
   }
   ASSERT_EQ(paths.size(), 2500u);
   for (int i = 0; i < 2500; ++i) {
-    char expected[16];
+    char expected[32];
     std::snprintf(expected, sizeof expected, "/p/%05d", i);
     ASSERT_EQ(paths[i], expected);
   }

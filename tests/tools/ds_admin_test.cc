@@ -96,9 +96,13 @@ TEST_F(DsAdminTest, ReadingCommandsWorkOnALockedDirectory) {
     if (std::string(command) == "read" || std::string(command) == "show") args = {"/new"};
     RunResult r = RunOnDir(command, args);
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
-    if (std::string(command) == "list") EXPECT_NE(r.out.find("/new "), std::string::npos);
-    if (std::string(command) == "read") EXPECT_EQ(r.out, "live");
-    if (std::string(command) == "verify") EXPECT_NE(r.out.find("ok: 8 streams"), std::string::npos);
+    if (std::string(command) == "list") {
+      EXPECT_NE(r.out.find("/new "), std::string::npos);
+    } else if (std::string(command) == "read") {
+      EXPECT_EQ(r.out, "live");
+    } else if (std::string(command) == "verify") {
+      EXPECT_NE(r.out.find("ok: 8 streams"), std::string::npos);
+    }
   }
   // Changing commands still may not open it.
   EXPECT_EQ(RunOnDir("delete", {"/bytes"}).exit_code, 1);

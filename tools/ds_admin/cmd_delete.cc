@@ -23,7 +23,7 @@ int DeleteThroughServer(const Invocation& invocation) {
       {.url = invocation.url, .token = invocation.token, .ca_file = invocation.ca_file}, &client);
   if (!s.ok()) return ReportError(s);
   AdminResponse response;
-  const std::string target = client->stream_target(StreamNameOnServer(invocation.path));
+  const std::string target = client->stream_target(invocation.path);
   s = client->request("DELETE", target, {}, {}, std::chrono::milliseconds(30'000), &response);
   if (!s.ok()) return ReportError("delete " + invocation.path + ": " + s.message());
   switch (response.status) {

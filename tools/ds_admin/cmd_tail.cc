@@ -49,7 +49,6 @@ constexpr auto kPollInterval = std::chrono::milliseconds(150);
 constexpr int kMaxCatchUpFailures = 20;
 // Longer than any sensible server long-poll timeout (the default is 30 s).
 constexpr auto kLongPollRequestTimeout = std::chrono::milliseconds(120000);
-constexpr std::string_view kStreamPrefix = "/v1/stream/";
 // A batch (written and flushed under out_mu; a signal waits for it) is at most about this much,
 // so that a long backlog is printed in pieces.
 constexpr UnitLimits kBatch{.units = SIZE_MAX, .payload_bytes = 4 << 20};
@@ -149,17 +148,6 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
 
 // --- a running server ----------------------------------------------------------------------
 
-// The request target of the stream `path` ("/v1/stream/chat", as `list` prints it; a path
-// without the prefix is taken as relative to it).
-std::string StreamTarget(const AdminClient& client, std::string_view path) {
-  if (path.substr(0, kStreamPrefix.size()) == kStreamPrefix) {
-    path.remove_prefix(kStreamPrefix.size());
-  } else if (!path.empty() && path[0] == '/') {
-    path.remove_prefix(1);
-  }
-  return client.stream_target(path);
-}
-
 std::string QueryEscape(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -179,7 +167,7 @@ int FollowServer(const Invocation& invocation, TailState& state) {
   std::unique_ptr<AdminClient> client;
   Status s = AdminClient::Create({invocation.url, invocation.token, invocation.ca_file}, &client);
   if (!s.ok()) return ReportError(s);
-  const std::string target = StreamTarget(*client, invocation.path);
+  const std::string target = client->stream_target(invocation.path);
   std::string offset = invocation.offset;  // "-1", "now" or an offset: the server parses it
   std::string cursor;
   std::optional<RecordOutput> output;

@@ -47,12 +47,6 @@ streamkeeper::Status OpenDirectoryTarget(const std::string& dir,
 streamkeeper::Status OpenServerTarget(AdminClientOptions options,
                                       std::unique_ptr<ImportTarget>* out);
 
-// The name under /v1/stream/ of the stored stream `path`, for AdminClient::stream_target(). The
-// server stores a stream under its whole decoded request path ("/v1/stream/chat/1"), which keeps
-// its name ("chat/1"); a path from elsewhere (a store an embedding program wrote: "/chat/1")
-// goes under the prefix without its leading slash ("chat/1").
-std::string StreamNameOnServer(std::string_view path);
-
 // The error for a server answer that is not the one wanted: names the URL and `action`, and for
 // 401/403 says what is wrong with the token.
 streamkeeper::Status ServerRefused(const AdminClient& client, const AdminResponse& response,

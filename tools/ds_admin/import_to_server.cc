@@ -6,7 +6,7 @@
 // POST carries Stream-Closed when the stream was closed, and its Stream-Seq when it had one. A
 // closed stream without records is created closed. The server gives the data new offsets and a
 // new created-at; producer states cannot be set through the API and are dropped. Paths map to
-// request targets by StreamNameOnServer().
+// request targets by AdminClient::stream_target().
 #include <chrono>
 #include <string>
 #include <utility>
@@ -29,7 +29,7 @@ class ServerTarget final : public ImportTarget {
   explicit ServerTarget(std::unique_ptr<AdminClient> client) : client_(std::move(client)) {}
 
   std::string Target(const std::string& path) const {
-    return client_->stream_target(StreamNameOnServer(path));
+    return client_->stream_target(path);
   }
 
   Status Exists(const std::string& path, bool* exists) override {
@@ -117,13 +117,6 @@ Status OpenServerTarget(AdminClientOptions options, std::unique_ptr<ImportTarget
   if (!s.ok()) return s;
   *out = std::make_unique<ServerTarget>(std::move(client));
   return Status::Ok();
-}
-
-std::string StreamNameOnServer(std::string_view path) {
-  constexpr std::string_view kStreamPrefix = "/v1/stream/";  // protocol/request_target.h
-  if (path.starts_with(kStreamPrefix)) return std::string(path.substr(kStreamPrefix.size()));
-  while (path.starts_with('/')) path.remove_prefix(1);
-  return std::string(path);
 }
 
 Status ServerRefused(const AdminClient& client, const AdminResponse& response,
