@@ -54,23 +54,6 @@ boost::json::object ParseObject(const std::string& line) {
   return value.as_object();
 }
 
-// Runs ds-admin to completion, capturing both outputs (bounded: ds-admin's reading commands
-// always finish).
-RunResult RunDsAdmin(const std::vector<std::string>& args, const fs::path& scratch) {
-  std::string command = ShellQuote(DS_ADMIN_BINARY);
-  for (const std::string& arg : args) command.append(" ").append(ShellQuote(arg));
-  const fs::path out = scratch / "stdout";
-  const fs::path err = scratch / "stderr";
-  command.append(" >").append(ShellQuote(out.string()));
-  command.append(" 2>").append(ShellQuote(err.string()));
-  int status = std::system(command.c_str());
-  RunResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = ReadFile(out);
-  result.err = ReadFile(err);
-  return result;
-}
-
 // Waits (bounded) until `process` has printed at least `count` lines on stdout.
 bool WaitForLines(ServerProcess& process, size_t count, Millis timeout = Millis(5000)) {
   auto deadline = steady_clock::now() + timeout;

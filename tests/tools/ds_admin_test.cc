@@ -61,6 +61,21 @@ TEST_F(DsAdminTest, UsageErrorsExitTwo) {
   EXPECT_EQ(bad_offset.exit_code, 2);
   EXPECT_NE(bad_offset.err.find("--offset"), std::string::npos);
   EXPECT_EQ(RunOnDir("read", {"/bytes", "--max-bytes", "lots"}).exit_code, 2);
+  EXPECT_EQ(RunOnDir("read", {"/bytes", "--limit", "0"}).exit_code, 2);
+  RunResult bad_format = RunOnDir("read", {"/bytes", "--format", "xml"});
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_NE(bad_format.err.find("--format must be raw, json, jsonl or hex"), std::string::npos);
+  EXPECT_EQ(RunOnDir("tail", {"/bytes", "--offset", "soon"}).exit_code, 2);
+  // A command that takes a directory or a server takes exactly one of them.
+  RunResult both = RunOnDir("delete", {"/bytes", "--url", "http://127.0.0.1:1"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("exactly one of --data-dir and --url"), std::string::npos);
+  EXPECT_EQ(Run({"compact"}).exit_code, 2);
+  // Reading commands take no --url; export needs paths or --prefix, and --out.
+  EXPECT_EQ(RunOnDir("list", {"--url", "http://127.0.0.1:1"}).exit_code, 2);
+  EXPECT_EQ(RunOnDir("export", {"--out", (root_ / "x.jsonl").string()}).exit_code, 2);
+  EXPECT_EQ(RunOnDir("export", {"/bytes"}).exit_code, 2);
+  EXPECT_EQ(Run({"restore", "--data-dir", (root_ / "new").string()}).exit_code, 2);  // no <file>
 }
 
 // --- opening -------------------------------------------------------------------------------------

@@ -23,14 +23,7 @@ int ReportReadError(const std::string& path, const streamkeeper::Status& status)
 }  // namespace
 
 int RunRead(const Invocation& invocation) {
-  std::optional<streamkeeper::ParsedOffset> offset = streamkeeper::ParseOffset(invocation.offset);
-  if (!offset) {
-    std::cerr << "ds-admin: --offset '" << invocation.offset << "' is not an offset, -1 or now\n";
-    return kExitUsage;
-  }
-  std::optional<uint64_t> from;  // nullopt: the tail
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kStart) from = 0;
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kPosition) from = offset->position;
+  std::optional<uint64_t> from = invocation.start;  // nullopt: the tail
 
   std::unique_ptr<Inspection> inspection;
   streamkeeper::Status s =

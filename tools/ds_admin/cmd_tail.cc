@@ -236,14 +236,7 @@ int FollowServer(const Invocation& invocation, TailState& state) {
 }  // namespace
 
 int RunTail(const Invocation& invocation) {
-  std::optional<streamkeeper::ParsedOffset> offset = streamkeeper::ParseOffset(invocation.offset);
-  if (!offset) {
-    std::cerr << "ds-admin: --offset '" << invocation.offset << "' is not an offset, -1 or now\n";
-    return kExitUsage;
-  }
-  std::optional<uint64_t> from;  // nullopt: the tail
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kStart) from = 0;
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kPosition) from = offset->position;
+  std::optional<uint64_t> from = invocation.start;  // nullopt: the tail
 
   sigset_t signals;
   sigemptyset(&signals);

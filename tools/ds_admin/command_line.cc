@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "streamkeeper/offset.h"
+
 namespace ds_admin {
 namespace {
 
@@ -295,6 +297,15 @@ int Dispatch(int argc, char** argv) {
     if (spec->options & kJsonOption) invocation.json = result.count("json") > 0;
     if (spec->options & (kReadOptions | kTailOptions)) {
       invocation.offset = result["offset"].as<std::string>();
+      std::optional<streamkeeper::ParsedOffset> offset = streamkeeper::ParseOffset(invocation.offset);
+      if (!offset) {
+        return UsageError("--offset '" + invocation.offset + "' is not an offset, -1 or now",
+                          name);
+      }
+      if (offset->kind == streamkeeper::ParsedOffset::Kind::kStart) invocation.start = 0;
+      if (offset->kind == streamkeeper::ParsedOffset::Kind::kPosition) {
+        invocation.start = offset->position;
+      }
       std::optional<ReadFormat> format = ParseFormat(result["format"].as<std::string>());
       if (!format) {
         return UsageError("--format must be raw, json, jsonl or hex, not '" +

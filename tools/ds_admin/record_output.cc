@@ -150,14 +150,18 @@ void RecordOutput::Add(uint64_t position, std::string_view bytes) {
   }
 }
 
+void RecordOutput::PrintDocument(uint64_t next) {
+  boost::json::object document{{"path", path_},
+                               {"content_type", content_type_},
+                               {"next_offset", streamkeeper::FormatOffset(next)},
+                               {"records", std::move(records_)}};
+  records_ = {};
+  out_ << boost::json::serialize(document) << "\n";
+}
+
 void RecordOutput::EndBatch(uint64_t next) {
   if (format_ == ReadFormat::kJson && !records_.empty()) {
-    boost::json::object document{{"path", path_},
-                                 {"content_type", content_type_},
-                                 {"next_offset", streamkeeper::FormatOffset(next)},
-                                 {"records", std::move(records_)}};
-    records_ = {};
-    out_ << boost::json::serialize(document) << "\n";
+    PrintDocument(next);
   }
   out_.flush();
 }
@@ -165,12 +169,7 @@ void RecordOutput::EndBatch(uint64_t next) {
 void RecordOutput::Finish(uint64_t next) {
   if (format_ == ReadFormat::kRaw && is_json_) out_ << "[" << raw_json_elements_ << "]\n";
   if (format_ == ReadFormat::kJson) {
-    boost::json::object document{{"path", path_},
-                                 {"content_type", content_type_},
-                                 {"next_offset", streamkeeper::FormatOffset(next)},
-                                 {"records", std::move(records_)}};
-    records_ = {};
-    out_ << boost::json::serialize(document) << "\n";
+    PrintDocument(next);
   }
   out_.flush();
 }

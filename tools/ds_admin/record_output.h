@@ -43,6 +43,9 @@ class RecordOutput {
   void Finish(uint64_t next);
 
  private:
+  // json: prints the document of the records collected so far and starts a new one.
+  void PrintDocument(uint64_t next);
+
   std::ostream& out_;
   ReadFormat format_;
   bool following_;
