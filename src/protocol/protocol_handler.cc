@@ -10,6 +10,7 @@
 #include "protocol/request_target.h"
 #include "protocol/sse_encoder.h"
 #include "streamkeeper/offset.h"
+#include "util/utf8.h"
 
 namespace streamkeeper {
 namespace {
@@ -260,7 +261,14 @@ void ProtocolHandler::handle_post(HttpRequest& request, const std::string& path,
     }
     options.content_type = std::string(*content_type);
   }
-  if (auto seq = request.header("stream-seq")) options.stream_seq = std::string(*seq);
+  // Stream-Seq and Producer-Id are stored and shown as text (ds-admin show, export): bytes
+  // that are not UTF-8 (HTTP lets obs-text through) are refused rather than stored.
+  if (auto seq = request.header("stream-seq")) {
+    if (!IsValidUtf8(*seq)) {
+      return reply(Error(400, "BAD_REQUEST", "Stream-Seq is not valid UTF-8"));
+    }
+    options.stream_seq = std::string(*seq);
+  }
 
   auto producer_id = request.header("producer-id");
   auto producer_epoch = request.header("producer-epoch");
@@ -272,6 +280,9 @@ void ProtocolHandler::handle_post(HttpRequest& request, const std::string& path,
                          "Producer-Id, Producer-Epoch and Producer-Seq go together"));
     }
     if (producer_id->empty()) return reply(Error(400, "BAD_REQUEST", "empty Producer-Id"));
+    if (!IsValidUtf8(*producer_id)) {
+      return reply(Error(400, "BAD_REQUEST", "Producer-Id is not valid UTF-8"));
+    }
     auto epoch = ParseProducerNumber(*producer_epoch);
     auto seq = ParseProducerNumber(*producer_seq);
     if (!epoch || !seq) {

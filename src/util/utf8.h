@@ -30,4 +30,14 @@ inline size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return 0;
 }
 
+// True when all of `text` is valid UTF-8.
+inline bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace streamkeeper

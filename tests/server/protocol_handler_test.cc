@@ -822,5 +822,33 @@ TEST_F(ProtocolHandlerTest, CreateSetsLocationFromHost) {
   EXPECT_EQ(Header(response, "Location"), "http://example.test:8080/v1/stream/loc");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Text headers that are stored
+
+// Stream-Seq and Producer-Id are kept and shown as text (ds-admin show, export): bytes that are
+// not UTF-8, which HTTP lets through as obs-text, are refused with 400 and nothing is appended.
+TEST_F(ProtocolHandlerTest, StoredTextHeadersMustBeUtf8) {
+  Create("names", "text/plain", "");
+  HttpResponse seq = Call("POST", "/v1/stream/names",
+                          {{"Content-Type", "text/plain"}, {"Stream-Seq", "s\xfe"}}, "x");
+  EXPECT_EQ(seq.status, 400);
+  EXPECT_NE(seq.body.find("Stream-Seq is not valid UTF-8"), std::string::npos) << seq.body;
+  HttpResponse producer =
+      Call("POST", "/v1/stream/names",
+           {{"Content-Type", "text/plain"}, {"Producer-Id", "p\xff"}, {"Producer-Epoch", "0"},
+            {"Producer-Seq", "0"}},
+           "x");
+  EXPECT_EQ(producer.status, 400);
+  EXPECT_NE(producer.body.find("Producer-Id is not valid UTF-8"), std::string::npos);
+  EXPECT_EQ(Header(Call("HEAD", "/v1/stream/names"), "Stream-Next-Offset"), FormatOffset(0));
+  // UTF-8 beyond ASCII is fine.
+  HttpResponse utf8 =
+      Call("POST", "/v1/stream/names",
+           {{"Content-Type", "text/plain"}, {"Producer-Id", "p\xc3\xa9"}, {"Producer-Epoch", "0"},
+            {"Producer-Seq", "0"}, {"Stream-Seq", "\xe2\x82\xac"}},
+           "x");
+  EXPECT_EQ(utf8.status, 200) << utf8.body;
+}
+
 }  // namespace
 }  // namespace streamkeeper

@@ -2,8 +2,16 @@
 // exported to the portable format (tools/ds_admin/README.md, "Export format"), imported into
 // new directories and into real servers (memory and RocksDB backends, with and without auth),
 // and read back; every refusal and error an operator can meet is run on purpose.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -392,8 +400,11 @@ TEST_F(DsAdminExportTest, ImportRefusesStreamsThatExistAndNamesThem) {
   EXPECT_TRUE(Contains(r.err, "6 streams of " + file.string() + " already exist")) << r.err;
   EXPECT_TRUE(Contains(r.err, "/bytes")) << r.err;
   EXPECT_TRUE(Contains(r.err, "nothing was imported")) << r.err;
-  // --skip-existing is for --url only: offline imports go into a fresh store.
-  EXPECT_EQ(Run({"import", file.string(), "--data-dir", dir_, "--skip-existing"}).exit_code, 2);
+  // --skip-existing leaves them (a re-run after an interrupted import): here all of them.
+  RunResult skipped = Run({"import", file.string(), "--data-dir", dir_, "--skip-existing"});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_TRUE(Contains(skipped.out, "imported 0 streams")) << skipped.out;
+  EXPECT_TRUE(Contains(skipped.out, "skipped 6 existing")) << skipped.out;
 }
 
 TEST_F(DsAdminExportTest, ImportRefusesANewerFormatVersion) {
@@ -468,13 +479,112 @@ TEST_F(DsAdminExportTest, ImportNamesTheDirectoryProblem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(Contains(r.err, "cannot open RocksDB database in " + foreign)) << r.err;
   EXPECT_TRUE(Contains(r.err, "only in a missing or empty directory")) << r.err;
+  EXPECT_FALSE(fs::exists(fs::path(foreign) / "LOCK")) << "nothing is left in a foreign directory";
 
   RunResult no_file = Run({"import", (root_ / "none.jsonl").string(), "--data-dir", foreign});
   EXPECT_EQ(no_file.exit_code, 1);
   EXPECT_TRUE(Contains(no_file.err, "cannot open " + (root_ / "none.jsonl").string()));
+  // The file is read twice (checked, then imported): a pipe is refused before anything is done.
+  RunResult pipe = Run({"import", "/dev/stdin", "--data-dir", (root_ / "from-pipe").string()});
+  EXPECT_EQ(pipe.exit_code, 1);
+  EXPECT_TRUE(Contains(pipe.err, "is not a regular file")) << pipe.err;
+  EXPECT_FALSE(fs::exists(root_ / "from-pipe"));
 }
 
 // --- through a running server --------------------------------------------------------------------
+
+// A server that answers HEAD 404 and PUT 201 on one keep-alive connection, but reads a POST
+// and closes without an answer: whether it appended is unknown. The import must fail and never
+// send that POST again (which could append the data twice); `posts` counts what arrived.
+class TakesPostsWithoutAnswering {
+ public:
+  TakesPostsWithoutAnswering() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(listener_, 8) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TakesPostsWithoutAnswering() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    if (thread_.joinable()) thread_.join();
+  }
+  uint16_t port() const { return port_; }
+  int posts() const { return posts_.load(); }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) return;  // the listener was shut down
+      timeval timeout{5, 0};
+      ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      std::string buffer;
+      for (bool open = true; open;) {
+        size_t head_end;
+        while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+          char chunk[4096];
+          ssize_t got = ::recv(connection, chunk, sizeof chunk, 0);
+          if (got <= 0) {
+            open = false;
+            break;
+          }
+          buffer.append(chunk, static_cast<size_t>(got));
+        }
+        if (!open) break;
+        std::string head = buffer.substr(0, head_end);
+        size_t body_length = 0;
+        if (size_t at = head.find("Content-Length: "); at != std::string::npos) {
+          body_length = std::stoul(head.substr(at + 16));
+        }
+        while (buffer.size() < head_end + 4 + body_length) {
+          char chunk[4096];
+          ssize_t got = ::recv(connection, chunk, sizeof chunk, 0);
+          if (got <= 0) break;
+          buffer.append(chunk, static_cast<size_t>(got));
+        }
+        buffer.erase(0, std::min(buffer.size(), head_end + 4 + body_length));
+        std::string answer;
+        if (head.rfind("HEAD ", 0) == 0) {
+          answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        } else if (head.rfind("PUT ", 0) == 0) {
+          answer = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+        } else {
+          if (head.rfind("POST ", 0) == 0) ++posts_;
+          open = false;  // taken, never answered
+          break;
+        }
+        if (::send(connection, answer.data(), answer.size(), MSG_NOSIGNAL) < 0) open = false;
+      }
+      ::close(connection);
+    }
+  }
+
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<int> posts_{0};
+  std::thread thread_;
+};
+
+TEST_F(DsAdminExportTest, ImportNeverSendsAnAppendAgain) {
+  const fs::path file = ExportAll(dir_, "all.jsonl");
+  TakesPostsWithoutAnswering server;
+  ASSERT_NE(server.port(), 0);
+  RunResult r =
+      Run({"import", file.string(), "--url", "http://127.0.0.1:" + std::to_string(server.port())});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Contains(r.err, "was being written")) << r.err;
+  EXPECT_EQ(server.posts(), 1) << "an append whose answer never came was sent again";
+}
 
 TEST_F(DsAdminExportTest, ImportIntoAMemoryServerThenSkipExisting) {
   const fs::path file = ExportAll(dir_, "all.jsonl");

@@ -216,6 +216,58 @@ TEST_F(DsAdminLiveTest, TailThroughUrlFollowsLongPollsUntilClosed) {
   EXPECT_EQ(tail.wait_exit(Millis(5000)), std::optional<int>(0)) << tail.err();
 }
 
+// A JSON message is printed as it was stored, compacted, never through a number type: big
+// integers keep their digits, 1.5e400 stays a number (not Infinity), 0.10 keeps its zero; a
+// message with line breaks is one line. The same in read, tail through the directory and tail
+// through --url.
+TEST_F(DsAdminLiveTest, JsonMessagesArePrintedAsStoredInEveryMode) {
+  const std::string path = "/v1/stream/numbers";
+  CreateStream(path, kJson);
+  AppendAcked(path, kJson, "[12345678901234567890123, 1.5e400, 0.10, {\"a\" :\n [1, \"x y\"]}]");
+  HttpResult close = Request(port_, "POST", path, {{"Stream-Closed", "true"}});
+  ASSERT_EQ(close.status, 204);
+  const std::vector<std::string> expected = {"12345678901234567890123", "1.5e400", "0.10",
+                                             R"({"a":[1,"x y"]})"};
+  auto jsonl = [&](size_t i) {
+    return "{\"offset\":\"" + FormatOffset(i) + "\",\"data\":" + expected[i] + "}";
+  };
+
+  RunResult read = OnDir("read", {path, "--format", "jsonl"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(Lines(read.out), (std::vector<std::string>{jsonl(0), jsonl(1), jsonl(2), jsonl(3)}));
+
+  RunResult document = OnDir("read", {path, "--format", "json"});
+  ASSERT_EQ(document.exit_code, 0) << document.err;
+  EXPECT_NE(document.out.find("\"records\":[" + jsonl(0) + "," + jsonl(1) + "," + jsonl(2) +
+                              "," + jsonl(3) + "]}"),
+            std::string::npos)
+      << document.out;
+
+  RunResult tail_dir = OnDir("tail", {path, "--offset", "-1"});
+  ASSERT_EQ(tail_dir.exit_code, 0) << tail_dir.err;
+  EXPECT_EQ(Lines(tail_dir.out), expected);
+
+  RunResult tail_url = RunDsAdmin({"tail", path, "--url", "http://127.0.0.1:" + std::to_string(port_),
+                                   "--offset", "-1", "--format", "jsonl"},
+                                  dir_.path());
+  ASSERT_EQ(tail_url.exit_code, 0) << tail_url.err;
+  EXPECT_EQ(Lines(tail_url.out), (std::vector<std::string>{jsonl(0), jsonl(1), jsonl(2), jsonl(3)}));
+}
+
+// export reads like the other reading commands: on a live directory through a secondary, and
+// changes nothing there.
+TEST_F(DsAdminLiveTest, ExportWorksOnALiveDirectory) {
+  const std::string path = "/v1/stream/exported";
+  CreateStream(path, "text/plain");
+  AppendAcked(path, "text/plain", "acknowledged");
+  const std::string out = dir_.path() + "/live.jsonl";
+  RunResult r = OnDir("export", {path, "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = Lines(ReadFile(out));
+  ASSERT_EQ(lines.size(), 4u);  // format, stream, record, end
+  EXPECT_NE(lines[2].find("\"data\":\"acknowledged\""), std::string::npos) << lines[2];
+}
+
 // Appends in flight while both kinds of tail follow from the start: each prints exactly what
 // was appended, in order, nothing twice, and ends when the stream is closed.
 TEST_F(DsAdminLiveTest, TailsPrintExactlyEveryAppendMadeWhileTheyRun) {

@@ -14,7 +14,10 @@
 #include <boost/url/parse.hpp>
 #include <strings.h>
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 
 namespace ds_admin {
 
@@ -59,6 +62,7 @@ struct AdminClient::Impl {
   std::string host;
   std::string port;
   std::string prefix;  // the URL's path without its trailing '/'
+  std::string host_header;  // host (IPv6 in brackets), ":port" when the URL has one
   asio::io_context ioc;
   asio::ssl::context ssl{asio::ssl::context::tls_client};
   std::optional<beast::tcp_stream> plain;
@@ -137,6 +141,20 @@ struct AdminClient::Impl {
     return Status::Ok();
   }
 
+  // False when the idle keep-alive connection has something to read: the server closed it
+  // (EOF, or TLS close_notify) or sent something unasked. Either way it cannot carry a request;
+  // a new connection is opened instead, before anything is sent.
+  bool still_open() {
+    boost::system::error_code ec;
+    size_t pending = lowest().socket().available(ec);
+    if (ec || pending > 0 || buffer.size() > 0) return false;
+    lowest().socket().non_blocking(true, ec);
+    char probe;
+    ssize_t got = ::recv(lowest().socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    // got == 0: orderly EOF; got < 0 with EAGAIN: nothing there, open.
+    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
   template <class Operation>
   void with_stream(Operation&& operation) {
     if (https) {
@@ -152,7 +170,7 @@ struct AdminClient::Impl {
     req.method_string(method);
     req.target(target);
     req.version(11);
-    req.set(http::field::host, host);
+    req.set(http::field::host, host_header);
     req.set(http::field::user_agent, "ds-admin");
     if (!options.token.empty()) req.set(http::field::authorization, "Bearer " + options.token);
     for (const auto& [name, value] : headers) req.set(name, value);
@@ -162,9 +180,7 @@ struct AdminClient::Impl {
     return req;
   }
 
-  // One attempt at an exchange: write `req`, then read the head into `parser`. *sent_nothing
-  // reports a failure before any byte of an answer came (the request may be retried on a new
-  // connection when the old one was reused).
+  // One attempt at an exchange: write `req`, then read the head into `parser`.
   template <class Parser>
   Status send_and_read_head(http::request<http::string_body>& req, Parser& parser, Millis timeout) {
     boost::system::error_code ec;
@@ -218,7 +234,11 @@ struct AdminClient::Impl {
                   std::string_view body, Millis timeout, const BodySink* sink,
                   AdminResponse* out) {
     http::request<http::string_body> req = make_request(method, target, headers, body);
+    // Only a request that changes nothing is sent again: a POST the server took but never
+    // answered, resent, would append its data twice.
+    const bool idempotent = method == "GET" || method == "HEAD";
     for (int attempt = 0;; ++attempt) {
+      if (connected && !still_open()) close();
       bool reused = connected;
       if (!connected) {
         Status s = connect();
@@ -230,8 +250,9 @@ struct AdminClient::Impl {
       Status s = send_and_read_head(req, *parser, timeout);
       if (!s.ok()) {
         close();
-        // A server may close an idle keep-alive connection just as we reuse it.
-        if (reused && attempt == 0) continue;
+        // A server may close an idle keep-alive connection just as we reuse it (after
+        // still_open() looked).
+        if (reused && idempotent && attempt == 0) continue;
         return s;
       }
       CopyHead(parser->get().base(), out);
@@ -277,28 +298,56 @@ AdminClient::~AdminClient() {
   if (impl_) impl_->close();
 }
 
-Status AdminClient::Create(AdminClientOptions options, std::unique_ptr<AdminClient>* out) {
-  out->reset();
-  auto parsed = boost::urls::parse_absolute_uri(options.url);
-  auto bad = [&](const std::string& why) {
-    return Status::BadRequest("--url '" + options.url + "' " + why);
-  };
+namespace {
+
+struct BaseUrl {
+  bool https = false;
+  std::string host;         // IPv6 without brackets: for resolving and certificate checks
+  std::string port;
+  std::string host_header;  // as the URL has it, brackets and port included
+  std::string prefix;       // the path, without its trailing '/'
+};
+
+Status ParseBaseUrl(const std::string& url, BaseUrl* out) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  auto bad = [&](const std::string& why) { return Status::BadRequest("--url '" + url + "' " + why); };
   if (!parsed) return bad("is not a URL (expected e.g. http://127.0.0.1:4437)");
-  auto impl = std::make_unique<Impl>();
   std::string scheme(parsed->scheme());
   if (scheme == "https") {
-    impl->https = true;
+    out->https = true;
   } else if (scheme != "http") {
     return bad("must start with http:// or https://");
   }
   if (parsed->has_query() || parsed->has_fragment() || parsed->has_userinfo()) {
     return bad("must not have a query, fragment or user information");
   }
-  impl->host = std::string(parsed->host_address());
-  if (impl->host.empty()) return bad("has no host");
-  impl->port = parsed->has_port() ? std::string(parsed->port()) : (impl->https ? "443" : "80");
-  impl->prefix = std::string(parsed->encoded_path());
-  while (!impl->prefix.empty() && impl->prefix.back() == '/') impl->prefix.pop_back();
+  out->host = std::string(parsed->host_address());
+  if (out->host.empty()) return bad("has no host");
+  out->port = parsed->has_port() ? std::string(parsed->port()) : (out->https ? "443" : "80");
+  out->host_header = std::string(parsed->encoded_host_and_port());
+  out->prefix = std::string(parsed->encoded_path());
+  while (!out->prefix.empty() && out->prefix.back() == '/') out->prefix.pop_back();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status AdminClient::CheckUrl(const std::string& url) {
+  BaseUrl base;
+  return ParseBaseUrl(url, &base);
+}
+
+Status AdminClient::Create(AdminClientOptions options, std::unique_ptr<AdminClient>* out) {
+  out->reset();
+  BaseUrl base;
+  Status parsed = ParseBaseUrl(options.url, &base);
+  if (!parsed.ok()) return parsed;
+  auto impl = std::make_unique<Impl>();
+  impl->https = base.https;
+  impl->host = std::move(base.host);
+  impl->port = std::move(base.port);
+  impl->host_header = std::move(base.host_header);
+  impl->prefix = std::move(base.prefix);
   if (impl->https) {
     boost::system::error_code ec;
     impl->ssl.set_verify_mode(asio::ssl::verify_peer);

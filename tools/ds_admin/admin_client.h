@@ -54,6 +54,8 @@ class AdminClient {
   // with a host. Connects nothing yet.
   static streamkeeper::Status Create(AdminClientOptions options,
                                      std::unique_ptr<AdminClient>* out);
+  // The URL check of Create() alone, for the command line (a bad --url is a usage error).
+  static streamkeeper::Status CheckUrl(const std::string& url);
   ~AdminClient();
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;

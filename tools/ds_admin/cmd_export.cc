@@ -22,6 +22,7 @@
 #include "export_format.h"
 #include "flat_stream.h"
 #include "output_format.h"
+#include "text_codec.h"
 
 namespace ds_admin {
 
@@ -69,9 +70,29 @@ ExportedStream HeaderOf(const LoadedStream& loaded) {
   return header;
 }
 
+// The format writes a stream's names as JSON strings, which carry only UTF-8. The server refuses
+// other bytes in Stream-Seq and Producer-Id; a store written before it did, or by an embedding
+// program, may still hold them: such a stream is refused by name rather than written as a line
+// no importer could read.
+Status CheckTextFields(const LoadedStream& loaded) {
+  const streamkeeper::StreamMeta& meta = loaded.meta;
+  auto refuse = [&](const std::string& what) {
+    return Status::BadRequest("stream " + meta.path + " has " + what +
+                              " that is not valid UTF-8, which the export format cannot carry");
+  };
+  if (!IsValidUtf8(meta.content_type)) return refuse("a content type");
+  if (!IsValidUtf8(meta.last_stream_seq)) return refuse("a Stream-Seq");
+  if (meta.closed_by && !IsValidUtf8(meta.closed_by->producer_id)) return refuse("a Producer-Id");
+  for (const auto& [id, state] : loaded.producers) {
+    if (!IsValidUtf8(id)) return refuse("a Producer-Id");
+  }
+  return Status::Ok();
+}
+
 // Writes one stream (header and records) to `out`.
 Status ExportStream(Storage& storage, const LoadedStream& loaded, std::ostream& out,
                     ExportCounts* counts) {
+  if (Status s = CheckTextFields(loaded); !s.ok()) return s;
   out << StreamLine(HeaderOf(loaded));
   const std::string& type = loaded.meta.content_type;
   Status s = ScanFlatStream(storage, loaded.meta, [&](const ExportedRecord& record) {
@@ -163,9 +184,12 @@ void PrintSummary(const Invocation& invocation, const ExportCounts& counts, std:
 }  // namespace
 
 int RunExport(const Invocation& invocation) {
-  std::unique_ptr<Storage> storage;
-  Status s = OpenStorage(invocation.data_dir, &storage);
+  // A consistent view that changes nothing: a secondary on a live directory, read-only on a
+  // stopped one.
+  std::unique_ptr<Inspection> inspection;
+  Status s = Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
   if (!s.ok()) return ReportError(s);
+  Storage* storage = &inspection->storage();
   const int64_t now_ms = NowMs();
 
   // Named paths in path order, once each, all checked before the file is touched.

@@ -7,6 +7,7 @@
 // time, plus the set of the file's paths (to refuse a file that names a stream twice).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -30,7 +31,7 @@ constexpr size_t kPathsNamed = 10;  // how many taken paths an error lists
 struct ImportPlan {
   std::set<std::string> paths;  // every stream of the file
   std::set<std::string> taken;  // those that exist in the target
-  uint64_t streams_with_producers = 0;
+  std::set<std::string> with_producers;  // those with producer states (or closed by one)
 };
 
 std::string ListPaths(const std::set<std::string>& paths) {
@@ -68,7 +69,7 @@ Status Check(std::istream& in, const std::string& name, ImportPlan* plan) {
       return Status::BadRequest(name + " line " + std::to_string(reader.line_number()) +
                                 ": stream " + stream.path + " appears twice");
     }
-    if (!stream.producers.empty() || stream.closed_by) ++plan->streams_with_producers;
+    if (!stream.producers.empty() || stream.closed_by) plan->with_producers.insert(stream.path);
   }
   return Status::Ok();
 }
@@ -163,6 +164,16 @@ void PrintSummary(const Invocation& invocation, const ImportTarget& target,
 }  // namespace
 
 int RunImport(const Invocation& invocation) {
+  // The file is read twice (checked whole, then imported), so it must be one that can be.
+  std::error_code ec;
+  if (!std::filesystem::exists(invocation.file, ec)) {
+    return ReportError("import: cannot open " + invocation.file + ": no such file");
+  }
+  if (!std::filesystem::is_regular_file(invocation.file, ec)) {
+    return ReportError("import: " + invocation.file +
+                       " is not a regular file (import reads its file twice: first to check it, "
+                       "then to import it; save a pipe's output to a file first)");
+  }
   std::ifstream in(invocation.file, std::ios::binary);
   if (!in) return ReportError("import: cannot open " + invocation.file);
 
@@ -183,7 +194,7 @@ int RunImport(const Invocation& invocation) {
     std::string message = "import: " + std::to_string(plan.taken.size()) + " streams of " +
                           invocation.file + " already exist in " + target->Describe() + ": " +
                           ListPaths(plan.taken) + "; nothing was imported";
-    if (!invocation.url.empty()) message += " (--skip-existing imports the others)";
+    message += " (--skip-existing imports the others)";
     return ReportError(message);
   }
 
@@ -198,7 +209,10 @@ int RunImport(const Invocation& invocation) {
     if (!current.empty()) message += "; " + current + " was being written";
     return ReportError(message + ")");
   }
-  const uint64_t dropped = target->IsExact() ? 0 : plan.streams_with_producers;
+  uint64_t dropped = 0;  // producer states of imported streams the target could not keep
+  if (!target->IsExact()) {
+    for (const std::string& path : plan.with_producers) dropped += !plan.taken.contains(path);
+  }
   PrintSummary(invocation, *target, counts, dropped);
   return kExitOk;
 }

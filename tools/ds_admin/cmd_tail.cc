@@ -15,9 +15,8 @@
 // under out_mu) and leaves.
 #include <signal.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cctype>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -30,6 +29,7 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "manager/content_type.h"
+#include "manager/json_messages.h"
 #include "output_format.h"
 #include "record_output.h"
 #include "streamkeeper/offset.h"
@@ -140,9 +140,11 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
       output->EndBatch(end.next);
     }
     if (!end.status.ok()) return Gone(invocation.path, end.status);
+    if (!std::cout) return kExitOk;  // the reader went away (tail | head): nothing more to do
+    // Else more is there already: the next batch at once (unless this one made no progress).
+    wait = end.up_to_date || end.next == *from;
     from = end.next;
     if (end.closed) return kExitOk;
-    wait = end.up_to_date;  // else more is there already: the next batch at once
   }
 }
 
@@ -211,21 +213,21 @@ int FollowServer(const Invocation& invocation, TailState& state) {
       }
       std::lock_guard out_lock(state.out_mu);
       if (is_json) {
-        boost::system::error_code ec;
-        boost::json::value messages = boost::json::parse(response.body, ec);
-        if (ec || !messages.is_array()) {
+        // Split, not parsed into values: each message keeps its text exactly.
+        std::vector<std::string> messages;
+        if (response.body.front() != '[' ||
+            !streamkeeper::SplitJsonMessages(response.body, &messages).ok()) {
           return ReportError("tail " + invocation.path + ": the server sent a JSON stream's " +
                              "data that is not a JSON array");
         }
-        uint64_t position = *next - messages.as_array().size();
-        for (const boost::json::value& message : messages.as_array()) {
-          output->Add(position++, boost::json::serialize(message));
-        }
+        uint64_t position = *next - messages.size();
+        for (const std::string& message : messages) output->Add(position++, message);
       } else {
         // Over HTTP a response is the unit: the server joins the appends it holds.
         output->Add(*next - response.body.size(), response.body);
       }
       output->EndBatch(*next);
+      if (!std::cout) return kExitOk;  // the reader went away (tail | head)
     }
     offset = *next_header;
     if (closed) return kExitOk;
@@ -243,6 +245,9 @@ int RunTail(const Invocation& invocation) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  // A reader that goes away (tail | head -1) makes writes fail instead of killing the process,
+  // so the secondary's scratch directory is still removed.
+  std::signal(SIGPIPE, SIG_IGN);
 
   TailState state;
   std::thread worker([&] {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin_client.h"
 #include "streamkeeper/offset.h"
 
 namespace ds_admin {
@@ -131,7 +132,7 @@ constexpr CommandSpec kCommands[] = {
      "missing or empty) with offsets, times, TTLs and producer states kept, or through a\n"
      "running server's API (--url; new offsets, order kept, producer states dropped). The whole\n"
      "file is checked first; streams that exist are refused, by name, unless --skip-existing\n"
-     "(--url only) skips them.",
+     "skips them (a re-run after an interrupted import).",
      Positional::kFile, Target::kDataDirOrUrl, kSkipExisting | kJsonOption, RunImport},
 };
 
@@ -168,9 +169,10 @@ cxxopts::Options BuildOptions(const CommandSpec& spec) {
   options.custom_help(Synopsis(spec));
   options.positional_help("");
   options.add_options()("d,data-dir",
-                        spec.name == "restore"
-                            ? "The directory to restore into (created; must be empty)"
-                            : "The server's data directory (never created)",
+                        spec.name == "restore"  ? "The directory to restore into (created; must be empty)"
+                        : spec.name == "import" ? "The stopped data directory to import into (a store "
+                                                  "is created in a missing or empty one)"
+                                                : "The server's data directory (never created)",
                         cxxopts::value<std::string>(), "DIR")("h,help", "Print this help");
   if (spec.target != Target::kDataDir) {
     options.add_options()("url", "A running server's base URL, e.g. http://127.0.0.1:4437",
@@ -209,7 +211,7 @@ cxxopts::Options BuildOptions(const CommandSpec& spec) {
                           cxxopts::value<std::string>(), "FILE");
   }
   if (spec.options & kSkipExisting) {
-    options.add_options()("skip-existing", "With --url: leave streams that exist, import the rest");
+    options.add_options()("skip-existing", "Leave streams that exist, import the rest");
   }
   options.add_options(kPositionalGroup)("args", "", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
@@ -283,6 +285,10 @@ int Dispatch(int argc, char** argv) {
       if (result.count("url") && invocation.url.empty()) {
         return UsageError("--url must not be empty", name);
       }
+      if (!invocation.url.empty()) {
+        streamkeeper::Status url = AdminClient::CheckUrl(invocation.url);
+        if (!url.ok()) return UsageError(url.message(), name);
+      }
     }
     bool has_dir = result.count("data-dir") > 0;
     if (has_dir && invocation.data_dir.empty()) {
@@ -333,11 +339,6 @@ int Dispatch(int argc, char** argv) {
     }
     if (spec->options & kSkipExisting) {
       invocation.skip_existing = result.count("skip-existing") > 0;
-      if (invocation.skip_existing && invocation.url.empty()) {
-        return UsageError("--skip-existing goes with --url (an offline import needs an empty "
-                          "directory)",
-                          name);
-      }
     }
   } catch (const cxxopts::exceptions::exception& e) {
     return UsageError(e.what(), name);

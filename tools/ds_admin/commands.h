@@ -42,7 +42,7 @@ struct Invocation {
   ReadFormat format = ReadFormat::kRaw;  // read, tail
   std::string prefix;             // list, export: only paths starting with this
   std::string start_after;        // list: only paths sorting after this
-  bool skip_existing = false;     // import --url: leave streams that exist, import the rest
+  bool skip_existing = false;     // import: leave streams that exist, import the rest
 };
 
 int RunList(const Invocation& invocation);

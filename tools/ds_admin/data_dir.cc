@@ -22,32 +22,6 @@ using streamkeeper::StreamManager;
 
 namespace {
 
-Status Open(const std::string& dir, bool read_only, streamkeeper::LogSink log,
-            std::unique_ptr<Storage>* out) {
-  out->reset();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return Status::IoError("data directory " + dir + " does not exist or is not a directory");
-  }
-  streamkeeper::RocksDbOptions options;
-  options.path = dir;
-  options.create_if_missing = false;
-  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
-  options.read_only = read_only;
-  options.log = std::move(log);
-  return streamkeeper::RocksDbStorage::Open(options, out);
-}
-
-Status Load(std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
-  Status s = streamkeeper::LoadAllStreams(**out, streams);
-  if (!s.ok()) {
-    out->reset();
-    return s;
-  }
-  for (auto& stream : *streams) streamkeeper::RecoverTail(&stream);
-  return s;
-}
-
 // A MANIFEST, table or WAL file: what a database whose CURRENT is gone still holds.
 bool HoldsRocksDbFiles(const std::string& dir) {
   std::error_code ec;
@@ -62,22 +36,42 @@ bool HoldsRocksDbFiles(const std::string& dir) {
   return false;
 }
 
+Status OpenReadWrite(const std::string& dir, std::unique_ptr<Storage>* out) {
+  out->reset();
+  if (Status s = CheckIsStore(dir); !s.ok()) return s;
+  long pid = 0;
+  if (HeldByServer(dir, &pid)) {
+    return Status::Unavailable(
+        "data directory " + dir + " is in use by a running server (pid " + std::to_string(pid) +
+        "): this command changes the store, so it goes through that server: give --url URL "
+        "(and --token when auth is on) instead of --data-dir");
+  }
+  streamkeeper::RocksDbOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
+  return streamkeeper::RocksDbStorage::Open(options, out);
+}
+
 }  // namespace
 
-Status Inspection::Open(const std::string& dir, InspectMode mode, streamkeeper::LogSink log,
-                        std::unique_ptr<Inspection>* out) {
-  out->reset();
+Status CheckIsStore(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return Status::IoError("data directory " + dir + " does not exist or is not a directory");
   }
-  // RocksDB would leave a LOCK file behind in a directory with no database (a read-only open
-  // takes the lock before it looks): say so before opening. A directory with RocksDB's files
-  // but no CURRENT is left to the open, whose damage report names it.
   if (!std::filesystem::exists(dir + "/CURRENT", ec) && !HoldsRocksDbFiles(dir)) {
     return Status::IoError("cannot open RocksDB database in " + dir +
                            ": there is none (no CURRENT file): not a Streamkeeper data directory");
   }
+  return Status::Ok();
+}
+
+Status Inspection::Open(const std::string& dir, InspectMode mode, streamkeeper::LogSink log,
+                        std::unique_ptr<Inspection>* out) {
+  out->reset();
+  if (Status s = CheckIsStore(dir); !s.ok()) return s;
+  std::error_code ec;
   std::unique_ptr<Inspection> inspection(new Inspection());
   streamkeeper::RocksDbOptions options;
   options.path = dir;
@@ -133,14 +127,7 @@ Status Inspection::OpenManager(std::unique_ptr<StreamManager>* out) {
 }
 
 Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
-  return Open(dir, false, nullptr, out);
-}
-
-Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out,
-                   std::vector<LoadedStream>* streams) {
-  Status s = OpenStorage(dir, out);
-  if (!s.ok()) return s;
-  return Load(out, streams);
+  return OpenReadWrite(dir, out);
 }
 
 Status LoadAll(Storage& storage, std::vector<LoadedStream>* streams) {

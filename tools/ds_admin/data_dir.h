@@ -3,8 +3,7 @@
 // Nothing here creates a directory or a database: a missing or foreign directory is an error.
 // The reading commands open an Inspection, which works whether or not a server runs on the
 // directory and never changes anything in it. The changing commands open it read-write
-// (OpenStorage, OpenManager) and fail with RocksDbStorage's "locked" message while a server
-// holds it.
+// (OpenStorage, OpenManager) and refuse a directory a server holds, naming --url.
 #pragma once
 
 #include <cstdint>
@@ -65,15 +64,18 @@ class Inspection {
   std::unique_ptr<streamkeeper::RocksDbStorage> storage_;
 };
 
-// Opens the storage at `dir`. On failure stores nullptr and returns kIoError naming `dir`.
+// OK when `dir` is a directory that holds a database; else kIoError saying it is missing or not
+// a Streamkeeper data directory. For checking before an open: RocksDB would leave a LOCK file
+// behind in a directory with no database (an open takes the lock before it looks). A
+// directory with RocksDB's files but no CURRENT passes, left to the open, whose damage report
+// names it.
+streamkeeper::Status CheckIsStore(const std::string& dir);
+
+// Opens the storage at `dir` read-write, for the changing commands. On failure stores nullptr
+// and returns kIoError naming `dir` (missing, not a store, damaged), or kUnavailable when a
+// running server holds it (the message says to use --url).
 streamkeeper::Status OpenStorage(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out);
-
-// Opens the storage at `dir` and loads every stream (tails recovered) into *streams, in path
-// order. O(streams) in memory: for the commands that check or count everything.
-streamkeeper::Status OpenAndLoad(const std::string& dir,
-                                 std::unique_ptr<streamkeeper::Storage>* out,
-                                 std::vector<streamkeeper::LoadedStream>* streams);
 
 // Every stream (tails recovered) into *streams, in path order. O(streams) in memory: for the
 // commands that check or count everything (stats, verify).

@@ -9,7 +9,7 @@
 #include "manager/content_type.h"
 #include "streamkeeper/offset.h"
 #include "streamkeeper/stream_path.h"
-#include "util/utf8.h"
+#include "text_codec.h"
 
 namespace ds_admin {
 
@@ -58,18 +58,6 @@ std::optional<std::string> FirstUnknownKey(const json::object& object,
     if (!found) return std::string(entry.key());
   }
   return std::nullopt;
-}
-
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
 }
 
 }  // namespace
@@ -417,68 +405,6 @@ Status ExportReader::ParseEnd(const json::object& end) {
   totals_ = totals;
   ended_ = true;
   return Status::Ok();
-}
-
-// --- helpers -------------------------------------------------------------------------------------
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += kBase64Alphabet[(n >> 18) & 63];
-    out += kBase64Alphabet[(n >> 12) & 63];
-    out += kBase64Alphabet[(n >> 6) & 63];
-    out += kBase64Alphabet[n & 63];
-  }
-  size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t n = at(i) << 16;
-    if (rest == 2) n |= at(i + 1) << 8;
-    out += kBase64Alphabet[(n >> 18) & 63];
-    out += kBase64Alphabet[(n >> 12) & 63];
-    out += rest == 2 ? kBase64Alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-bool Base64Decode(std::string_view text, std::string* out) {
-  out->clear();
-  if (text.size() % 4 != 0) return false;
-  out->reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int v[4];
-    int padding = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && last && k >= 2) {
-        v[k] = 0;
-        ++padding;
-        continue;
-      }
-      if (padding > 0) return false;  // a character after '='
-      v[k] = Base64Value(c);
-      if (v[k] < 0) return false;
-    }
-    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out->push_back(static_cast<char>((n >> 16) & 0xFF));
-    if (padding < 2) out->push_back(static_cast<char>((n >> 8) & 0xFF));
-    if (padding < 1) out->push_back(static_cast<char>(n & 0xFF));
-  }
-  return true;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    size_t length = streamkeeper::Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
 }
 
 }  // namespace ds_admin

@@ -112,12 +112,4 @@ class ExportReader {
   ExportTotals totals_;
 };
 
-// Standard base64 (RFC 4648 §4, padded).
-std::string Base64Encode(std::string_view bytes);
-// Strict: false on any character outside the alphabet, bad padding or length.
-bool Base64Decode(std::string_view text, std::string* out);
-
-// True when `text` is entirely valid UTF-8.
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace ds_admin

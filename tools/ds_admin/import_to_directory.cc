@@ -3,10 +3,14 @@
 // Each stream gets a fresh generation from the store's counter (persisted with every batch, as
 // the StreamManager's committer does) and keeps everything else of its export exactly: offsets,
 // created-at, last access (a sliding TTL runs on from it), TTL or Expires-At with its expiry
-// index entry, closed state, Stream-Seq and producer states. A stream's records go in batches of
-// a few MiB first and its meta last, in the batch with its final records: a stream appears
-// whole or not at all, even if the import is cut short (records of a stream whose meta never
-// came are unreachable, as after a failed create).
+// index entry, closed state, Stream-Seq and producer states. A stream appears whole or not at
+// all, even if the import is cut short: a stream that fits in one batch of a few MiB is written
+// by one batch, meta included. A bigger one is written as the StreamManager undoes a failed
+// create: its first batch also erases its (new) generation (StreamChange::kErase), so the store
+// owes that generation a purge from then on; records follow, meta-less; a final kReset writes
+// the meta and producers and clears the purge owed. An import killed before that final batch
+// leaves records no meta reaches, which the next server start purges (RecoveredState::
+// pending_purges).
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -66,6 +70,7 @@ class DirectoryTarget final : public ImportTarget {
     change_.producers = stream.producers;
     is_json_ = streamkeeper::IsJsonContentType(stream.content_type);
     pending_bytes_ = 0;
+    spilled_ = false;
     return Status::Ok();
   }
 
@@ -77,20 +82,17 @@ class DirectoryTarget final : public ImportTarget {
     pending_bytes_ += stored.value.size();
     change_.records.push_back(std::move(stored));
     if (pending_bytes_ < kBatchBytes) return Status::Ok();
-    // Records alone: the meta waits for the last batch.
-    StreamChange records_only;
-    records_only.kind = StreamChange::Kind::kPut;
-    records_only.meta = change_.meta;
-    records_only.write_meta = false;
-    records_only.records = std::move(change_.records);
-    change_.records.clear();
-    pending_bytes_ = 0;
-    return Write(std::move(records_only));
+    return WritePendingRecords();
   }
 
   Status EndStream() override {
     change_.index_expiry_ms = change_.meta.indexed_expiry_ms;
-    return Write(std::move(change_));
+    if (!spilled_) return Write({std::move(change_)});
+    if (!change_.records.empty()) {
+      if (Status s = WritePendingRecords(); !s.ok()) return s;
+    }
+    change_.kind = StreamChange::Kind::kReset;
+    return Write({std::move(change_)});
   }
 
   Status Finish() override { return storage_->sync(); }
@@ -99,9 +101,32 @@ class DirectoryTarget final : public ImportTarget {
   bool IsExact() const override { return true; }
 
  private:
-  Status Write(StreamChange change) {
+  // The records gathered so far, without the meta; the stream's first such batch also erases
+  // its generation (see the top of this file).
+  Status WritePendingRecords() {
+    std::vector<StreamChange> changes;
+    if (!spilled_) {
+      StreamChange erase;
+      erase.kind = StreamChange::Kind::kErase;
+      erase.meta.path = change_.meta.path;
+      erase.meta.generation = change_.meta.generation;
+      changes.push_back(std::move(erase));
+      spilled_ = true;
+    }
+    StreamChange records_only;
+    records_only.kind = StreamChange::Kind::kPut;
+    records_only.meta = change_.meta;
+    records_only.write_meta = false;
+    records_only.records = std::move(change_.records);
+    change_.records.clear();
+    pending_bytes_ = 0;
+    changes.push_back(std::move(records_only));
+    return Write(std::move(changes));
+  }
+
+  Status Write(std::vector<StreamChange> changes) {
     WriteBatch batch;
-    batch.changes.push_back(std::move(change));
+    batch.changes = std::move(changes);
     batch.generation_counter = generation_counter_;
     batch.sync = false;  // Finish() syncs once
     return storage_->write(batch);
@@ -113,6 +138,7 @@ class DirectoryTarget final : public ImportTarget {
   StreamChange change_;
   bool is_json_ = false;
   size_t pending_bytes_ = 0;
+  bool spilled_ = false;  // records of the current stream were written before its meta
 };
 
 }  // namespace
@@ -133,6 +159,12 @@ Status OpenDirectoryTarget(const std::string& dir, std::unique_ptr<ImportTarget>
     return Status::IoError(dir + " is not a directory");
   }
   const bool fresh = !exists || fs::is_empty(dir, ec);
+  if (!fresh) {
+    if (Status s = CheckIsStore(dir); !s.ok()) {
+      return Status::IoError(s.message() +
+                             " (import creates a store only in a missing or empty directory)");
+    }
+  }
   streamkeeper::RocksDbOptions options;
   options.path = dir;
   options.create_if_missing = fresh;

@@ -7,71 +7,12 @@
 #include <ostream>
 
 #include "manager/content_type.h"
+#include "text_codec.h"
 #include "streamkeeper/offset.h"
 
 namespace ds_admin {
 
 namespace {
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (size_t left = bytes.size() - i; left > 0) {
-    uint32_t n = uint8_t(bytes[i]) << 16;
-    if (left == 2) n |= uint8_t(bytes[i + 1]) << 8;
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += left == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF): what a JSON
-// string may carry. A record cut inside a character (a fork's sub-offset) is not.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    uint8_t c = s[i];
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;  // truncated
-    for (size_t k = 1; k <= n; ++k) {
-      uint8_t cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 void HexDump(std::ostream& out, uint64_t position, std::string_view bytes) {
   out << "offset " << streamkeeper::FormatOffset(position) << ", " << bytes.size() << " bytes\n";
@@ -95,24 +36,18 @@ void HexDump(std::ostream& out, uint64_t position, std::string_view bytes) {
 
 }  // namespace
 
-boost::json::object UnitJson(uint64_t position, std::string_view bytes, bool is_json,
-                             bool is_text) {
-  boost::json::object unit;
-  unit["offset"] = streamkeeper::FormatOffset(position);
+std::string UnitJson(uint64_t position, std::string_view bytes, bool is_json, bool is_text) {
+  std::string unit = "{\"offset\":\"" + streamkeeper::FormatOffset(position) + "\",";
   if (is_json) {
+    // Validated only; the message is printed as stored (CompactJson), never re-serialized.
     boost::system::error_code ec;
-    boost::json::value value = boost::json::parse(bytes, ec);
-    if (!ec) {
-      unit["data"] = std::move(value);
-      return unit;
-    }
+    boost::json::parse(bytes, ec);
+    if (!ec) return unit + "\"data\":" + CompactJson(bytes) + "}";
   }
   if ((is_text || is_json) && IsValidUtf8(bytes)) {
-    unit["text"] = bytes;
-  } else {
-    unit["base64"] = Base64(bytes);
+    return unit + "\"text\":" + boost::json::serialize(boost::json::string_view(bytes)) + "}";
   }
-  return unit;
+  return unit + "\"base64\":\"" + Base64Encode(bytes) + "\"}";
 }
 
 RecordOutput::RecordOutput(std::ostream& out, ReadFormat format, bool following, std::string path,
@@ -131,7 +66,7 @@ void RecordOutput::Add(uint64_t position, std::string_view bytes) {
       if (!is_json_) {
         out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       } else if (following_) {
-        out_ << bytes << "\n";
+        out_ << CompactJson(bytes) << "\n";  // one message per line
       } else {
         if (any_raw_json_) raw_json_elements_.push_back(',');
         raw_json_elements_.append(bytes);
@@ -139,10 +74,11 @@ void RecordOutput::Add(uint64_t position, std::string_view bytes) {
       }
       break;
     case ReadFormat::kJsonl:
-      out_ << boost::json::serialize(UnitJson(position, bytes, is_json_, is_text_)) << "\n";
+      out_ << UnitJson(position, bytes, is_json_, is_text_) << "\n";
       break;
     case ReadFormat::kJson:
-      records_.push_back(UnitJson(position, bytes, is_json_, is_text_));
+      if (!records_.empty()) records_.push_back(',');
+      records_ += UnitJson(position, bytes, is_json_, is_text_);
       break;
     case ReadFormat::kHex:
       HexDump(out_, position, bytes);
@@ -151,12 +87,14 @@ void RecordOutput::Add(uint64_t position, std::string_view bytes) {
 }
 
 void RecordOutput::PrintDocument(uint64_t next) {
-  boost::json::object document{{"path", path_},
-                               {"content_type", content_type_},
-                               {"next_offset", streamkeeper::FormatOffset(next)},
-                               {"records", std::move(records_)}};
-  records_ = {};
-  out_ << boost::json::serialize(document) << "\n";
+  // Built as text: the records hold stored JSON messages verbatim (UnitJson).
+  boost::json::object head{{"path", path_},
+                           {"content_type", content_type_},
+                           {"next_offset", streamkeeper::FormatOffset(next)}};
+  std::string document = boost::json::serialize(head);
+  document.pop_back();  // the closing brace
+  out_ << document << ",\"records\":[" << records_ << "]}\n";
+  records_.clear();
 }
 
 void RecordOutput::EndBatch(uint64_t next) {

@@ -15,7 +15,6 @@
 //          the printable ASCII on the right).
 #pragma once
 
-#include <boost/json/array.hpp>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -25,9 +24,10 @@
 
 namespace ds_admin {
 
-// The object jsonl and json print for one unit.
-boost::json::object UnitJson(uint64_t position, std::string_view bytes, bool is_json,
-                             bool is_text);
+// The JSON object (as text) jsonl and json print for one unit: {"offset":O, then "data": the
+// message as stored, compacted (JSON streams), "text": a string (text content types, valid
+// UTF-8), or "base64"}.
+std::string UnitJson(uint64_t position, std::string_view bytes, bool is_json, bool is_text);
 
 class RecordOutput {
  public:
@@ -55,7 +55,7 @@ class RecordOutput {
   bool is_text_;
   std::string raw_json_elements_;  // read, raw, JSON stream: the messages so far, comma-joined
   bool any_raw_json_ = false;
-  boost::json::array records_;     // json: the units of the document being built
+  std::string records_;            // json: the units of the document being built, comma-joined
 };
 
 }  // namespace ds_admin
