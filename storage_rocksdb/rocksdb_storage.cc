@@ -6,6 +6,7 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -391,6 +392,25 @@ Status RocksDbStorage::Compact() {
     rocksdb::Status status = impl_->db->CompactRange(compact, family, nullptr, nullptr);
     if (!status.ok()) return FromRocks(status, "compacting " + impl_->options.path);
   }
+  return Status::Ok();
+}
+
+Status RocksDbStorage::Checkpoint(const std::string& dir) {
+  std::shared_lock db_lock(impl_->db_mu);
+  if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
+  // After a failed write the WAL writer must not be synced or rolled (see CloseDb): no
+  // checkpoint until resume() has cleared it.
+  if (impl_->wal_failed) {
+    return Status::IoError("no checkpoint of " + impl_->options.path +
+                           ": a write failed and the storage has not recovered yet");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: always flush, so the checkpoint's table files hold every write that
+  // returned before this call whatever the WAL's sync state (rocksdb/utilities/checkpoint.h).
+  if (status.ok()) status = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  if (!status.ok()) return FromRocks(status, "making a checkpoint of " + impl_->options.path + " in " + dir);
   return Status::Ok();
 }
 

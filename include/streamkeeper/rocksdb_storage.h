@@ -112,6 +112,15 @@ class RocksDbStorage final : public Storage {
   // tombstones cover). For tools and tests; blocks until done.
   Status Compact();
 
+  // A consistent point-in-time copy of the whole database in `dir` (which must not exist; it is
+  // created, with a temporary "<dir>.tmp" on the way): rocksdb::Checkpoint. Table files are
+  // hard-linked (copied when `dir` is on another file system), the rest copied. Every write that
+  // returned before the call is in it: the memtables are flushed first (log_size_for_flush 0),
+  // and the live WAL is copied as it stands after that flush. Runs concurrently with writes and
+  // reads; blocks for the flush. kIoError naming `dir` when RocksDB fails (the storage is read-
+  // only after a full disk, a write failed, or `dir` exists).
+  Status Checkpoint(const std::string& dir);
+
   // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),
   // for `ds-admin verify`; the server checks only the blocks it reads. kIoError naming the
   // damaged file if one does not match.
