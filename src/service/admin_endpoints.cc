@@ -140,6 +140,15 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
   // The reply is shared between this thread (a refusal) and the job: whichever runs it.
   auto shared_reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(reply));
   bool started = snapshot_worker_.try_start([this, pipe, shared_reply] {
+    {
+      // Registered before any work, under the lock shutdown() takes: either shutdown() sees
+      // this pipe and cancels it, or this job sees `stopping_`.
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        return (*shared_reply)(ProtocolHandler::Error(503, "SHUTTING_DOWN", "the server is stopping"));
+      }
+      snapshot_pipe_ = pipe;
+    }
     const auto start = std::chrono::steady_clock::now();
     ScratchCheckpoint checkpoint;
     Status s = ScratchCheckpoint::Make(*storage_, data_dir_, &checkpoint);
@@ -168,12 +177,9 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
     writer.reset();       // closes the file it reads before the directory goes
     checkpoint.remove();  // before the worker is free again: one scratch directory at a time
     std::lock_guard lock(mu_);
-    if (snapshot_pipe_ == pipe) snapshot_pipe_.reset();
+    snapshot_pipe_.reset();
   });
-  if (!started) return (*shared_reply)(Busy("SNAPSHOT_IN_PROGRESS", "a snapshot"));
-  std::lock_guard lock(mu_);
-  snapshot_pipe_ = pipe;
-  if (stopping_) pipe->cancel();
+  if (!started) (*shared_reply)(Busy("SNAPSHOT_IN_PROGRESS", "a snapshot"));
 }
 
 void AdminEndpoints::compact(std::function<void(HttpResponse)> reply) {

@@ -6,6 +6,7 @@
 // answers 501 for what it cannot do; the routes need the admin right when auth is on; other
 // methods 405, other paths 404. Run plain and over TLS (server_process_tests_tls).
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
@@ -168,6 +169,39 @@ TEST_F(AdminEndpointsTest, OneSnapshotAtATimeOthersGet429AndAClientThatLeavesFre
   for (const TarEntry& entry : entries) bytes += entry.size;
   EXPECT_GE(bytes, uint64_t{24} << 20);
   EXPECT_TRUE(ScratchGoneWithin(data_dir(), Millis(5000)));
+}
+
+TEST_F(AdminEndpointsTest, AStopDuringASnapshotEndsItAndRemovesItsScratchCheckpoint) {
+  uint16_t port = 0;
+  auto server = StartRocksDb(&port, {"--shutdown-timeout-ms", "500"});
+  ASSERT_NE(port, 0);
+  ASSERT_NO_FATAL_FAILURE(FillStore(port, 24));
+  TestConnection slow(port, Millis(5000));
+  ASSERT_TRUE(slow.ok()) << slow.error();
+  ASSERT_TRUE(slow.send(BuildRequest("GET", "/_admin/snapshot", {}, {})));
+  ASSERT_TRUE(slow.read_until("\r\n\r\n", Millis(10000)));
+  ASSERT_TRUE(HasScratchCheckpoint(data_dir()));
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait_exit(Millis(10000)), std::optional<int>(0)) << server->err();
+  EXPECT_FALSE(HasScratchCheckpoint(data_dir()));
+}
+
+TEST_F(AdminEndpointsTest, AScratchCheckpointLeftByACrashIsRemovedAtStart) {
+  const std::string leftover =
+      data_dir() + "/" + std::string(kScratchCheckpointPrefix) + "12345.1";
+  {
+    uint16_t port = 0;
+    auto server = StartRocksDb(&port);  // creates the store
+    ASSERT_NE(port, 0);
+    fs::create_directories(leftover);
+    std::ofstream(leftover + "/000007.sst") << "a table a crash left behind";
+    server->signal(SIGKILL);
+    server->wait_exit(Millis(10000));
+  }
+  uint16_t port = 0;
+  auto server = StartRocksDb(&port);
+  ASSERT_NE(port, 0);
+  EXPECT_FALSE(fs::exists(leftover));
 }
 
 TEST_F(AdminEndpointsTest, CompactAnswersTheDirectorySizesAndExpireTheCount) {
