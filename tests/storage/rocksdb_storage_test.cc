@@ -421,5 +421,33 @@ TEST_F(RocksDbStorageTest, RejectsPositionsBeyondSixteenDigits) {
   EXPECT_FALSE(Load(storage.get(), "/big").has_value());
 }
 
+// Checkpoint (GET /_admin/snapshot): a point-in-time copy holding every write that returned
+// before it, unsynced ones included (the memtables are flushed first), and nothing written
+// after; the storage goes on; an existing target is an error.
+TEST_F(RocksDbStorageTest, CheckpointHoldsEveryWriteThatReturnedBeforeItAndNothingAfter) {
+  const std::string copy = dir_.path() + "/checkpoint";
+  {
+    auto storage = Open();
+    for (uint64_t position = 0; position < 20; ++position) {
+      Write(storage.get(), {Put(Meta("/s", 1, position + 1), {{position, "x"}})}, /*sync=*/false);
+    }
+    auto* rocksdb = static_cast<RocksDbStorage*>(storage.get());
+    Status s = rocksdb->Checkpoint(copy);
+    ASSERT_TRUE(s.ok()) << s.message();
+    Write(storage.get(), {Put(Meta("/s", 1, 21), {{20, "after"}})}, false);
+    Status again = rocksdb->Checkpoint(copy);
+    EXPECT_FALSE(again.ok());
+    EXPECT_NE(again.message().find(copy), std::string::npos) << again.message();
+    EXPECT_EQ(Load(storage.get(), "/s")->meta.tail, 21u);  // the storage goes on
+  }
+  std::unique_ptr<Storage> restored;
+  Status s = OpenAt(copy, &restored, /*create_if_missing=*/false);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::optional<LoadedStream> loaded = Load(restored.get(), "/s");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->meta.tail, 20u);
+  EXPECT_EQ(Read(restored.get(), "/s", 1).size(), 20u);
+}
+
 }  // namespace
 }  // namespace streamkeeper
