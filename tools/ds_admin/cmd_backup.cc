@@ -3,7 +3,6 @@
 // it comes), or from a stopped data directory (the same checkpoint the server makes, taken
 // here). Either way the file appears only once complete and checked (backup_file.h).
 #include <boost/json/object.hpp>
-#include <filesystem>
 #include <iostream>
 
 #include "backup_file.h"
@@ -48,22 +47,8 @@ Status FromServer(const Invocation& invocation, BackupFile* file) {
 }
 
 Status FromDirectory(const std::string& dir, BackupFile* file) {
-  if (!std::filesystem::is_directory(dir)) {
-    return Status::IoError("data directory " + dir + " does not exist or is not a directory");
-  }
-  streamkeeper::RocksDbOptions options;
-  options.path = dir;
-  options.create_if_missing = false;
-  options.block_cache_bytes = 8 << 20;
-  // RocksDB's checkpoint warns that file deletions were "already disabled" (it disables them
-  // twice, on purpose): noise for the operator. Every other warning goes to stderr.
-  options.log = [](streamkeeper::LogLevel level, std::string_view line) {
-    if (level < streamkeeper::LogLevel::kWarn) return;
-    if (line.find("File Deletions") != std::string_view::npos) return;
-    std::cerr << line << "\n";
-  };
   std::unique_ptr<streamkeeper::Storage> storage;
-  Status s = streamkeeper::RocksDbStorage::Open(options, &storage);
+  Status s = OpenStorage(dir, &storage);
   if (!s.ok()) return s;
   auto& rocksdb = static_cast<streamkeeper::RocksDbStorage&>(*storage);
   streamkeeper::RemoveScratchLeftovers(dir);  // we hold the lock: nobody else's
