@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -404,13 +405,28 @@ Status RocksDbStorage::Checkpoint(const std::string& dir) {
     return Status::IoError("no checkpoint of " + impl_->options.path +
                            ": a write failed and the storage has not recovered yet");
   }
+  // 1. Flush every family while writes go on: every write that returned before this call is
+  //    then in a table file, whatever the WAL's sync state.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status status = impl_->db->Flush(flush, impl_->handles);
+  if (!status.ok()) return FromRocks(status, "flushing " + impl_->options.path + " for a checkpoint");
+  // 2. The checkpoint itself, without a second flush (log_size_for_flush max): the tables are
+  //    hard-linked, the MANIFEST copied, and the WALs holding what was written since step 1
+  //    copied. Under wal_mu, which write() holds around DB::Write: no write is half-way into
+  //    the WAL while it is copied, so the copy ends on a record boundary (a torn last record
+  //    would be dropped at open, and reported by `ds-admin verify`). Writes wait for this
+  //    step only: links and the copy of what was written since the flush, milliseconds.
   rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
+  status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  // log_size_for_flush 0: always flush, so the checkpoint's table files hold every write that
-  // returned before this call whatever the WAL's sync state (rocksdb/utilities/checkpoint.h).
-  if (status.ok()) status = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
-  if (!status.ok()) return FromRocks(status, "making a checkpoint of " + impl_->options.path + " in " + dir);
+  if (status.ok()) {
+    std::lock_guard wal_lock(impl_->wal_mu);
+    status = checkpoint->CreateCheckpoint(dir, std::numeric_limits<uint64_t>::max());
+  }
+  if (!status.ok()) {
+    return FromRocks(status, "making a checkpoint of " + impl_->options.path + " in " + dir);
+  }
   return Status::Ok();
 }
 

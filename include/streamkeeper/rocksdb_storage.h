@@ -115,10 +115,11 @@ class RocksDbStorage final : public Storage {
   // A consistent point-in-time copy of the whole database in `dir` (which must not exist; it is
   // created, with a temporary "<dir>.tmp" on the way): rocksdb::Checkpoint. Table files are
   // hard-linked (copied when `dir` is on another file system), the rest copied. Every write that
-  // returned before the call is in it: the memtables are flushed first (log_size_for_flush 0),
-  // and the live WAL is copied as it stands after that flush. Runs concurrently with writes and
-  // reads; blocks for the flush. kIoError naming `dir` when RocksDB fails (the storage is read-
-  // only after a full disk, a write failed, or `dir` exists).
+  // returned before the call is in it: the memtables are flushed first, then the WAL written
+  // since is copied while no write is in progress (writes wait for that step: milliseconds), so
+  // the copy never ends in a torn record. Runs concurrently with reads and writes; blocks for
+  // the flush. kIoError naming `dir` when RocksDB fails (a write failed and resume() has not
+  // run, the storage is read-only after a full disk, or `dir` exists).
   Status Checkpoint(const std::string& dir);
 
   // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),

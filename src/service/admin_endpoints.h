@@ -8,7 +8,7 @@
 //        directory, hard links, streamed as a ustar archive of its files and removed after,
 //        also when the client goes or the server stops; snapshot/). Every append acknowledged
 //        before the request arrived is in it (RocksDbStorage::Checkpoint flushes the
-//        memtables first). One at a time: another gets 429 SNAPSHOT_IN_PROGRESS with
+//        memtables first, then copies the WAL written since at a record boundary). One at a time: another gets 429 SNAPSHOT_IN_PROGRESS with
 //        Retry-After. `ds-admin restore` unpacks it into a new data directory.
 //   POST /_admin/compact   200 {"bytes_before":N,"bytes_after":N}: a full compaction
 //        (RocksDbStorage::Compact), with the data directory's size before and after. One at
