@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../server/http_test_client.h"
+#include "../tls/test_certs.h"
 #include "ds_admin_fixture.h"
 #include "snapshot/tar_writer.h"
 
@@ -143,6 +144,33 @@ TEST_F(DsAdminBackupTest, ChangingCommandsRefuseADirectoryARunningServerHoldsAnd
   Stop(server.get());
   ASSERT_EQ(Run({"restore", Path("live.tar"), "--data-dir", Path("live")}).exit_code, 0);
   EXPECT_EQ(Run({"read", "/bytes", "--data-dir", Path("live")}).out, "hello world");
+}
+
+TEST_F(DsAdminBackupTest, BackupOverHttpsChecksTheServerAndNeedsAnAdminToken) {
+  const TestCerts& certs = SharedTestCerts();
+  const std::string auth = Path("auth.toml");
+  std::ofstream(auth) << "[tokens.ops]\nsecret = \"ops-token-77\"\nadmin = [\"/\"]\n";
+  uint16_t port = 0;
+  auto server = StartServer(dir_, &port, {"--tls-cert", certs.server_cert, "--tls-key",
+                                          certs.server_key, "--auth-file", auth});
+  ASSERT_NE(port, 0);
+  const std::string url = "https://127.0.0.1:" + std::to_string(port);
+  RunResult no_token = Run({"backup", "--url", url, "--ca", certs.ca, "--out", Path("x.tar")});
+  EXPECT_EQ(no_token.exit_code, 1);
+  EXPECT_NE(no_token.err.find("401"), std::string::npos) << no_token.err;
+  EXPECT_NE(no_token.err.find("admin right"), std::string::npos) << no_token.err;
+  EXPECT_FALSE(Exists(Path("x.tar")));
+  RunResult untrusted =
+      Run({"backup", "--url", url, "--ca", certs.other_ca, "--token", "ops-token-77", "--out",
+           Path("x.tar")});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_FALSE(Exists(Path("x.tar")));
+  RunResult backup = Run({"backup", "--url", url, "--ca", certs.ca, "--token", "ops-token-77",
+                          "--out", Path("tls.tar")});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  Stop(server.get());
+  ASSERT_EQ(Run({"restore", Path("tls.tar"), "--data-dir", Path("tls")}).exit_code, 0);
+  EXPECT_EQ(Run({"read", "/bytes", "--data-dir", Path("tls")}).out, "hello world");
 }
 
 TEST_F(DsAdminBackupTest, AnUnreachableUrlIsAClearError) {
