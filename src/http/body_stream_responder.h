@@ -12,14 +12,13 @@
 // Private to src/http: only connection_session.cc includes it.
 #pragma once
 
-#include <cstdio>
-#include <memory>
-#include <string>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
 
 #include "http/connection_session.h"
 #include "protocol/http_types.h"

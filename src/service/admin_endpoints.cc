@@ -1,8 +1,7 @@
 #include "service/admin_endpoints.h"
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
-
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <string_view>
 #include <utility>
@@ -41,13 +40,14 @@ HttpResponse Busy(std::string_view code, std::string_view what) {
 HttpResponse NotOnMemory(std::string_view what) {
   return ProtocolHandler::Error(
       501, "NOT_SUPPORTED",
-      std::string(what) + " needs the rocksdb storage: the memory backend has no files, and "
-                          "what it holds ends with the process");
+      std::string(what) +
+          " needs the rocksdb storage: the memory backend has no files, and "
+          "what it holds ends with the process");
 }
 
 HttpResponse MethodNotAllowed(std::string_view path, const char* allow) {
-  HttpResponse refused = ProtocolHandler::Error(
-      405, "METHOD_NOT_ALLOWED", std::string(path) + " answers " + allow + " only");
+  HttpResponse refused = ProtocolHandler::Error(405, "METHOD_NOT_ALLOWED",
+                                                std::string(path) + " answers " + allow + " only");
   refused.set("Allow", allow);
   return refused;
 }
@@ -145,7 +145,8 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
       // this pipe and cancels it, or this job sees `stopping_`.
       std::lock_guard lock(mu_);
       if (stopping_) {
-        return (*shared_reply)(ProtocolHandler::Error(503, "SHUTTING_DOWN", "the server is stopping"));
+        return (*shared_reply)(
+            ProtocolHandler::Error(503, "SHUTTING_DOWN", "the server is stopping"));
       }
       snapshot_pipe_ = pipe;
     }
@@ -170,8 +171,9 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
       uint64_t bytes = 0;
       bool whole = pipe->produce(*writer, &bytes);
       log::Write(whole ? LogLevel::kInfo : LogLevel::kWarn,
-                 whole ? "snapshot sent" : "snapshot not sent whole (client gone, a read "
-                                           "failed, or the server stopping)",
+                 whole ? "snapshot sent"
+                       : "snapshot not sent whole (client gone, a read "
+                         "failed, or the server stopping)",
                  {{"bytes", bytes}, {"duration_ms", MillisSince(start)}});
     }
     writer.reset();       // closes the file it reads before the directory goes
@@ -194,9 +196,9 @@ void AdminEndpoints::compact(std::function<void(HttpResponse)> reply) {
       return (*shared_reply)(ProtocolHandler::Error(500, "COMPACTION_FAILED", s.message()));
     }
     const uint64_t after = StoreBytes(data_dir_);
-    log::Info("compacted", {{"bytes_before", before},
-                            {"bytes_after", after},
-                            {"duration_ms", MillisSince(start)}});
+    log::Info(
+        "compacted",
+        {{"bytes_before", before}, {"bytes_after", after}, {"duration_ms", MillisSince(start)}});
     (*shared_reply)(Json({{"bytes_before", before}, {"bytes_after", after}}));
   });
   if (!started) (*shared_reply)(Busy("COMPACTION_IN_PROGRESS", "a compaction"));
@@ -206,7 +208,8 @@ void AdminEndpoints::expire(std::function<void(HttpResponse)> reply) {
   auto shared_reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(reply));
   bool started = expire_worker_.try_start([this, shared_reply] {
     const size_t expired = manager_->sweep_expired();
-    if (expired > 0) log::Info("expiry sweep on request", {{"expired", static_cast<uint64_t>(expired)}});
+    if (expired > 0)
+      log::Info("expiry sweep on request", {{"expired", static_cast<uint64_t>(expired)}});
     (*shared_reply)(Json({{"expired", static_cast<uint64_t>(expired)}}));
   });
   if (!started) (*shared_reply)(Busy("EXPIRY_IN_PROGRESS", "an expiry sweep"));

@@ -8,8 +8,9 @@
 //        directory, hard links, streamed as a ustar archive of its files and removed after,
 //        also when the client goes or the server stops; snapshot/). Every append acknowledged
 //        before the request arrived is in it (RocksDbStorage::Checkpoint flushes the
-//        memtables first, then copies the WAL written since at a record boundary). One at a time: another gets 429 SNAPSHOT_IN_PROGRESS with
-//        Retry-After. `ds-admin restore` unpacks it into a new data directory.
+//        memtables first, then copies the WAL written since at a record boundary). One at a time:
+//        another gets 429 SNAPSHOT_IN_PROGRESS with Retry-After. `ds-admin restore` unpacks it into
+//        a new data directory.
 //   POST /_admin/compact   200 {"bytes_before":N,"bytes_after":N}: a full compaction
 //        (RocksDbStorage::Compact), with the data directory's size before and after. One at
 //        a time: 429 COMPACTION_IN_PROGRESS.
@@ -84,7 +85,7 @@ class AdminEndpoints {
   RocksDbStorage* storage_;
   std::string data_dir_;
   std::mutex mu_;
-  bool stopping_ = false;                    // under mu_
+  bool stopping_ = false;                        // under mu_
   std::shared_ptr<SnapshotPipe> snapshot_pipe_;  // the snapshot in progress, under mu_
   Worker snapshot_worker_;
   Worker compact_worker_;

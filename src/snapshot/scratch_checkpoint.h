@@ -26,8 +26,7 @@ class ScratchCheckpoint {
  public:
   // Makes a checkpoint of `storage` in a new directory under `data_dir` (the storage's own).
   // On failure *out stays empty (and nothing is left behind) and the storage's error is returned.
-  static Status Make(RocksDbStorage& storage, const std::string& data_dir,
-                     ScratchCheckpoint* out);
+  static Status Make(RocksDbStorage& storage, const std::string& data_dir, ScratchCheckpoint* out);
 
   ScratchCheckpoint() = default;
   ~ScratchCheckpoint() { remove(); }

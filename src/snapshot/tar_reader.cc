@@ -84,7 +84,8 @@ class Reader {
       if (AllZero(block)) {
         s = ReadBlock(block, "the end of the archive");
         if (!s.ok()) return s;
-        if (!AllZero(block)) return Bad("a lone zero block at byte " + std::to_string(offset_ - kBlock));
+        if (!AllZero(block))
+          return Bad("a lone zero block at byte " + std::to_string(offset_ - kBlock));
         return Status::Ok();  // what follows the end (tar pads to its record size) is ignored
       }
       TarEntry entry;
@@ -103,7 +104,8 @@ class Reader {
 
   Status ReadBlock(char* block, const char* what) {
     ssize_t got = ReadFull(fd_, block, kBlock);
-    if (got < 0) return Status::IoError(std::string("reading the archive: ") + std::strerror(errno));
+    if (got < 0)
+      return Status::IoError(std::string("reading the archive: ") + std::strerror(errno));
     if (static_cast<size_t>(got) < kBlock) {
       return Bad(std::string("truncated: the file ends at byte ") +
                  std::to_string(offset_ + static_cast<uint64_t>(got)) + " where " + what +
@@ -130,20 +132,23 @@ class Reader {
     quoted.append(name).append("'");
     const char type = h[156];
     if (type != '0' && type != '\0') {
-      const char* kind = type == '1'   ? "a hard link"
-                         : type == '2' ? "a symbolic link"
-                         : type == '5' ? "a directory"
+      const char* kind = type == '1'                    ? "a hard link"
+                         : type == '2'                  ? "a symbolic link"
+                         : type == '5'                  ? "a directory"
                          : (type == '3' || type == '4') ? "a device"
-                         : type == '6' ? "a FIFO"
-                                       : "not a regular file";
+                         : type == '6'                  ? "a FIFO"
+                                                        : "not a regular file";
       return Bad("entry " + quoted + " is " + kind + "; a snapshot holds only regular files");
     }
     if (!prefix.empty() || name.find('/') != std::string_view::npos) {
-      return Bad("entry " + quoted + " has a path (absolute, with '..' or a directory); a "
+      return Bad("entry " + quoted +
+                 " has a path (absolute, with '..' or a directory); a "
                  "snapshot's names are plain file names");
     }
-    if (name.empty() || name == "." || name == "..") return Bad("entry " + quoted + " has no usable name");
-    if (!ParseNumber(h + 124, 12, &entry->size)) return Bad("entry " + quoted + " has no valid size");
+    if (name.empty() || name == "." || name == "..")
+      return Bad("entry " + quoted + " has no usable name");
+    if (!ParseNumber(h + 124, 12, &entry->size))
+      return Bad("entry " + quoted + " has no valid size");
     entry->name = std::string(name);
     if (!names_.insert(entry->name).second) return Bad("entry " + quoted + " appears twice");
     return Status::Ok();
@@ -209,8 +214,6 @@ Status UnpackTar(int fd, const std::string& dir, std::vector<TarEntry>* entries)
   return Status::Ok();
 }
 
-Status ListTar(int fd, std::vector<TarEntry>* entries) {
-  return Reader(fd, nullptr).Run(entries);
-}
+Status ListTar(int fd, std::vector<TarEntry>* entries) { return Reader(fd, nullptr).Run(entries); }
 
 }  // namespace streamkeeper

@@ -43,14 +43,14 @@ std::string TarFileHeader(const std::string& name, uint64_t size, int64_t mtime)
   std::string header(kBlock, '\0');
   char* h = header.data();
   std::memcpy(h, name.data(), std::min<size_t>(name.size(), 100));
-  PutNumber(h + 100, 8, 0644);                                  // mode
-  PutNumber(h + 108, 8, 0);                                     // uid
-  PutNumber(h + 116, 8, 0);                                     // gid
-  PutNumber(h + 124, 12, size);                                 // size
+  PutNumber(h + 100, 8, 0644);                                                 // mode
+  PutNumber(h + 108, 8, 0);                                                    // uid
+  PutNumber(h + 116, 8, 0);                                                    // gid
+  PutNumber(h + 124, 12, size);                                                // size
   PutNumber(h + 136, 12, static_cast<uint64_t>(std::max<int64_t>(mtime, 0)));  // mtime
-  h[156] = '0';                                                 // typeflag: regular file
-  std::memcpy(h + 257, "ustar", 6);                             // magic, NUL-terminated
-  std::memcpy(h + 263, "00", 2);                                // version
+  h[156] = '0';                      // typeflag: regular file
+  std::memcpy(h + 257, "ustar", 6);  // magic, NUL-terminated
+  std::memcpy(h + 263, "00", 2);     // version
   // The checksum is computed with its own field as eight spaces.
   std::memset(h + 148, ' ', 8);
   unsigned sum = 0;
@@ -71,7 +71,8 @@ Status TarWriter::Open(const std::string& dir, std::unique_ptr<TarWriter>* out) 
       return Status::IoError("cannot stat " + it->path().string() + ": " + std::strerror(errno));
     }
     if (!S_ISREG(st.st_mode)) {
-      return Status::IoError(it->path().string() + " is not a regular file; a snapshot holds "
+      return Status::IoError(it->path().string() +
+                             " is not a regular file; a snapshot holds "
                              "only regular files");
     }
     if (name.size() > 100) return Status::IoError("file name too long for tar: " + name);

@@ -54,10 +54,10 @@ class TarWriter {
   std::string dir_;
   std::vector<File> files_;
   uint64_t total_bytes_ = 0;
-  size_t index_ = 0;       // the file being written
+  size_t index_ = 0;  // the file being written
   bool header_sent_ = false;
-  uint64_t sent_ = 0;      // bytes of the current file's data sent
-  int fd_ = -1;            // the current file, open while its data is sent
+  uint64_t sent_ = 0;       // bytes of the current file's data sent
+  int fd_ = -1;             // the current file, open while its data is sent
   int trailer_blocks_ = 0;  // of the two zero blocks that end the archive
 };
 

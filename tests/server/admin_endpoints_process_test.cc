@@ -6,6 +6,7 @@
 // answers 501 for what it cannot do; the routes need the admin right when auth is on; other
 // methods 405, other paths 404. Run plain and over TLS (server_process_tests_tls).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,8 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "http_test_client.h"
 #include "server_process_fixture.h"
@@ -187,8 +186,7 @@ TEST_F(AdminEndpointsTest, AStopDuringASnapshotEndsItAndRemovesItsScratchCheckpo
 }
 
 TEST_F(AdminEndpointsTest, AScratchCheckpointLeftByACrashIsRemovedAtStart) {
-  const std::string leftover =
-      data_dir() + "/" + std::string(kScratchCheckpointPrefix) + "12345.1";
+  const std::string leftover = data_dir() + "/" + std::string(kScratchCheckpointPrefix) + "12345.1";
   {
     uint16_t port = 0;
     auto server = StartRocksDb(&port);  // creates the store

@@ -3,6 +3,7 @@
 // archive's size; a file that shrinks under the writer fails it; and the reader refuses what
 // no snapshot holds. (Unsafe entries through `ds-admin restore`: ds_admin_backup_test.cc.)
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,8 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "../storage/temp_dir.h"
 #include "snapshot/tar_reader.h"
@@ -43,9 +42,12 @@ class TarTest : public ::testing::Test {
     source_ = dir_.path() + "/source";
     fs::create_directories(source_);
     // Sizes around the block boundaries, an empty file, and one larger than a piece.
-    files_ = {{"CURRENT", Pattern(16, 'a')},       {"MANIFEST-000005", Pattern(511, 'b')},
-              {"000007.sst", Pattern(512, 'c')},   {"000008.sst", Pattern(513, 'd')},
-              {"000009.log", ""},                   {"000010.sst", Pattern(300000, 'e')}};
+    files_ = {{"CURRENT", Pattern(16, 'a')},
+              {"MANIFEST-000005", Pattern(511, 'b')},
+              {"000007.sst", Pattern(512, 'c')},
+              {"000008.sst", Pattern(513, 'd')},
+              {"000009.log", ""},
+              {"000010.sst", Pattern(300000, 'e')}};
     for (const auto& [name, data] : files_) {
       std::ofstream(source_ + "/" + name, std::ios::binary) << data;
     }
@@ -149,8 +151,8 @@ TEST_F(TarTest, TheReaderRefusesGarbageAfterALoneZeroBlockAndTakesPaddingAfterTh
   EXPECT_TRUE(ListTar(fd, &entries).ok());
   ::close(fd);
   EXPECT_EQ(entries.size(), files_.size());
-  std::string broken = whole.substr(0, whole.size() - 1024) + std::string(512, '\0') +
-                       std::string(512, 'x');
+  std::string broken =
+      whole.substr(0, whole.size() - 1024) + std::string(512, '\0') + std::string(512, 'x');
   fd = ::open(WriteArchive(broken).c_str(), O_RDONLY);
   Status s = ListTar(fd, &entries);
   ::close(fd);

@@ -44,8 +44,8 @@ class DsAdminBackupTest : public DsAdminTest {
   std::unique_ptr<ServerProcess> StartServer(const std::string& dir, uint16_t* port,
                                              std::vector<std::string> extra = {}) {
     auto server = std::make_unique<ServerProcess>();
-    std::vector<std::string> args = {"--host", "127.0.0.1", "--port", "0", "--storage",
-                                     "rocksdb", "--data-dir", dir, "--threads", "2"};
+    std::vector<std::string> args = {"--host",  "127.0.0.1",  "--port", "0",         "--storage",
+                                     "rocksdb", "--data-dir", dir,      "--threads", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     EXPECT_TRUE(server->spawn(STREAMKEEPER_BINARY, args));
     *port = server->wait_listening(Millis(10000));
@@ -151,8 +151,9 @@ TEST_F(DsAdminBackupTest, BackupOverHttpsChecksTheServerAndNeedsAnAdminToken) {
   const std::string auth = Path("auth.toml");
   std::ofstream(auth) << "[tokens.ops]\nsecret = \"ops-token-77\"\nadmin = [\"/\"]\n";
   uint16_t port = 0;
-  auto server = StartServer(dir_, &port, {"--tls-cert", certs.server_cert, "--tls-key",
-                                          certs.server_key, "--auth-file", auth});
+  auto server = StartServer(
+      dir_, &port,
+      {"--tls-cert", certs.server_cert, "--tls-key", certs.server_key, "--auth-file", auth});
   ASSERT_NE(port, 0);
   const std::string url = "https://127.0.0.1:" + std::to_string(port);
   RunResult no_token = Run({"backup", "--url", url, "--ca", certs.ca, "--out", Path("x.tar")});
@@ -160,9 +161,8 @@ TEST_F(DsAdminBackupTest, BackupOverHttpsChecksTheServerAndNeedsAnAdminToken) {
   EXPECT_NE(no_token.err.find("401"), std::string::npos) << no_token.err;
   EXPECT_NE(no_token.err.find("admin right"), std::string::npos) << no_token.err;
   EXPECT_FALSE(Exists(Path("x.tar")));
-  RunResult untrusted =
-      Run({"backup", "--url", url, "--ca", certs.other_ca, "--token", "ops-token-77", "--out",
-           Path("x.tar")});
+  RunResult untrusted = Run({"backup", "--url", url, "--ca", certs.other_ca, "--token",
+                             "ops-token-77", "--out", Path("x.tar")});
   EXPECT_EQ(untrusted.exit_code, 1);
   EXPECT_FALSE(Exists(Path("x.tar")));
   RunResult backup = Run({"backup", "--url", url, "--ca", certs.ca, "--token", "ops-token-77",
@@ -251,14 +251,9 @@ TEST_F(DsAdminBackupTest, RestoreRefusesEntriesThatCouldWriteOutsideTheTarget) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"../escaped", '0', "path"},
-      {"/tmp/absolute", '0', "path"},
-      {"sub/file", '0', "path"},
-      {"..", '0', "no usable name"},
-      {"link", '2', "symbolic link"},
-      {"hard", '1', "hard link"},
-      {"dir", '5', "directory"},
-      {"fifo", '6', "FIFO"},
+      {"../escaped", '0', "path"},   {"/tmp/absolute", '0', "path"}, {"sub/file", '0', "path"},
+      {"..", '0', "no usable name"}, {"link", '2', "symbolic link"}, {"hard", '1', "hard link"},
+      {"dir", '5', "directory"},     {"fifo", '6', "FIFO"},
   };
   for (const Case& c : cases) {
     const std::string archive = Path("unsafe.tar");

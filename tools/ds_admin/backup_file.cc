@@ -60,7 +60,8 @@ Status BackupFile::Commit(size_t* files) {
   Status s = streamkeeper::ListTar(fd_, &entries);
   if (!s.ok()) return Status::IoError("the backup received is not whole: " + s.message());
   *files = entries.size();
-  if (::rename(temp_.c_str(), out_.c_str()) != 0) return Errno(std::string("cannot rename ").append(temp_).append(" to ").append(out_));
+  if (::rename(temp_.c_str(), out_.c_str()) != 0)
+    return Errno(std::string("cannot rename ").append(temp_).append(" to ").append(out_));
   committed_ = true;
   std::string parent = std::filesystem::path(out_).parent_path().string();
   if (parent.empty()) parent.push_back('.');  // not = ".": GCC 12 warns falsely (-Wrestrict)

@@ -90,8 +90,8 @@ int RunBackup(const Invocation& invocation) {
                                              {"files", files},
                                              {"bytes", file.bytes()}});
   } else {
-    std::cout << "backed up " << source << " to " << invocation.out << ": " << files
-              << " files, " << FormatSize(file.bytes()) << "\n";
+    std::cout << "backed up " << source << " to " << invocation.out << ": " << files << " files, "
+              << FormatSize(file.bytes()) << "\n";
   }
   return kExitOk;
 }

@@ -41,13 +41,16 @@ Status PrepareTarget(const std::string& dir, bool* created) {
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) return Status::IoError(dir + " exists and is not a directory");
     if (!fs::is_empty(dir, ec) || ec) {
-      return Status::IoError(dir + " is not empty: restore only into a new or empty directory "
+      return Status::IoError(dir +
+                             " is not empty: restore only into a new or empty directory "
                              "(nothing was written)");
     }
     return Status::Ok();
   }
   fs::create_directories(dir, ec);
-  if (ec) return Status::IoError(std::string("cannot create ").append(dir).append(": ").append(ec.message()));
+  if (ec)
+    return Status::IoError(
+        std::string("cannot create ").append(dir).append(": ").append(ec.message()));
   *created = true;
   // The new directory's entry in its parent must survive a power loss too.
   std::string parent = fs::path(dir).lexically_normal().parent_path().string();
@@ -104,7 +107,8 @@ Status CheckRestored(const std::string& dir, CheckResult* result) {
     result->records += check.records();
     for (std::string& problem : check.Finish()) result->problems.push_back(std::move(problem));
   }
-  for (std::string& problem : CheckForkGraph(streams)) result->problems.push_back(std::move(problem));
+  for (std::string& problem : CheckForkGraph(streams))
+    result->problems.push_back(std::move(problem));
   result->streams = streams.size();
   return Status::Ok();
 }
@@ -158,11 +162,11 @@ int RunRestore(const Invocation& invocation) {
     for (const std::string& problem : check.problems) std::cout << "problem: " << problem << "\n";
     std::cout << "restored " << invocation.file << " into " << dir << ": " << entries.size()
               << " files, " << FormatSize(bytes) << "; " << check.streams << " streams, "
-              << check.records << " records checked, " << check.problems.size()
-              << " problems\n";
+              << check.records << " records checked, " << check.problems.size() << " problems\n";
   }
   if (!check.problems.empty()) {
-    return ReportError("the restored store in " + dir + " does not verify (left there for "
+    return ReportError("the restored store in " + dir +
+                       " does not verify (left there for "
                        "inspection)");
   }
   return kExitOk;

@@ -19,8 +19,8 @@ streamkeeper::Status ConnectTo(const Invocation& invocation, std::unique_ptr<Adm
 bool RefuseLiveDirectory(const std::string& dir, std::string_view command, std::string_view what) {
   long pid = 0;
   if (!HeldByServer(dir, &pid)) return false;
-  std::cerr << "ds-admin: " << dir << " is in use by a running server (pid " << pid << "); "
-            << what << " it through that server instead: ds-admin " << command
+  std::cerr << "ds-admin: " << dir << " is in use by a running server (pid " << pid << "); " << what
+            << " it through that server instead: ds-admin " << command
             << " --url URL (with --token T when auth is on)\n";
   return true;
 }
@@ -46,8 +46,8 @@ int PostAdminRoute(const Invocation& invocation, std::string_view route,
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(response.body, ec);
   if (ec || !value.is_object()) {
-    return ReportError(client->url() + std::string(route) + " answered 200 with no JSON object: " +
-                       response.body.substr(0, 200));
+    return ReportError(client->url() + std::string(route) +
+                       " answered 200 with no JSON object: " + response.body.substr(0, 200));
   }
   *out = std::move(value.as_object());
   return kExitOk;
