@@ -5,6 +5,11 @@
 //     answered through send(); the connection goes on;
 //   SSE (SseResponder): the head, then events until closed, gone, the reconnect interval or the
 //     server's stop; the response ends with the connection.
+//   a streamed body (BodyStreamResponder; HttpResponse::body_stream, the admin snapshot): the
+//     head, then pieces pulled from a producer thread until the last; the response ends with
+//     the connection.
+// Requests outside the stream prefix are offered to SessionContext::deferred_routes (the admin
+// routes, answered from a worker thread), then to the ServiceEndpoints, then to the handler.
 // Templated over the stream (Beast's example servers' shape): what depends on the stream being a
 // raw socket is in StreamOps<Stream> (http/stream_ops.h, http/tls_stream_ops.h) and nowhere
 // else. Two are instantiated (connection_session.cc): PlainSession (TCP) and TlsSession (TLS
