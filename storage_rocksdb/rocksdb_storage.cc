@@ -125,6 +125,11 @@ void RocksDbStorage::Impl::CloseDb() {
 }
 
 Status RocksDbStorage::Impl::OpenDb() {
+  if (secondary()) {
+    read_only = true;
+    read_only_reason = "opened as a secondary instance: no writes";
+    return OpenDbAs(true);
+  }
   if (options.read_only) {
     read_only = true;
     read_only_reason = "opened read-only";
@@ -149,7 +154,7 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   const std::string& path = options.path;
   handles.clear();
   if (path.empty()) return Status::IoError("rocksdb storage: no data directory given");
-  if (options.create_if_missing) {
+  if (options.create_if_missing && !secondary()) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
     if (ec) {
@@ -159,8 +164,8 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
+  db_options.create_if_missing = options.create_if_missing && !secondary();
+  db_options.create_missing_column_families = !secondary();
   db_options.max_background_jobs = options.max_background_jobs;
   // One thread (the GroupCommitter) writes, so concurrent memtable writes buy nothing; turning
   // them off enables the data family's insert hints (data_key_prefix.h).
@@ -171,6 +176,14 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   db_options.max_total_wal_size = 256 << 20;  // the small families must not pin old WALs
   db_options.keep_log_file_num = 4;
   db_options.max_open_files = options.max_open_files;
+  // A secondary opens each table file once, when it first learns of it; with a bounded table
+  // cache it would reopen evicted ones by name, and fail on those the primary's compactions
+  // have deleted since. RocksDB 7.8 (Debian 12) asks for -1 (db.h, OpenAsSecondary).
+  if (secondary()) db_options.max_open_files = -1;
+  // Each catch-up loads the table handles of every family with up to this many threads,
+  // started and joined each time (16 by default: 50 thread creations per catch-up, 9% of a CPU
+  // for a `ds-admin tail` polling an idle store). The files opened are the new ones only.
+  if (secondary()) db_options.max_file_opening_threads = 1;
   if (options.env) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLogger>(options.log);
   db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>(options.log));
@@ -211,7 +224,18 @@ Status RocksDbStorage::Impl::OpenDbAs(bool open_read_only) {
   if (open_read_only) KeepExistingFamilies(db_options, path, &families);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status;
-  if (open_read_only) {
+  if (secondary()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.secondary_path, ec)) {
+      return Status::IoError("secondary scratch directory " + options.secondary_path +
+                             " does not exist");
+    }
+    if (!std::filesystem::is_directory(path, ec)) {
+      return Status::IoError("data directory " + path + " does not exist");
+    }
+    status = rocksdb::DB::OpenAsSecondary(db_options, path, options.secondary_path, families,
+                                          &handles, &raw);
+  } else if (open_read_only) {
     read_only_lock.env = db_options.env;
     status = db_options.env->LockFile(path + "/LOCK", &read_only_lock.lock);
     if (status.ok()) {
@@ -340,6 +364,7 @@ Status RocksDbStorage::Impl::Reopen() {
 }
 
 Status RocksDbStorage::resume() {
+  if (impl_->secondary()) return Status::IoError(impl_->read_only_reason);
   if (impl_->options.read_only) return Status::IoError("opened read-only: no writes");
   if (impl_->read_only || !impl_->db) return impl_->Reopen();
   // DB::Resume() flushes the memtables (whatever of a failed batch reached them becomes
@@ -385,6 +410,7 @@ StorageStats RocksDbStorage::stats() const {
 }
 
 Status RocksDbStorage::Compact() {
+  if (impl_->secondary()) return Status::IoError(impl_->read_only_reason);
   std::shared_lock db_lock(impl_->db_mu);
   if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
   rocksdb::CompactRangeOptions compact;
@@ -428,6 +454,16 @@ Status RocksDbStorage::Checkpoint(const std::string& dir) {
     return FromRocks(status, "making a checkpoint of " + impl_->options.path + " in " + dir);
   }
   return Status::Ok();
+}
+
+Status RocksDbStorage::CatchUp() {
+  if (!impl_->secondary()) {
+    return Status::IoError("CatchUp: " + impl_->options.path + " is not open as a secondary");
+  }
+  std::unique_lock db_lock(impl_->db_mu);  // no read runs while the view moves on
+  if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
+  rocksdb::Status status = impl_->db->TryCatchUpWithPrimary();
+  return FromRocks(status, "catching up with the server's writes in " + impl_->options.path);
 }
 
 Status RocksDbStorage::VerifyChecksums() {

@@ -22,6 +22,10 @@ struct RocksDbStorage::Impl {
   explicit Impl(RocksDbOptions opts) : options(std::move(opts)) {}
   ~Impl() { CloseDb(); }
 
+  // Opened as a secondary instance of a database another process may be writing
+  // (RocksDbOptions::secondary_path): read_only is set too.
+  bool secondary() const { return !options.secondary_path.empty(); }
+
   // --- rocksdb_storage.cc ---
   // Opens read-write; on a full disk (RocksDB's own recovery at open needs space), read-only.
   Status OpenDb();

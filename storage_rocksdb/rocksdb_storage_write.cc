@@ -124,6 +124,7 @@ Status RocksDbStorage::Impl::AddPurge(const StreamChange& change, rocksdb::Write
 }
 
 Status RocksDbStorage::write(const WriteBatch& batch) {
+  if (impl_->secondary()) return Status::IoError(impl_->read_only_reason);
   if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
   Status valid = impl_->ValidateBatch(batch);
   if (!valid.ok()) return valid;
@@ -186,6 +187,7 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
 }
 
 Status RocksDbStorage::sync() {
+  if (impl_->secondary()) return Status::IoError(impl_->read_only_reason);
   if (impl_->read_only) return Status::NoSpace(impl_->read_only_reason);
   // After a failed write the WAL writer must not be synced (Debian's RocksDB asserts); wal_mu
   // keeps the check and the sync from straddling a failing write.

@@ -48,6 +48,16 @@ struct RocksDbOptions {
   // flushed, so a damaged tail stays on disk to be reported. write() and sync() fail. For
   // `ds-admin verify`.
   bool read_only = false;
+  // Non-empty: open as a RocksDB secondary instance (DB::OpenAsSecondary) of the database at
+  // `path`, which a running server (the primary) may hold and keep writing: this directory
+  // (which must exist; RocksDB keeps its own bookkeeping there, none of the data) is the
+  // secondary's scratch space. The secondary takes no lock, writes nothing in `path`, sees the
+  // primary's state as of the open and then as of each CatchUp(), and reads formats 1 and 2 as
+  // they are (never migrating). write(), sync(), resume() and Compact() fail with kIoError.
+  // create_if_missing and read_only are ignored; max_open_files is forced to -1 (every table
+  // file stays open, so one the primary's compaction deletes can still be read). For ds-admin
+  // on a live data directory (storage_rocksdb/README.md, "Secondary instances").
+  std::string secondary_path;
 };
 
 class RocksDbStorage final : public Storage {
@@ -121,6 +131,13 @@ class RocksDbStorage final : public Storage {
   // the flush. kIoError naming `dir` when RocksDB fails (a write failed and resume() has not
   // run, the storage is read-only after a full disk, or `dir` exists).
   Status Checkpoint(const std::string& dir);
+
+  // Secondary instances only (RocksDbOptions::secondary_path): catches up with the primary
+  // (DB::TryCatchUpWithPrimary: the MANIFEST's new table files, then the WAL the primary has
+  // written since, records that reached the OS and not just synced ones). Reads that follow see
+  // every write the primary had finished when it started. Not concurrent with reads. kIoError
+  // when not a secondary, or when RocksDB fails (the previous state stays readable).
+  Status CatchUp();
 
   // Reads every block of every table file and checks its checksum (DB::VerifyChecksum): O(data),
   // for `ds-admin verify`; the server checks only the blocks it reads. kIoError naming the

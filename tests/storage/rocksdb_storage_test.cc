@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <filesystem>
@@ -412,6 +413,109 @@ TEST_F(RocksDbStorageTest, ReadOnlyOpenServesReadsAndRefusesWrites) {
   WriteBatch batch;
   batch.changes.push_back(Put(Meta("/t", 2), {}));
   EXPECT_FALSE(storage->write(batch).ok());
+}
+
+// --- secondary instances (RocksDbOptions::secondary_path, for ds-admin on a live directory) ---
+
+std::unique_ptr<Storage> OpenSecondary(const std::string& path, const std::string& scratch,
+                                       Status* status) {
+  RocksDbOptions options;
+  options.path = path;
+  options.secondary_path = scratch;
+  options.block_cache_bytes = 1 << 20;
+  std::unique_ptr<Storage> storage;
+  *status = RocksDbStorage::Open(options, &storage);
+  return storage;
+}
+
+std::vector<std::string> FileNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string() + ":" +
+                    std::to_string(entry.is_regular_file() ? entry.file_size() : 0));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The secondary sees the primary as of its open, then as of each CatchUp(): writes in the WAL,
+// and tables that flushes and compactions made (deleting the files it had opened).
+TEST_F(RocksDbStorageTest, SecondarySeesThePrimaryAsOfEachCatchUp) {
+  auto primary = Open();
+  Write(primary.get(), {Put(Meta("/s", 1, 3), {{0, "abc"}})});
+  testing::TempDir scratch;
+  Status status;
+  auto secondary = OpenSecondary(DbPath(), scratch.path(), &status);
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_EQ(Read(secondary.get(), "/s", 1).size(), 1u);
+
+  Write(primary.get(), {Put(Meta("/s", 1, 6), {{3, "def"}})});
+  EXPECT_EQ(Read(secondary.get(), "/s", 1).size(), 1u);  // a stable view until it catches up
+  auto* follower = static_cast<RocksDbStorage*>(secondary.get());
+  ASSERT_TRUE(follower->CatchUp().ok());
+  EXPECT_EQ(Read(secondary.get(), "/s", 1).size(), 2u);
+  EXPECT_EQ(Load(secondary.get(), "/s")->meta.tail, 6u);
+
+  // A flush and compaction on the primary (new WAL, new tables, old ones deleted), then more.
+  ASSERT_TRUE(Compact(primary.get()).ok());
+  Write(primary.get(), {Put(Meta("/s", 1, 9), {{6, "ghi"}}), Put(Meta("/t", 2, 1), {{0, "x"}})});
+  ASSERT_TRUE(follower->CatchUp().ok());
+  std::vector<Record> records = Read(secondary.get(), "/s", 1);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].value, "ghi");
+  std::vector<StreamMeta> metas;
+  ASSERT_TRUE(secondary->list_streams("", "", 10, &metas).ok());
+  EXPECT_EQ(metas.size(), 2u);
+
+  // Unsynced writes are seen too: they are in the WAL file, if not yet on the disk.
+  Write(primary.get(), {Put(Meta("/u", 3, 1), {{0, "y"}})}, /*sync=*/false);
+  ASSERT_TRUE(follower->CatchUp().ok());
+  EXPECT_TRUE(Load(secondary.get(), "/u").has_value());
+}
+
+TEST_F(RocksDbStorageTest, SecondaryRefusesWritesAndChangesNothingInTheDirectory) {
+  {
+    auto primary = Open();
+    Write(primary.get(), {Put(Meta("/s", 1, 3), {{0, "abc"}})}, /*sync=*/false);
+  }
+  const std::vector<std::string> before = FileNames(DbPath());
+  testing::TempDir scratch;
+  {
+    Status status;
+    auto secondary = OpenSecondary(DbPath(), scratch.path(), &status);
+    ASSERT_TRUE(status.ok()) << status.message();
+    auto* rocks = static_cast<RocksDbStorage*>(secondary.get());
+    WriteBatch batch;
+    batch.changes.push_back(Put(Meta("/t", 2), {}));
+    EXPECT_EQ(secondary->write(batch).code(), StatusCode::kIoError);
+    EXPECT_EQ(secondary->sync().code(), StatusCode::kIoError);
+    EXPECT_EQ(secondary->resume().code(), StatusCode::kIoError);
+    EXPECT_EQ(rocks->Compact().code(), StatusCode::kIoError);
+    EXPECT_TRUE(rocks->CatchUp().ok());
+    EXPECT_TRUE(Load(secondary.get(), "/s").has_value());
+    EXPECT_TRUE(rocks->VerifyChecksums().ok());
+  }
+  EXPECT_EQ(FileNames(DbPath()), before);  // no lock, no flush, no new file
+  // A storage opened the ordinary way cannot catch up.
+  auto primary = Open();
+  EXPECT_EQ(static_cast<RocksDbStorage*>(primary.get())->CatchUp().code(), StatusCode::kIoError);
+}
+
+TEST_F(RocksDbStorageTest, SecondaryOpenFailsClearly) {
+  testing::TempDir scratch;
+  Status status;
+  EXPECT_FALSE(OpenSecondary(dir_.path() + "/missing", scratch.path(), &status));
+  EXPECT_NE(status.message().find("does not exist"), std::string::npos) << status.message();
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/missing"));
+  {
+    auto primary = Open();
+  }
+  EXPECT_FALSE(OpenSecondary(DbPath(), dir_.path() + "/no-scratch", &status));
+  EXPECT_NE(status.message().find("scratch"), std::string::npos) << status.message();
+  SetFormatVersion("9");
+  EXPECT_FALSE(OpenSecondary(DbPath(), scratch.path(), &status));
+  EXPECT_NE(status.message().find("on-disk format version '9'"), std::string::npos)
+      << status.message();
 }
 
 TEST_F(RocksDbStorageTest, RejectsPositionsBeyondSixteenDigits) {

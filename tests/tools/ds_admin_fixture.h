@@ -140,6 +140,22 @@ inline void BuildDataDir(const std::string& dir) {
   Append(*m, "/producer", "text/plain", "q", Producer{"p1", 0, 1});
 }
 
+// Runs ds-admin to completion with `args`, capturing both outputs in files under `scratch`.
+inline RunResult RunDsAdmin(const std::vector<std::string>& args, const fs::path& scratch) {
+  std::string command = ShellQuote(DS_ADMIN_BINARY);
+  for (const std::string& arg : args) command.append(" ").append(ShellQuote(arg));
+  const fs::path out = scratch / "stdout";
+  const fs::path err = scratch / "stderr";
+  command.append(" >").append(ShellQuote(out.string()));
+  command.append(" 2>").append(ShellQuote(err.string()));
+  int status = std::system(command.c_str());
+  RunResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadFile(out);
+  result.err = ReadFile(err);
+  return result;
+}
+
 class DsAdminTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -164,20 +180,7 @@ class DsAdminTest : public ::testing::Test {
     fs::copy(*suite_root_ / "template", dir_, fs::copy_options::recursive);
   }
 
-  RunResult Run(const std::vector<std::string>& args) {
-    std::string command = ShellQuote(DS_ADMIN_BINARY);
-    for (const std::string& arg : args) command.append(" ").append(ShellQuote(arg));
-    const fs::path out = root_ / "stdout";
-    const fs::path err = root_ / "stderr";
-    command.append(" >").append(ShellQuote(out.string()));
-    command.append(" 2>").append(ShellQuote(err.string()));
-    int status = std::system(command.c_str());
-    RunResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadFile(out);
-    result.err = ReadFile(err);
-    return result;
-  }
+  RunResult Run(const std::vector<std::string>& args) { return RunDsAdmin(args, root_); }
 
   // Runs `command` on this test's data directory.
   RunResult RunOnDir(const std::string& command, std::vector<std::string> args = {}) {

@@ -318,10 +318,16 @@ Status AdminClient::Create(AdminClientOptions options, std::unique_ptr<AdminClie
 
 const std::string& AdminClient::url() const { return impl_->options.url; }
 
-std::string AdminClient::stream_target(std::string_view stream_path) const {
+std::string AdminClient::stream_target(std::string_view path) const {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string target = impl_->prefix + "/v1/stream/";
-  for (unsigned char c : stream_path) {
+  constexpr std::string_view kStreamPrefix = "/v1/stream/";  // protocol/request_target.h
+  if (path.starts_with(kStreamPrefix)) {
+    path.remove_prefix(kStreamPrefix.size());
+  } else {
+    while (path.starts_with('/')) path.remove_prefix(1);
+  }
+  std::string target = impl_->prefix + std::string(kStreamPrefix);
+  for (unsigned char c : path) {
     bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
     if (unreserved) {

@@ -58,9 +58,12 @@ class AdminClient {
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;
 
-  // The request target for a stream path: the base prefix, "/v1/stream/" and `stream_path`
-  // percent-encoded byte by byte (everything but unreserved characters and '/').
-  std::string stream_target(std::string_view stream_path) const;
+  // The request target of the stored stream `path`: the base prefix, then the path
+  // percent-encoded byte by byte (everything but unreserved characters and '/'). The server
+  // stores a stream under its whole decoded request path ("/v1/stream/chat/1", as `list`
+  // prints it), which is used as it is; any other path (a store an embedding program wrote:
+  // "/chat/1", or a bare "chat/1") goes under "/v1/stream/" without its leading slashes.
+  std::string stream_target(std::string_view path) const;
   // The request target for a server route ("/_admin/snapshot"): the base prefix and `route`.
   std::string route_target(std::string_view route) const;
 

@@ -1,8 +1,13 @@
-// `ds-admin delete <path>`: StreamManager::remove, so forks keep a soft-deleted source readable.
+// `ds-admin delete <path>`: StreamManager::remove on a stopped data directory, so forks keep a
+// soft-deleted source readable; or, with --url, DELETE through the running server (which does
+// the same). A directory a server holds is refused with a message pointing at --url.
+#include <chrono>
 #include <iostream>
 
+#include "admin_client.h"
 #include "commands.h"
 #include "data_dir.h"
+#include "import_target.h"
 #include "output_format.h"
 
 namespace ds_admin {
@@ -10,7 +15,43 @@ namespace ds_admin {
 using streamkeeper::Status;
 using streamkeeper::StatusCode;
 
+namespace {
+
+int DeleteThroughServer(const Invocation& invocation) {
+  std::unique_ptr<AdminClient> client;
+  Status s = AdminClient::Create(
+      {.url = invocation.url, .token = invocation.token, .ca_file = invocation.ca_file}, &client);
+  if (!s.ok()) return ReportError(s);
+  AdminResponse response;
+  const std::string target = client->stream_target(invocation.path);
+  s = client->request("DELETE", target, {}, {}, std::chrono::milliseconds(30'000), &response);
+  if (!s.ok()) return ReportError("delete " + invocation.path + ": " + s.message());
+  switch (response.status) {
+    case 200:
+    case 204:
+      std::cout << "deleted " << invocation.path << " on " << client->url() << "\n";
+      return kExitOk;
+    case 404:
+      return ReportError("delete " + invocation.path + ": no such stream on " + client->url());
+    case 410:
+      return ReportError("delete " + invocation.path +
+                         ": already soft-deleted; it goes when its last fork is deleted");
+    default:
+      return ReportError(ServerRefused(*client, response, "delete " + invocation.path));
+  }
+}
+
+}  // namespace
+
 int RunDelete(const Invocation& invocation) {
+  if (!invocation.url.empty()) return DeleteThroughServer(invocation);
+  long pid = 0;
+  if (HeldByServer(invocation.data_dir, &pid)) {
+    return ReportError("data directory " + invocation.data_dir +
+                       " is in use by a running server (pid " + std::to_string(pid) +
+                       "); delete through that server instead: --url URL (with --token when "
+                       "auth is on)");
+  }
   std::unique_ptr<streamkeeper::StreamManager> manager;
   Status s = OpenManager(invocation.data_dir, Access::kReadWrite, &manager);
   if (!s.ok()) return ReportError(s);

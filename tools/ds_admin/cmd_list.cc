@@ -1,9 +1,8 @@
-// `ds-admin list`: every stored stream, live, expired or soft-deleted.
+// `ds-admin list`: one page of stored streams (live, expired or soft-deleted), in path order.
 #include <algorithm>
-#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,8 +23,7 @@ std::string ForkOf(const StreamMeta& meta) {
   return meta.fork_parent.empty() ? "-" : meta.fork_parent;
 }
 
-// One page of the table; columns are aligned within the page, the header only on the first.
-void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms, bool header) {
+void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms) {
   TextTable table({"PATH", "CONTENT-TYPE", "TAIL", "CLOSED", "TTL/EXPIRES", "CREATED",
                    "SOFT-DELETED", "FORK-OF", "REFCOUNT"});
   for (const LoadedStream& stream : streams) {
@@ -35,53 +33,50 @@ void PrintTable(const std::vector<LoadedStream>& streams, int64_t now_ms, bool h
                   FormatTimeMs(meta.created_at_ms), meta.soft_deleted ? "yes" : "no", ForkOf(meta),
                   std::to_string(meta.fork_refcount)});
   }
-  if (header) {
-    table.Print(std::cout);
-    return;
-  }
-  if (streams.empty()) return;
-  std::ostringstream rendered;
-  table.Print(rendered);
-  std::string text = rendered.str();
-  std::cout << text.substr(text.find('\n') + 1);
+  table.Print(std::cout);
 }
 
 }  // namespace
 
 int RunList(const Invocation& invocation) {
-  std::unique_ptr<streamkeeper::Storage> storage;
-  streamkeeper::Status s = OpenStorage(invocation.data_dir, &storage);
+  std::unique_ptr<Inspection> inspection;
+  streamkeeper::Status s =
+      Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
   if (!s.ok()) return ReportError(s);
+  streamkeeper::Storage& storage = inspection->storage();
+  // One page: a single bounded scan of the meta family, one more than asked to learn whether
+  // more follow. Memory is O(--limit), never O(streams), however many the directory holds.
+  const size_t limit = invocation.limit.value_or(1000);
+  std::vector<StreamMeta> metas;
+  s = storage.list_streams(invocation.prefix, invocation.start_after, limit + 1, &metas);
+  if (!s.ok()) return ReportError(s);
+  const bool more = metas.size() > limit;
+  if (more) metas.resize(limit);
+
   const int64_t now_ms = streamkeeper::SystemClock()();
-  // Page by page through the storage, so memory stays bounded however many streams there are;
-  // each stream is read for its tail (stored metas may trail their records).
-  constexpr size_t kPage = 1000;
-  boost::json::array json;
   std::vector<LoadedStream> page;
-  std::string after;
-  bool header = true;
-  for (;;) {
-    std::vector<StreamMeta> metas;
-    s = storage->list_streams("", after, kPage, &metas);
+  page.reserve(metas.size());
+  for (const StreamMeta& meta : metas) {
+    // Each stream is read for its tail: a stored meta may trail its records.
+    std::optional<LoadedStream> stream;
+    s = LoadOne(storage, meta.path, &stream);
     if (!s.ok()) return ReportError(s);
-    page.clear();
-    for (const StreamMeta& meta : metas) {
-      std::optional<LoadedStream> stream;
-      s = LoadOne(*storage, meta.path, &stream);
-      if (!s.ok()) return ReportError(s);
-      if (stream) page.push_back(std::move(*stream));
-    }
-    if (invocation.json) {
-      for (const LoadedStream& stream : page) json.push_back(StreamMetaJson(stream.meta, now_ms));
-    } else {
-      PrintTable(page, now_ms, header);
-      header = false;
-    }
-    if (metas.size() < kPage) break;
-    after = metas.back().path;
+    if (stream) page.push_back(std::move(*stream));
   }
-  if (invocation.json) PrintJson(std::cout, json);
-  return kExitOk;
+  if (invocation.json) {
+    // JSON lines: one object per stream, so a consumer never holds the whole listing either.
+    for (const LoadedStream& stream : page) {
+      std::cout << boost::json::serialize(StreamMetaJson(stream.meta, now_ms)) << "\n";
+    }
+  } else {
+    PrintTable(page, now_ms);
+  }
+  std::cout.flush();
+  if (more) {
+    std::cerr << "ds-admin: more streams follow; continue with --start-after " << metas.back().path
+              << "\n";
+  }
+  return std::cout ? kExitOk : ReportError("cannot write to stdout");
 }
 
 }  // namespace ds_admin

@@ -1,29 +1,20 @@
-// `ds-admin read <path>`: a stream's content through StreamManager::read, so forks include their
-// parent's data exactly as clients see it.
+// `ds-admin read <path>`: a stream's content through the StreamManager, so forks include their
+// parent's data exactly as clients see it, printed in the --format of record_output.h.
 #include <iostream>
 #include <optional>
 
 #include "commands.h"
 #include "data_dir.h"
 #include "output_format.h"
+#include "record_output.h"
+#include "unit_reader.h"
 #include "streamkeeper/offset.h"
 
 namespace ds_admin {
 
-using streamkeeper::ReadOptions;
-using streamkeeper::ReadResult;
 using streamkeeper::StreamManager;
 
 namespace {
-
-constexpr size_t kChunkBytes = 1 << 20;
-
-// JSON reads return "[m1,m2]" per call; several calls join into one array.
-void AppendJsonChunk(const std::string& chunk, std::string* elements) {
-  if (chunk.size() <= 2) return;  // "[]"
-  if (!elements->empty()) elements->push_back(',');
-  elements->append(chunk, 1, chunk.size() - 2);
-}
 
 int ReportReadError(const std::string& path, const streamkeeper::Status& status) {
   return ReportError("read " + path + ": " + status.message());
@@ -32,42 +23,33 @@ int ReportReadError(const std::string& path, const streamkeeper::Status& status)
 }  // namespace
 
 int RunRead(const Invocation& invocation) {
-  std::optional<streamkeeper::ParsedOffset> offset = streamkeeper::ParseOffset(invocation.offset);
-  if (!offset) {
-    std::cerr << "ds-admin: --offset '" << invocation.offset << "' is not an offset, -1 or now\n";
-    return kExitUsage;
-  }
-  std::optional<uint64_t> from;  // nullopt: the tail
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kStart) from = 0;
-  if (offset->kind == streamkeeper::ParsedOffset::Kind::kPosition) from = offset->position;
+  std::optional<uint64_t> from = invocation.start;  // nullopt: the tail
 
+  std::unique_ptr<Inspection> inspection;
+  streamkeeper::Status s =
+      Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
+  if (!s.ok()) return ReportError(s);
   std::unique_ptr<StreamManager> manager;
-  streamkeeper::Status s = OpenManager(invocation.data_dir, Access::kReadOnly, &manager);
+  s = inspection->OpenManager(&manager);
   if (!s.ok()) return ReportError(s);
 
-  ReadOptions options;
-  options.max_bytes = invocation.max_bytes.value_or(kChunkBytes);
-  std::string json_elements;
-  bool is_json = false;
-  ReadResult result;
-  for (;;) {
-    result = manager->read(invocation.path, from, options);
-    if (!result.status.ok()) return ReportReadError(invocation.path, result.status);
-    is_json = result.is_json;
-    if (is_json) {
-      AppendJsonChunk(result.data, &json_elements);
-    } else {
-      std::cout.write(result.data.data(), static_cast<std::streamsize>(result.data.size()));
-    }
-    from = result.next;
-    // --max-bytes asks for one bounded read; otherwise read to the tail.
-    if (result.up_to_date || invocation.max_bytes) break;
-  }
-  if (is_json) std::cout << "[" << json_elements << "]\n";
-  std::cout.flush();
-  if (!result.up_to_date) {
+  streamkeeper::StreamInfo info;
+  s = manager->get_metadata(invocation.path, &info);
+  if (!s.ok()) return ReportReadError(invocation.path, s);
+  RecordOutput output(std::cout, invocation.format, false, invocation.path, info.content_type,
+                      info.is_json);
+
+  if (!from) from = info.tail;  // now
+  UnitLimits limits;
+  if (invocation.limit) limits.units = *invocation.limit;
+  if (invocation.max_bytes) limits.payload_bytes = *invocation.max_bytes;
+  const bool records = invocation.format != ReadFormat::kRaw || invocation.limit.has_value();
+  UnitReadEnd end = ReadUnits(*manager, invocation.path, info, *from, records, limits, output);
+  if (!end.status.ok()) return ReportReadError(invocation.path, end.status);
+  output.Finish(end.next);
+  if (!end.up_to_date) {
     std::cerr << "ds-admin: more data follows; continue with --offset "
-              << streamkeeper::FormatOffset(result.next) << "\n";
+              << streamkeeper::FormatOffset(end.next) << "\n";
   }
   return std::cout ? kExitOk : ReportError("cannot write to stdout");
 }

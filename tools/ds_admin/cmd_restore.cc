@@ -81,8 +81,9 @@ struct CheckResult {
   uint64_t records = 0;
 };
 
-// The checks of `verify` (cmd_verify.cc): a read-only open with RocksDB's corruption warnings
-// counted, every table block's checksum, each stream's record continuity, the fork graph.
+// The checks of `verify` (cmd_verify.cc) on the stopped new directory: a read-only open with
+// RocksDB's corruption warnings counted, every table block's checksum, each stream's record
+// continuity, the fork graph.
 Status CheckRestored(const std::string& dir, CheckResult* result) {
   auto log = [result](streamkeeper::LogLevel level, std::string_view line) {
     if (level >= streamkeeper::LogLevel::kWarn && line.substr(0, 9) == "rocksdb: " &&
@@ -90,12 +91,14 @@ Status CheckRestored(const std::string& dir, CheckResult* result) {
       result->problems.emplace_back(line);
     }
   };
-  std::unique_ptr<streamkeeper::Storage> storage;
+  std::unique_ptr<Inspection> inspection;
   std::vector<streamkeeper::LoadedStream> streams;
-  Status s = OpenReadOnlyAndLoad(dir, log, &storage, &streams);
+  Status s = Inspection::Open(dir, InspectMode::kSnapshot, log, &inspection);
+  if (s.ok()) s = LoadAll(inspection->storage(), &streams);
   if (!s.ok()) return s;
-  s = static_cast<streamkeeper::RocksDbStorage*>(storage.get())->VerifyChecksums();
+  s = inspection->rocksdb().VerifyChecksums();
   if (!s.ok()) result->problems.push_back(s.message());
+  streamkeeper::Storage* storage = &inspection->storage();
   for (const streamkeeper::LoadedStream& stream : streams) {
     RecordContinuityCheck check(stream.meta);
     s = ScanRecords(*storage, stream.meta,

@@ -77,11 +77,12 @@ void PrintJsonStream(const LoadedStream& stream, int64_t now_ms) {
 }  // namespace
 
 int RunShow(const Invocation& invocation) {
-  std::unique_ptr<streamkeeper::Storage> storage;
-  streamkeeper::Status s = OpenStorage(invocation.data_dir, &storage);
+  std::unique_ptr<Inspection> inspection;
+  streamkeeper::Status s =
+      Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
   if (!s.ok()) return ReportError(s);
   std::optional<LoadedStream> stream;
-  s = LoadOne(*storage, invocation.path, &stream);
+  s = LoadOne(inspection->storage(), invocation.path, &stream);
   if (!s.ok()) return ReportError(s);
   if (!stream) return ReportError("no stream " + invocation.path + " in " + invocation.data_dir);
   const LoadedStream* it = &*stream;

@@ -58,10 +58,14 @@ void PrintJsonTotals(const Totals& t) {
 }  // namespace
 
 int RunStats(const Invocation& invocation) {
-  std::unique_ptr<streamkeeper::Storage> storage;
-  std::vector<LoadedStream> streams;
-  streamkeeper::Status s = OpenAndLoad(invocation.data_dir, &storage, &streams);
+  std::unique_ptr<Inspection> inspection;
+  streamkeeper::Status s =
+      Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
   if (!s.ok()) return ReportError(s);
+  std::vector<LoadedStream> streams;
+  s = LoadAll(inspection->storage(), &streams);
+  if (!s.ok()) return ReportError(s);
+  streamkeeper::Storage* storage = &inspection->storage();
 
   Totals t;
   const int64_t now_ms = streamkeeper::SystemClock()();
@@ -86,7 +90,7 @@ int RunStats(const Invocation& invocation) {
     });
     if (!s.ok()) return ReportError(s);
   }
-  storage.reset();  // closed, so the size counts what the server will find
+  inspection.reset();  // closed (a secondary's scratch space is elsewhere)
   t.directory_bytes = DirectorySize(invocation.data_dir);
 
   if (invocation.json) {

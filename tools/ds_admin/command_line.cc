@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "streamkeeper/offset.h"
+
 namespace ds_admin {
 namespace {
 
@@ -73,12 +75,21 @@ constexpr CommandSpec kCommands[] = {
     {"read",
      "Print a stream's content. Reads through the StreamManager, so a fork includes its\n"
      "parent's data. Without --max-bytes or --limit reads to the tail; when data remains, the\n"
-     "offset to continue from is printed on stderr. Reading never changes the directory.",
+     "offset to continue from is printed on stderr. Reading never changes the directory.\n"
+     "A unit is a JSON message (JSON streams) or an append record (other streams).\n"
+     "--format raw: the bytes (JSON streams: one JSON array); jsonl: one object per unit and\n"
+     "line, {\"offset\":O,\"data\":<the message>} for JSON, {\"offset\":O,\"text\":T} for text/*\n"
+     "content that is valid UTF-8, else {\"offset\":O,\"base64\":B}; json: one document\n"
+     "{\"path\",\"content_type\",\"next_offset\",\"records\":[those objects]}; hex: per unit a\n"
+     "line \"offset O, N bytes\" then a hex dump.",
      Positional::kPath, Target::kDataDir, kReadOptions, RunRead},
     {"tail",
      "Print what is appended to a stream as it arrives, from --offset (default now), until\n"
      "interrupted or the stream is closed (exit 0). From the data directory (a secondary\n"
-     "instance polling the server's) or, with --url, from the server by long-poll.",
+     "instance polling the server's) or, with --url, from the server by long-poll. A deleted\n"
+     "stream ends it with exit 1. --format as for read, printed as units arrive, except raw\n"
+     "JSON (one message a line) and json (one document a line per batch); via --url a byte\n"
+     "stream's unit is what one response carried.",
      Positional::kPath, Target::kDataDirOrUrl, kTailOptions, RunTail},
     {"delete",
      "Delete a stream. A stream that forks still read from is soft-deleted (gone for clients,\n"
@@ -110,13 +121,17 @@ constexpr CommandSpec kCommands[] = {
      "it; a server then starts on that directory.",
      Positional::kFile, Target::kDataDir, kJsonOption, RunRestore},
     {"export",
-     "Write streams (the paths given, or every one under --prefix) to --out in the portable\n"
-     "JSON-lines format of tools/ds_admin/README.md.",
+     "Write streams (the paths given, or every one under --prefix) to --out in the portable,\n"
+     "versioned JSON-lines format of tools/ds_admin/README.md. Exports what clients read:\n"
+     "soft-deleted and expired streams are left out, forks are written flattened (their\n"
+     "source's data included). With --out -, the summary goes to stderr.",
      Positional::kPaths, Target::kDataDir, kOutOption | kPrefixOption | kJsonOption, RunExport},
     {"import",
-     "Recreate the streams of an export file: into a stopped data directory with their offsets\n"
-     "kept, or through a running server's API (--url; new offsets, order kept), refusing\n"
-     "streams that exist unless --skip-existing.",
+     "Recreate the streams of an export file: into a stopped data directory (created when\n"
+     "missing or empty) with offsets, times, TTLs and producer states kept, or through a\n"
+     "running server's API (--url; new offsets, order kept, producer states dropped). The whole\n"
+     "file is checked first; streams that exist are refused, by name, unless --skip-existing\n"
+     "(--url only) skips them.",
      Positional::kFile, Target::kDataDirOrUrl, kSkipExisting | kJsonOption, RunImport},
 };
 
@@ -282,6 +297,15 @@ int Dispatch(int argc, char** argv) {
     if (spec->options & kJsonOption) invocation.json = result.count("json") > 0;
     if (spec->options & (kReadOptions | kTailOptions)) {
       invocation.offset = result["offset"].as<std::string>();
+      std::optional<streamkeeper::ParsedOffset> offset = streamkeeper::ParseOffset(invocation.offset);
+      if (!offset) {
+        return UsageError("--offset '" + invocation.offset + "' is not an offset, -1 or now",
+                          name);
+      }
+      if (offset->kind == streamkeeper::ParsedOffset::Kind::kStart) invocation.start = 0;
+      if (offset->kind == streamkeeper::ParsedOffset::Kind::kPosition) {
+        invocation.start = offset->position;
+      }
       std::optional<ReadFormat> format = ParseFormat(result["format"].as<std::string>());
       if (!format) {
         return UsageError("--format must be raw, json, jsonl or hex, not '" +

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct Invocation {
   std::string out;                // backup, export: --out FILE
   bool json = false;              // --json: JSON instead of text
   std::string offset = "-1";      // read, tail: where to start ("-1", "now" or an offset)
+  std::optional<uint64_t> start;  // read, tail: `offset` checked and decoded; nullopt: now
   std::optional<size_t> max_bytes;  // read: stop after about this many payload bytes
   std::optional<size_t> limit;      // list: streams per page; read: records
   ReadFormat format = ReadFormat::kRaw;  // read, tail

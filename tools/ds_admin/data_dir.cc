@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -46,17 +48,92 @@ Status Load(std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
   return s;
 }
 
+// A MANIFEST, table or WAL file: what a database whose CURRENT is gone still holds.
+bool HoldsRocksDbFiles(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.rfind("MANIFEST-", 0) == 0 || ends_with(".sst") || ends_with(".log")) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+Status Inspection::Open(const std::string& dir, InspectMode mode, streamkeeper::LogSink log,
+                        std::unique_ptr<Inspection>* out) {
+  out->reset();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::IoError("data directory " + dir + " does not exist or is not a directory");
+  }
+  // RocksDB would leave a LOCK file behind in a directory with no database (a read-only open
+  // takes the lock before it looks): say so before opening. A directory with RocksDB's files
+  // but no CURRENT is left to the open, whose damage report names it.
+  if (!std::filesystem::exists(dir + "/CURRENT", ec) && !HoldsRocksDbFiles(dir)) {
+    return Status::IoError("cannot open RocksDB database in " + dir +
+                           ": there is none (no CURRENT file): not a Streamkeeper data directory");
+  }
+  std::unique_ptr<Inspection> inspection(new Inspection());
+  streamkeeper::RocksDbOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
+  options.log = log;
+  std::unique_ptr<Storage> storage;
+  Status s;
+  bool as_secondary = mode == InspectMode::kFollow || HeldByServer(dir);
+  if (!as_secondary) {
+    options.read_only = true;
+    s = streamkeeper::RocksDbStorage::Open(options, &storage);
+    // A server that started since HeldByServer() looked: read its directory as a secondary.
+    as_secondary = !s.ok() && HeldByServer(dir);
+  }
+  if (as_secondary) {
+    std::string pattern = (std::filesystem::temp_directory_path(ec) / "ds-admin-secondary.XXXXXX")
+                              .string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Status::IoError("cannot create a scratch directory " + pattern + " for a RocksDB " +
+                             "secondary instance: " + std::strerror(errno));
+    }
+    inspection->scratch_ = pattern;
+    options.read_only = false;
+    options.secondary_path = pattern;
+    s = streamkeeper::RocksDbStorage::Open(options, &storage);
+  }
+  if (!s.ok()) return s;  // the destructor removes the scratch directory
+  inspection->storage_.reset(static_cast<streamkeeper::RocksDbStorage*>(storage.release()));
+  *out = std::move(inspection);
+  return Status::Ok();
+}
+
+Inspection::~Inspection() {
+  storage_.reset();  // closed before its scratch directory goes
+  if (scratch_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(scratch_, ec);
+}
+
+Status Inspection::CatchUp() {
+  if (!secondary()) return Status::Ok();
+  return storage_->CatchUp();
+}
+
+Status Inspection::OpenManager(std::unique_ptr<StreamManager>* out) {
+  out->reset();
+  streamkeeper::ManagerOptions options;
+  options.sweep_interval = std::chrono::milliseconds(0);  // never expire anything on our own
+  Status s;
+  *out = StreamManager::Open(std::make_unique<ReadOnlyStorage>(*storage_), std::move(options), &s);
+  return s;
+}
 
 Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
   return Open(dir, false, nullptr, out);
-}
-
-Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
-                           std::unique_ptr<Storage>* out, std::vector<LoadedStream>* streams) {
-  Status s = Open(dir, true, std::move(log), out);
-  if (!s.ok()) return s;
-  return Load(out, streams);
 }
 
 Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out,
@@ -64,6 +141,13 @@ Status OpenAndLoad(const std::string& dir, std::unique_ptr<Storage>* out,
   Status s = OpenStorage(dir, out);
   if (!s.ok()) return s;
   return Load(out, streams);
+}
+
+Status LoadAll(Storage& storage, std::vector<LoadedStream>* streams) {
+  Status s = streamkeeper::LoadAllStreams(storage, streams);
+  if (!s.ok()) return s;
+  for (auto& stream : *streams) streamkeeper::RecoverTail(&stream);
+  return s;
 }
 
 Status LoadOne(Storage& storage, const std::string& path, std::optional<LoadedStream>* out) {

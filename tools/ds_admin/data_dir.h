@@ -1,7 +1,10 @@
 // DataDir: opening a Streamkeeper RocksDB data directory the way ds-admin needs it.
 //
 // Nothing here creates a directory or a database: a missing or foreign directory is an error.
-// A directory held by a running server fails with RocksDbStorage's "locked" message.
+// The reading commands open an Inspection, which works whether or not a server runs on the
+// directory and never changes anything in it. The changing commands open it read-write
+// (OpenStorage, OpenManager) and fail with RocksDbStorage's "locked" message while a server
+// holds it.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +14,56 @@
 #include <string>
 
 #include "streamkeeper/log_sink.h"
+#include "streamkeeper/rocksdb_storage.h"
 #include "streamkeeper/status.h"
 #include "streamkeeper/storage.h"
 #include "streamkeeper/stream_manager.h"
 
 namespace ds_admin {
+
+// How an Inspection opens its directory.
+enum class InspectMode {
+  // A directory a server holds (HeldByServer) as a RocksDB secondary caught up once; a stopped
+  // one read-only (RocksDbOptions::read_only), holding its LOCK so that no server starts on it
+  // meanwhile. Either way a consistent view of everything acknowledged.
+  kSnapshot,
+  // Always as a secondary, so that CatchUp() follows a server's writes (tail); a stopped
+  // directory is followed too, and a server that starts on it later is seen.
+  kFollow,
+};
+
+// A data directory opened for reading, running server or not; nothing on disk changes. As a
+// secondary, RocksDB's scratch space is a private directory under the temp directory (mkdtemp),
+// removed by the destructor. Not thread-safe.
+class Inspection {
+ public:
+  // kIoError naming `dir` when it is missing, not a Streamkeeper store, of an unknown format,
+  // damaged, or (only when opened read-only) taken by a server that started meanwhile (then
+  // it is opened as a secondary instead). `log` gets RocksDB's log lines (nullptr: stderr).
+  static streamkeeper::Status Open(const std::string& dir, InspectMode mode,
+                                   streamkeeper::LogSink log, std::unique_ptr<Inspection>* out);
+  ~Inspection();
+  Inspection(const Inspection&) = delete;
+  Inspection& operator=(const Inspection&) = delete;
+
+  streamkeeper::Storage& storage() { return *storage_; }
+  streamkeeper::RocksDbStorage& rocksdb() { return *storage_; }
+  // Opened as a secondary (a server held the directory, or kFollow).
+  bool secondary() const { return !scratch_.empty(); }
+
+  // As a secondary: reads from now on see every write the server had finished (every
+  // acknowledged append). Read-only: nothing to do.
+  streamkeeper::Status CatchUp();
+
+  // A StreamManager over this storage (which it does not own: it must be destroyed first),
+  // refusing writes, sweeper off. It caches what it reads: make a new one after CatchUp().
+  streamkeeper::Status OpenManager(std::unique_ptr<streamkeeper::StreamManager>* out);
+
+ private:
+  Inspection() = default;
+  std::string scratch_;  // the secondary's scratch directory; empty when read-only
+  std::unique_ptr<streamkeeper::RocksDbStorage> storage_;
+};
 
 // Opens the storage at `dir`. On failure stores nullptr and returns kIoError naming `dir`.
 streamkeeper::Status OpenStorage(const std::string& dir,
@@ -27,12 +75,10 @@ streamkeeper::Status OpenAndLoad(const std::string& dir,
                                  std::unique_ptr<streamkeeper::Storage>* out,
                                  std::vector<streamkeeper::LoadedStream>* streams);
 
-// For verify: opens `dir` read-only (RocksDbOptions::read_only: nothing on disk changes, so a
-// torn WAL tail is still there to be reported), with RocksDB's log lines sent to `log`, and
-// loads every stream into *streams. *out is a RocksDbStorage.
-streamkeeper::Status OpenReadOnlyAndLoad(const std::string& dir, streamkeeper::LogSink log,
-                                         std::unique_ptr<streamkeeper::Storage>* out,
-                                         std::vector<streamkeeper::LoadedStream>* streams);
+// Every stream (tails recovered) into *streams, in path order. O(streams) in memory: for the
+// commands that check or count everything (stats, verify).
+streamkeeper::Status LoadAll(streamkeeper::Storage& storage,
+                             std::vector<streamkeeper::LoadedStream>* streams);
 
 // Reads one stream (tail recovered); *out is nullopt when there is none at `path`.
 streamkeeper::Status LoadOne(streamkeeper::Storage& storage, const std::string& path,

@@ -19,7 +19,9 @@ namespace ds_admin {
 class ReadOnlyStorage final : public streamkeeper::Storage {
  public:
   explicit ReadOnlyStorage(std::unique_ptr<streamkeeper::Storage> inner)
-      : inner_(std::move(inner)) {}
+      : owned_(std::move(inner)), inner_(owned_.get()) {}
+  // Borrows `inner`, which must outlive this.
+  explicit ReadOnlyStorage(streamkeeper::Storage& inner) : inner_(&inner) {}
   ReadOnlyStorage(const ReadOnlyStorage&) = delete;
   ReadOnlyStorage& operator=(const ReadOnlyStorage&) = delete;
 
@@ -55,7 +57,8 @@ class ReadOnlyStorage final : public streamkeeper::Storage {
   }
 
  private:
-  std::unique_ptr<streamkeeper::Storage> inner_;
+  std::unique_ptr<streamkeeper::Storage> owned_;  // null when borrowed
+  streamkeeper::Storage* inner_;
 };
 
 }  // namespace ds_admin
