@@ -73,7 +73,7 @@ Status FromDirectory(const std::string& dir, BackupFile* file) {
 
 int RunBackup(const Invocation& invocation) {
   const bool offline = invocation.url.empty();
-  if (offline && RefuseLiveDirectory(invocation.data_dir, "backup", "back up")) return kExitError;
+  if (offline && RefuseLiveDirectory(invocation.data_dir, "backup", "back it up")) return kExitError;
   BackupFile file;
   Status s = BackupFile::Open(invocation.out, &file);
   if (!s.ok()) return ReportError(s);

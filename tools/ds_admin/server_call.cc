@@ -16,12 +16,13 @@ streamkeeper::Status ConnectTo(const Invocation& invocation, std::unique_ptr<Adm
   return AdminClient::Create(std::move(options), out);
 }
 
-bool RefuseLiveDirectory(const std::string& dir, std::string_view command, std::string_view what) {
+bool RefuseLiveDirectory(const std::string& dir, std::string_view command,
+                         std::string_view action) {
   long pid = 0;
   if (!HeldByServer(dir, &pid)) return false;
-  std::cerr << "ds-admin: " << dir << " is in use by a running server (pid " << pid << "); " << what
-            << " it through that server instead: ds-admin " << command
-            << " --url URL (with --token T when auth is on)\n";
+  std::cerr << "ds-admin: data directory " << dir << " is in use by a running server (pid " << pid
+            << "); " << action << " through that server instead: ds-admin " << command
+            << " --url URL (with --token when auth is on)\n";
   return true;
 }
 

@@ -17,10 +17,10 @@ namespace ds_admin {
 // An AdminClient for invocation.url, .token and .ca_file.
 streamkeeper::Status ConnectTo(const Invocation& invocation, std::unique_ptr<AdminClient>* out);
 
-// When a server holds `dir`: prints "ds-admin: <dir> is in use by a running server (pid N);
-// <what> it through that server: ds-admin <command> --url URL (--token T when auth is on)"
-// and returns true (the caller exits 1). False when no server holds it.
-bool RefuseLiveDirectory(const std::string& dir, std::string_view command, std::string_view what);
+// When a server holds `dir`: prints "ds-admin: data directory <dir> is in use by a running
+// server (pid N); <action> through that server instead: ds-admin <command> --url URL (with
+// --token when auth is on)" and returns true (the caller exits 1). False when none holds it.
+bool RefuseLiveDirectory(const std::string& dir, std::string_view command, std::string_view action);
 
 // The server's error answer as a message for the operator: its JSON error, and a hint for
 // 401/403 (an admin token is needed) and for 501.
