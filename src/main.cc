@@ -21,6 +21,7 @@
 #include "http/tls_context.h"
 #include "metrics/server_metrics.h"
 #include "protocol/protocol_handler.h"
+#include "service/admin_endpoints.h"
 #include "service/service_endpoints.h"
 #include "streamkeeper/memory_storage.h"
 #include "streamkeeper/rocksdb_storage.h"
@@ -188,6 +189,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<Storage> storage;
   Status status = OpenStorage(config, plan.storage_max_open_files, &storage);
   if (!status.ok()) return CannotStart(config, "cannot open storage: " + status.message());
+  // Kept for the admin routes (snapshot, compaction), which only RocksDB serves.
+  RocksDbStorage* rocksdb_storage =
+      config.storage == "rocksdb" ? static_cast<RocksDbStorage*>(storage.get()) : nullptr;
   ManagerOptions manager_options;
   manager_options.sync = config.sync;
   manager_options.min_free_disk_bytes = config.min_free_disk_mb << 20;
@@ -203,6 +207,8 @@ int main(int argc, char** argv) {
   // the service routes /metrics, /healthz, /readyz (src/metrics/, src/service/).
   ServerMetrics metrics(manager.get());
   ServiceEndpoints endpoints(manager.get(), [&metrics] { return metrics.render(); });
+  // /_admin/snapshot, /_admin/compact, /_admin/expire, on worker threads (src/service/).
+  AdminEndpoints admin(manager.get(), rocksdb_storage, config.data_dir);
   RequestObserverList observers;
   observers.add(metrics.observer());
   if (access_log) observers.add(access_log.get());
@@ -210,6 +216,7 @@ int main(int argc, char** argv) {
   HttpServer server(&handler, manager.get(), config.server, &observers, &endpoints, gate.get(),
                     tls.get());
   metrics.set_transport(&server);
+  server.set_deferred_routes(admin.routes());
   status = server.listen();
   if (!status.ok()) return CannotStart(config, status.message());
   // Tests and scripts find the port in this line ("listening on http[s]://HOST:PORT").
@@ -240,6 +247,9 @@ int main(int argc, char** argv) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
   }
+  // The admin workers go before the manager and storage they use (a compaction in progress
+  // finishes first), and before the server, whose IO contexts their replies post to.
+  admin.shutdown();
   // Every connection is closed (or was cut at the timeout): drain what the committer still has
   // queued and wake the waiters left; the storage syncs its log as it closes (manager.reset()).
   manager->shutdown();

@@ -16,6 +16,15 @@ LogLevel LevelOf(rocksdb::InfoLogLevel level) {
   }
 }
 
+// RocksDB warns when file deletions are disabled while already disabled, and enabled while
+// still disabled by someone else: a checkpoint (RocksDbStorage::Checkpoint, the server's
+// snapshots) does both on purpose, every time. Not worth an operator's attention.
+bool IsCheckpointNoise(const std::string& line) {
+  return line.find("File Deletions") != std::string::npos &&
+         (line.find("already disabled") != std::string::npos ||
+          line.find("not really enabled") != std::string::npos);
+}
+
 }  // namespace
 
 InfoLogger::InfoLogger(LogSink sink)
@@ -42,6 +51,10 @@ void InfoLogger::Logv(const rocksdb::InfoLogLevel rocks_level, const char* forma
     std::vsnprintf(long_line.data(), long_line.size(), format, ap);
     long_line.resize(length);
     line += long_line;
+  }
+  if (level == LogLevel::kWarn && IsCheckpointNoise(line)) {
+    if (!sink_) return;
+    level = LogLevel::kDebug;
   }
   if (sink_) {
     sink_(level, line);

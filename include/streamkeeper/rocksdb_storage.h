@@ -122,6 +122,16 @@ class RocksDbStorage final : public Storage {
   // tombstones cover). For tools and tests; blocks until done.
   Status Compact();
 
+  // A consistent point-in-time copy of the whole database in `dir` (which must not exist; it is
+  // created, with a temporary "<dir>.tmp" on the way): rocksdb::Checkpoint. Table files are
+  // hard-linked (copied when `dir` is on another file system), the rest copied. Every write that
+  // returned before the call is in it: the memtables are flushed first, then the WAL written
+  // since is copied while no write is in progress (writes wait for that step: milliseconds), so
+  // the copy never ends in a torn record. Runs concurrently with reads and writes; blocks for
+  // the flush. kIoError naming `dir` when RocksDB fails (a write failed and resume() has not
+  // run, the storage is read-only after a full disk, or `dir` exists).
+  Status Checkpoint(const std::string& dir);
+
   // Secondary instances only (RocksDbOptions::secondary_path): catches up with the primary
   // (DB::TryCatchUpWithPrimary: the MANIFEST's new table files, then the WAL the primary has
   // written since, records that reached the OS and not just synced ones). Reads that follow see

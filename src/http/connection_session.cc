@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "http/body_stream_responder.h"
 #include "http/long_poll_responder.h"
 #include "http/request_gate.h"
 #include "http/request_id.h"
@@ -336,8 +337,20 @@ void ConnectionSession<Stream>::handle_request() {
                  request.header("x-request-id"));
   }
   admitted_ = false;  // by admit_request(), when there is a gate; the next request is asked anew
-  // The service routes (/metrics, /healthz, /readyz) live outside the stream prefix, so no
-  // stream can shadow them; a stream request pays one prefix comparison for them.
+  // The service and admin routes (/metrics, /healthz, /readyz, /_admin/...) live outside the
+  // stream prefix, so no stream can shadow them; a stream request pays one prefix comparison.
+  if (context_->deferred_routes && !IsStreamTarget(request.target)) {
+    auto reply = [self = self()](HttpResponse response) {
+      net::dispatch(self->stream_.get_executor(),
+                    [self, response = std::move(response)]() mutable {
+                      self->on_response(std::move(response));
+                    });
+    };
+    if (context_->deferred_routes(request, std::move(reply))) {
+      report_.route = RouteKind::kOther;
+      return;
+    }
+  }
   if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
     if (std::optional<HttpResponse> response = context_->endpoints->handle(request)) {
       report_.route = RouteKind::kOther;
@@ -389,6 +402,8 @@ bool ConnectionSession<Stream>::admit_request() {
 
 template <class Stream>
 void ConnectionSession<Stream>::on_response(HttpResponse response) {
+  // A deferred answer (an admin route's) may come after the client has gone.
+  if (closed_) return;
   if (report_.active) {
     if (response.long_poll) report_.route = RouteKind::kLongPoll;
     if (response.sse) report_.route = RouteKind::kSse;
@@ -398,7 +413,26 @@ void ConnectionSession<Stream>::on_response(HttpResponse response) {
     return long_poll_->start(context_->handler->long_poll(std::move(*response.long_poll)));
   }
   if (response.sse) return start_sse(std::move(response));
+  if (response.body_stream) return start_body_stream(std::move(response));
   send(std::move(response));
+}
+
+template <class Stream>
+void ConnectionSession<Stream>::start_body_stream(HttpResponse head) {
+  if (report_.active) {
+    report_.status = head.status;
+    head.set("X-Request-Id", report_.request_id);
+  }
+  auto message = std::make_shared<http::response<http::empty_body>>();
+  message->version(11);
+  message->result(static_cast<unsigned>(head.status));
+  CopyHeaders(head, allow_origin_, message.get());
+  message->set(http::field::date, HttpDate());
+  message->keep_alive(false);  // the response ends with the connection
+  message->chunked(true);
+  body_ = std::make_unique<BodyStreamResponder<ConnectionSession>>(this,
+                                                                    std::move(head.body_stream));
+  body_->start(std::move(message));
 }
 
 template <class Stream>
@@ -509,6 +543,7 @@ void ConnectionSession<Stream>::close() {
   leave_live();
   if (long_poll_) long_poll_->cancel_timer();
   if (sse_) sse_->cancel_timer();
+  if (body_) body_->cancel();
   clear_deadline();  // a deadline completion already queued must not re-arm for a closed socket
   deadline_timer_.cancel();
   Ops::close(stream_);

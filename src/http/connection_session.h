@@ -5,6 +5,11 @@
 //     answered through send(); the connection goes on;
 //   SSE (SseResponder): the head, then events until closed, gone, the reconnect interval or the
 //     server's stop; the response ends with the connection.
+//   a streamed body (BodyStreamResponder; HttpResponse::body_stream, the admin snapshot): the
+//     head, then pieces pulled from a producer thread until the last; the response ends with
+//     the connection.
+// Requests outside the stream prefix are offered to SessionContext::deferred_routes (the admin
+// routes, answered from a worker thread), then to the ServiceEndpoints, then to the handler.
 // Templated over the stream (Beast's example servers' shape): what depends on the stream being a
 // raw socket is in StreamOps<Stream> (http/stream_ops.h, http/tls_stream_ops.h) and nowhere
 // else. Two are instantiated (connection_session.cc): PlainSession (TCP) and TlsSession (TLS
@@ -51,6 +56,8 @@ template <class Session>
 class LongPollResponder;
 template <class Session>
 class SseResponder;
+template <class Session>
+class BodyStreamResponder;
 
 // What every session shares with the server.
 struct SessionContext {
@@ -60,6 +67,9 @@ struct SessionContext {
   RequestObserver* observer = nullptr;  // told of every answered request; may be null
   // Offered every request outside the stream prefix first; may be null.
   ServiceEndpoints* endpoints = nullptr;
+  // Offered every request outside the stream prefix before `endpoints` (the admin routes,
+  // which answer from a worker thread); may be empty.
+  DeferredRoutes deferred_routes;
   // Asked first about every parsed request (http/request_gate.h); may be null: all is served.
   RequestGate* gate = nullptr;
   std::atomic<bool> stopping{false};
@@ -119,6 +129,7 @@ class ConnectionSession final : public Session {
   // (send, close, post, the report, the live gauges, the stream itself).
   friend class LongPollResponder<ConnectionSession>;
   friend class SseResponder<ConnectionSession>;
+  friend class BodyStreamResponder<ConnectionSession>;
   using Ops = StreamOps<Stream>;
 
   std::shared_ptr<ConnectionSession> self() {
@@ -143,6 +154,8 @@ class ConnectionSession final : public Session {
   void on_response(HttpResponse response);
   // Hands the connection to an SseResponder, which writes `head` and the events.
   void start_sse(HttpResponse head);
+  // Hands the connection to a BodyStreamResponder, which writes `head` and the streamed body.
+  void start_body_stream(HttpResponse head);
   void send(HttpResponse response);
   void on_write(boost::beast::error_code ec, bool close);
 
@@ -220,6 +233,8 @@ class ConnectionSession final : public Session {
   // then lasts as long as the connection. At most one is active.
   std::unique_ptr<LongPollResponder<ConnectionSession>> long_poll_;
   std::unique_ptr<SseResponder<ConnectionSession>> sse_;
+  // Made when a streamed body starts; the response ends with the connection.
+  std::unique_ptr<BodyStreamResponder<ConnectionSession>> body_;
   uint64_t tokens_ = 0;
 
   struct Report {

@@ -128,6 +128,8 @@ class HttpServer::Impl {
 
   uint16_t port() const { return acceptor_->local_endpoint().port(); }
 
+  void set_deferred_routes(DeferredRoutes routes) { context_.deferred_routes = std::move(routes); }
+
   TransportGauges gauges() const {
     TransportGauges out;
     out.connections = context_.connections.load(std::memory_order_relaxed);
@@ -376,5 +378,8 @@ uint16_t HttpServer::port() const { return impl_->port(); }
 TransportGauges HttpServer::gauges() const { return impl_->gauges(); }
 void HttpServer::run() { impl_->run(); }
 void HttpServer::stop() { impl_->stop(); }
+void HttpServer::set_deferred_routes(DeferredRoutes routes) {
+  impl_->set_deferred_routes(std::move(routes));
+}
 
 }  // namespace streamkeeper

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "http/server_options.h"
+#include "protocol/http_types.h"
 #include "streamkeeper/status.h"
 
 namespace streamkeeper {
@@ -41,6 +42,12 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Routes offered every request outside the stream prefix before `endpoints`, answered later
+  // from any thread (the admin routes: service/admin_endpoints.h). Before listen(); whatever
+  // they capture must outlive the server, and must stop calling back (their worker threads
+  // joined) before the server is destroyed.
+  void set_deferred_routes(DeferredRoutes routes);
 
   // Binds the listening socket. Fails with a clear message when the address is unusable or the
   // port is taken.

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,12 +79,43 @@ struct SseDirective {
   SseStep first;
 };
 
+// A response body too large to hold, produced piece by piece (the admin snapshot). The
+// transport sends the head with chunked encoding and then asks for one piece at a time, writing
+// each before it asks for the next, until a piece comes with `last` (its data is sent too).
+// A piece marked `failed` ends the response cut short (no last chunk: the client sees a
+// truncated body, never a complete-looking one). The transport drops the stream when the
+// response ends or the connection closes first; its destructor stops the production.
+class BodyStream {
+ public:
+  struct Piece {
+    std::string data;
+    bool last = false;
+    bool failed = false;
+  };
+  using Deliver = std::function<void(Piece)>;
+
+  virtual ~BodyStream() = default;
+  // Asks for the next piece. `deliver` is called exactly once, from any thread (possibly this
+  // one, before next() returns), unless the stream is destroyed first (then never).
+  virtual void next(Deliver deliver) = 0;
+};
+
+struct HttpResponse;
+
+// Routes that answer later, from any thread (the admin routes: service/admin_endpoints.h).
+// Given a request they return false when it is not theirs; otherwise they call `reply` once,
+// now or later. The request's views are valid during the call only.
+using DeferredRoutes =
+    std::function<bool(const HttpRequest& request, std::function<void(HttpResponse)> reply)>;
+
 struct HttpResponse {
   int status = 200;
   HeaderList headers;
   std::string body;
   std::optional<LongPollDirective> long_poll;
   std::optional<SseDirective> sse;
+  // Set: the body is produced by this stream, and `body` is ignored.
+  std::shared_ptr<BodyStream> body_stream;
 
   HttpResponse& set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
