@@ -41,7 +41,7 @@ Status FromServer(const Invocation& invocation, BackupFile* file) {
   if (!write_status.ok()) return write_status;
   if (!s.ok()) return s;
   if (response.status != 200) {
-    return Status::IoError(ServerRefusal(*client, kSnapshotRoute, response));
+    return Status::IoError(ServerRefusal(*client, "GET " + std::string(kSnapshotRoute), response));
   }
   return Status::Ok();
 }
@@ -73,7 +73,11 @@ Status FromDirectory(const std::string& dir, BackupFile* file) {
 
 int RunBackup(const Invocation& invocation) {
   const bool offline = invocation.url.empty();
-  if (offline && RefuseLiveDirectory(invocation.data_dir, "backup", "back it up")) return kExitError;
+  if (offline) {
+    if (Status live = CheckNotLive(invocation.data_dir, "backup", "back it up"); !live.ok()) {
+      return ReportError(live);
+    }
+  }
   BackupFile file;
   Status s = BackupFile::Open(invocation.out, &file);
   if (!s.ok()) return ReportError(s);

@@ -76,7 +76,10 @@ int CompactThroughServer(const Invocation& invocation) {
 
 int RunCompact(const Invocation& invocation) {
   if (!invocation.url.empty()) return CompactThroughServer(invocation);
-  if (RefuseLiveDirectory(invocation.data_dir, "compact", "compact it")) return kExitError;
+  if (streamkeeper::Status live = CheckNotLive(invocation.data_dir, "compact", "compact it");
+      !live.ok()) {
+    return ReportError(live);
+  }
   std::unique_ptr<streamkeeper::Storage> storage;
   // Measured before opening: the open itself adds files (a fresh WAL).
   const uint64_t before = DirectorySize(invocation.data_dir);

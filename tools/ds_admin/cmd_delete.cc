@@ -9,6 +9,7 @@
 #include "data_dir.h"
 #include "import_target.h"
 #include "output_format.h"
+#include "server_call.h"
 
 namespace ds_admin {
 
@@ -37,7 +38,7 @@ int DeleteThroughServer(const Invocation& invocation) {
       return ReportError("delete " + invocation.path +
                          ": already soft-deleted; it goes when its last fork is deleted");
     default:
-      return ReportError(ServerRefused(*client, response, "delete " + invocation.path));
+      return ReportError(ServerRefusal(*client, "delete " + invocation.path, response));
   }
 }
 
@@ -45,12 +46,8 @@ int DeleteThroughServer(const Invocation& invocation) {
 
 int RunDelete(const Invocation& invocation) {
   if (!invocation.url.empty()) return DeleteThroughServer(invocation);
-  long pid = 0;
-  if (HeldByServer(invocation.data_dir, &pid)) {
-    return ReportError("data directory " + invocation.data_dir +
-                       " is in use by a running server (pid " + std::to_string(pid) +
-                       "); delete through that server instead: --url URL (with --token when "
-                       "auth is on)");
+  if (Status s = CheckNotLive(invocation.data_dir, "delete", "delete"); !s.ok()) {
+    return ReportError(s);
   }
   std::unique_ptr<streamkeeper::StreamManager> manager;
   Status s = OpenManager(invocation.data_dir, Access::kReadWrite, &manager);

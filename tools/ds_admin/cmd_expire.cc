@@ -15,7 +15,10 @@ int RunExpire(const Invocation& invocation) {
   uint64_t expired = 0;
   const std::string& target = invocation.url.empty() ? invocation.data_dir : invocation.url;
   if (invocation.url.empty()) {
-    if (RefuseLiveDirectory(invocation.data_dir, "expire", "run the expiry sweep")) return kExitError;
+    streamkeeper::Status live = CheckNotLive(invocation.data_dir, "expire", "run the expiry sweep");
+    if (!live.ok()) {
+    return ReportError(live);
+  }
     std::unique_ptr<streamkeeper::StreamManager> manager;
     streamkeeper::Status s = OpenManager(invocation.data_dir, Access::kReadWrite, &manager);
     if (!s.ok()) return ReportError(s);

@@ -39,13 +39,8 @@ bool HoldsRocksDbFiles(const std::string& dir) {
 Status OpenReadWrite(const std::string& dir, std::unique_ptr<Storage>* out) {
   out->reset();
   if (Status s = CheckIsStore(dir); !s.ok()) return s;
-  long pid = 0;
-  if (HeldByServer(dir, &pid)) {
-    return Status::Unavailable(
-        "data directory " + dir + " is in use by a running server (pid " + std::to_string(pid) +
-        "): this command changes the store, so it goes through that server: give --url URL "
-        "(and --token when auth is on) instead of --data-dir");
-  }
+  // Each changing command says so first, in its own words; this catches any other.
+  if (Status s = CheckNotLive(dir, "", "change it"); !s.ok()) return s;
   streamkeeper::RocksDbOptions options;
   options.path = dir;
   options.create_if_missing = false;
@@ -155,6 +150,16 @@ Status OpenManager(const std::string& dir, Access access, std::unique_ptr<Stream
   options.sweep_interval = std::chrono::milliseconds(0);  // never expire anything on our own
   *out = StreamManager::Open(std::move(storage), std::move(options), &s);
   return s;
+}
+
+Status CheckNotLive(const std::string& dir, std::string_view command, std::string_view action) {
+  long pid = 0;
+  if (!HeldByServer(dir, &pid)) return Status::Ok();
+  std::string how = command.empty() ? "--url URL" : "ds-admin " + std::string(command) + " --url URL";
+  return Status::Unavailable("data directory " + dir + " is in use by a running server (pid " +
+                             std::to_string(pid) + "); " + std::string(action) +
+                             " through that server instead: " + how +
+                             " (with --token when auth is on)");
 }
 
 bool HeldByServer(const std::string& dir, long* holder_pid) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 #include <string>
+#include <string_view>
 
 #include "streamkeeper/log_sink.h"
 #include "streamkeeper/rocksdb_storage.h"
@@ -94,6 +95,12 @@ enum class Access {
 // Opens a StreamManager over the storage at `dir`, with the expiry sweeper disabled.
 streamkeeper::Status OpenManager(const std::string& dir, Access access,
                                  std::unique_ptr<streamkeeper::StreamManager>* out);
+
+// OK when no server holds `dir`; else kUnavailable: "data directory <dir> is in use by a
+// running server (pid N); <action> through that server instead: ds-admin <command> --url URL
+// (with --token when auth is on)". For the changing commands, before they open anything.
+streamkeeper::Status CheckNotLive(const std::string& dir, std::string_view command,
+                                  std::string_view action);
 
 // True when another process, a running server, holds the RocksDB LOCK of `dir` (a POSIX
 // record lock, tested with F_GETLK, which takes nothing). *holder_pid gets its pid when given.

@@ -47,9 +47,4 @@ streamkeeper::Status OpenDirectoryTarget(const std::string& dir,
 streamkeeper::Status OpenServerTarget(AdminClientOptions options,
                                       std::unique_ptr<ImportTarget>* out);
 
-// The error for a server answer that is not the one wanted: names the URL and `action`, and for
-// 401/403 says what is wrong with the token.
-streamkeeper::Status ServerRefused(const AdminClient& client, const AdminResponse& response,
-                                   const std::string& action);
-
 }  // namespace ds_admin

@@ -146,13 +146,7 @@ class DirectoryTarget final : public ImportTarget {
 Status OpenDirectoryTarget(const std::string& dir, std::unique_ptr<ImportTarget>* out) {
   namespace fs = std::filesystem;
   out->reset();
-  long pid = 0;
-  if (HeldByServer(dir, &pid)) {
-    return Status::Unavailable("data directory " + dir + " is in use by a running server (pid " +
-                               std::to_string(pid) +
-                               "); import through that server instead: --url URL (with --token "
-                               "when auth is on)");
-  }
+  if (Status s = CheckNotLive(dir, "import", "import"); !s.ok()) return s;
   std::error_code ec;
   const bool exists = fs::exists(dir, ec);
   if (exists && !fs::is_directory(dir, ec)) {

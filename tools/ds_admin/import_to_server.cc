@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "import_target.h"
+#include "server_call.h"
 #include "manager/content_type.h"
 #include "output_format.h"
 
@@ -44,7 +45,7 @@ class ServerTarget final : public ImportTarget {
       *exists = true;
       return Status::Ok();
     }
-    return ServerRefused(*client_, response, "checking stream " + path);
+    return Status::IoError(ServerRefusal(*client_, "checking stream " + path, response));
   }
 
   Status BeginStream(const ExportedStream& stream) override {
@@ -67,7 +68,7 @@ class ServerTarget final : public ImportTarget {
                         "stream " + stream.path + " exists on the server at " + client_->url() +
                             " (created since the import checked)");
     }
-    return ServerRefused(*client_, response, "creating stream " + stream.path);
+    return Status::IoError(ServerRefusal(*client_, "creating stream " + stream.path, response));
   }
 
   Status AddRecord(const ExportedRecord& record) override {
@@ -100,7 +101,7 @@ class ServerTarget final : public ImportTarget {
     body_.clear();
     if (!s.ok()) return s;
     if (response.status == 200 || response.status == 204) return Status::Ok();
-    return ServerRefused(*client_, response, "appending to stream " + stream_.path);
+    return Status::IoError(ServerRefusal(*client_, "appending to stream " + stream_.path, response));
   }
 
   std::unique_ptr<AdminClient> client_;
@@ -119,16 +120,5 @@ Status OpenServerTarget(AdminClientOptions options, std::unique_ptr<ImportTarget
   return Status::Ok();
 }
 
-Status ServerRefused(const AdminClient& client, const AdminResponse& response,
-                     const std::string& action) {
-  std::string message =
-      action + ": the server at " + client.url() + " answered " + response.error_text();
-  if (response.status == 401) {
-    message += " (no valid token: give one with --token or $DS_ADMIN_TOKEN)";
-  } else if (response.status == 403) {
-    message += " (the token lacks the right for this)";
-  }
-  return Status::IoError(message);
-}
 
 }  // namespace ds_admin

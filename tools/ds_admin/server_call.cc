@@ -16,21 +16,15 @@ streamkeeper::Status ConnectTo(const Invocation& invocation, std::unique_ptr<Adm
   return AdminClient::Create(std::move(options), out);
 }
 
-bool RefuseLiveDirectory(const std::string& dir, std::string_view command,
-                         std::string_view action) {
-  long pid = 0;
-  if (!HeldByServer(dir, &pid)) return false;
-  std::cerr << "ds-admin: data directory " << dir << " is in use by a running server (pid " << pid
-            << "); " << action << " through that server instead: ds-admin " << command
-            << " --url URL (with --token when auth is on)\n";
-  return true;
-}
-
-std::string ServerRefusal(const AdminClient& client, std::string_view route,
+std::string ServerRefusal(const AdminClient& client, std::string_view action,
                           const AdminResponse& response) {
-  std::string message = client.url() + std::string(route) + " answered " + response.error_text();
-  if (response.status == 401 || response.status == 403) {
-    message += " (the admin routes need a token with the admin right: --token or $DS_ADMIN_TOKEN)";
+  std::string message = std::string(action) + ": the server at " + client.url() + " answered " +
+                        response.error_text();
+  if (response.status == 401) {
+    message += " (no valid token: give one with --token or $DS_ADMIN_TOKEN; /_admin routes need "
+               "the admin right)";
+  } else if (response.status == 403) {
+    message += " (the token lacks the right for this; /_admin routes need the admin right)";
   }
   return message;
 }
@@ -43,7 +37,9 @@ int PostAdminRoute(const Invocation& invocation, std::string_view route,
   AdminResponse response;
   s = client->request("POST", client->route_target(route), {}, "", timeout, &response);
   if (!s.ok()) return ReportError(s);
-  if (response.status != 200) return ReportError(ServerRefusal(*client, route, response));
+  if (response.status != 200) {
+    return ReportError(ServerRefusal(*client, "POST " + std::string(route), response));
+  }
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(response.body, ec);
   if (ec || !value.is_object()) {

@@ -1,5 +1,4 @@
-// ServerCall: what the changing commands (backup, compact, expire) share when they work
-// through a running server (--url) or refuse a directory a server holds.
+// ServerCall: what the commands that work through a running server (--url) share.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -17,14 +16,10 @@ namespace ds_admin {
 // An AdminClient for invocation.url, .token and .ca_file.
 streamkeeper::Status ConnectTo(const Invocation& invocation, std::unique_ptr<AdminClient>* out);
 
-// When a server holds `dir`: prints "ds-admin: data directory <dir> is in use by a running
-// server (pid N); <action> through that server instead: ds-admin <command> --url URL (with
-// --token when auth is on)" and returns true (the caller exits 1). False when none holds it.
-bool RefuseLiveDirectory(const std::string& dir, std::string_view command, std::string_view action);
-
-// The server's error answer as a message for the operator: its JSON error, and a hint for
-// 401/403 (an admin token is needed) and for 501.
-std::string ServerRefusal(const AdminClient& client, std::string_view route,
+// The server's error answer to `action` ("delete /v1/stream/x", "GET /_admin/snapshot") as a
+// message for the operator: the URL, its JSON error, and for 401/403 what is wrong with the
+// token.
+std::string ServerRefusal(const AdminClient& client, std::string_view action,
                           const AdminResponse& response);
 
 // POSTs to `route` ("/_admin/compact") and parses the 200 JSON object answer into *out.
