@@ -6,11 +6,12 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/metadata.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <system_error>
@@ -422,6 +423,67 @@ Status RocksDbStorage::Compact() {
   return Status::Ok();
 }
 
+namespace {
+
+// Copies the first `size` bytes of `from` to a new file `to`.
+Status CopyPrefix(const std::string& from, const std::string& to, uint64_t size) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (!in || !out) return Status::IoError("cannot copy " + from + " to " + to);
+  std::vector<char> buffer(1 << 20);
+  while (size > 0) {
+    const std::streamsize want = static_cast<std::streamsize>(std::min<uint64_t>(size, buffer.size()));
+    in.read(buffer.data(), want);
+    if (in.gcount() != want) return Status::IoError(from + " is shorter than listed");
+    out.write(buffer.data(), want);
+    size -= static_cast<uint64_t>(want);
+  }
+  out.flush();
+  if (!out) return Status::IoError("cannot write " + to);
+  return Status::Ok();
+}
+
+// Materialises the listing of Checkpoint() in `dir`, through "<dir>.tmp".
+Status WriteCheckpoint(const std::vector<rocksdb::LiveFileStorageInfo>& files,
+                       const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Status::IoError("checkpoint directory " + dir + " exists");
+  const std::string tmp = dir + ".tmp";
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp, ec)) {
+    return Status::IoError("cannot create " + tmp + ": " + ec.message());
+  }
+  auto fail = [&](Status s) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    return s;
+  };
+  for (const rocksdb::LiveFileStorageInfo& file : files) {
+    const std::string from = file.directory + "/" + file.relative_filename;
+    const std::string to = tmp + "/" + file.relative_filename;
+    if (!file.replacement_contents.empty()) {
+      std::ofstream out(to, std::ios::binary | std::ios::trunc);
+      out << file.replacement_contents;
+      out.flush();
+      if (!out) return fail(Status::IoError("cannot write " + to));
+      continue;
+    }
+    const bool immutable = file.file_type == rocksdb::kTableFile ||
+                           file.file_type == rocksdb::kBlobFile;
+    if (immutable && !file.trim_to_size) {
+      fs::create_hard_link(from, to, ec);
+      if (!ec) continue;
+    }
+    if (Status s = CopyPrefix(from, to, file.size); !s.ok()) return fail(s);
+  }
+  fs::rename(tmp, dir, ec);
+  if (ec) return fail(Status::IoError("cannot rename " + tmp + " to " + dir + ": " + ec.message()));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status RocksDbStorage::Checkpoint(const std::string& dir) {
   std::shared_lock db_lock(impl_->db_mu);
   if (!impl_->db) return Status::IoError("the database in " + impl_->options.path + " is closed");
@@ -437,23 +499,34 @@ Status RocksDbStorage::Checkpoint(const std::string& dir) {
   flush.wait = true;
   rocksdb::Status status = impl_->db->Flush(flush, impl_->handles);
   if (!status.ok()) return FromRocks(status, "flushing " + impl_->options.path + " for a checkpoint");
-  // 2. The checkpoint itself, without a second flush (log_size_for_flush max): the tables are
-  //    hard-linked, the MANIFEST copied, and the WALs holding what was written since step 1
-  //    copied. Under wal_mu, which write() holds around DB::Write: no write is half-way into
-  //    the WAL while it is copied, so the copy ends on a record boundary (a torn last record
-  //    would be dropped at open, and reported by `ds-admin verify`). Writes wait for this
-  //    step only: links and the copy of what was written since the flush, milliseconds.
-  rocksdb::Checkpoint* raw = nullptr;
-  status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  if (status.ok()) {
+  // 2. What the checkpoint holds, listed while no write is half-way into the WAL (write() holds
+  //    wal_mu around DB::Write, and the WAL reaches the OS at the end of each write): every
+  //    table file, the MANIFEST and CURRENT as they stand, and the WALs written since step 1
+  //    with their sizes then, which end on a record boundary (a torn last record would be
+  //    dropped at open, and reported by `ds-admin verify`). No second flush. Writes wait for
+  //    this listing only; the copying below runs beside them, with file deletions held off so
+  //    that no listed file goes away meanwhile.
+  status = impl_->db->DisableFileDeletions();
+  if (!status.ok()) return FromRocks(status, "holding file deletions of " + impl_->options.path);
+  struct DeletionsBack {
+    rocksdb::DB* db;
+    ~DeletionsBack() { db->EnableFileDeletions(/*force=*/false); }
+  } deletions_back{impl_->db.get()};
+  std::vector<rocksdb::LiveFileStorageInfo> files;
+  {
     std::lock_guard wal_lock(impl_->wal_mu);
-    status = checkpoint->CreateCheckpoint(dir, std::numeric_limits<uint64_t>::max());
+    if (impl_->wal_failed) {
+      return Status::IoError("no checkpoint of " + impl_->options.path +
+                             ": a write failed and the storage has not recovered yet");
+    }
+    rocksdb::LiveFilesStorageInfoOptions listing;
+    listing.wal_size_for_flush = std::numeric_limits<uint64_t>::max();  // never flush again
+    status = impl_->db->GetLiveFilesStorageInfo(listing, &files);
   }
-  if (!status.ok()) {
-    return FromRocks(status, "making a checkpoint of " + impl_->options.path + " in " + dir);
-  }
-  return Status::Ok();
+  if (!status.ok()) return FromRocks(status, "listing the files of " + impl_->options.path);
+  // 3. The copy, in "<dir>.tmp" renamed to `dir` when whole: immutable files (tables, blobs)
+  //    hard-linked (copied across file systems), the others copied up to their listed size.
+  return WriteCheckpoint(files, dir);
 }
 
 Status RocksDbStorage::CatchUp() {

@@ -123,13 +123,15 @@ class RocksDbStorage final : public Storage {
   Status Compact();
 
   // A consistent point-in-time copy of the whole database in `dir` (which must not exist; it is
-  // created, with a temporary "<dir>.tmp" on the way): rocksdb::Checkpoint. Table files are
-  // hard-linked (copied when `dir` is on another file system), the rest copied. Every write that
-  // returned before the call is in it: the memtables are flushed first, then the WAL written
-  // since is copied while no write is in progress (writes wait for that step: milliseconds), so
-  // the copy never ends in a torn record. Runs concurrently with reads and writes; blocks for
-  // the flush. kIoError naming `dir` when RocksDB fails (a write failed and resume() has not
-  // run, the storage is read-only after a full disk, or `dir` exists).
+  // created, with a temporary "<dir>.tmp" on the way), made as rocksdb::Checkpoint makes one.
+  // Table files are hard-linked (copied when `dir` is on another file system), the rest copied.
+  // Every write that returned before the call is in it: the memtables are flushed first, then
+  // the files are listed (DB::GetLiveFilesStorageInfo) while no write is in progress, so the
+  // WAL written since is copied up to a record boundary, never a torn record. Writes wait only
+  // for the listing (microseconds), not for the copying. Runs concurrently with reads and
+  // writes; blocks for the flush and the copy. kIoError naming `dir` when RocksDB fails (a
+  // write failed and resume() has not run, the storage is read-only after a full disk, or
+  // `dir` exists).
   Status Checkpoint(const std::string& dir);
 
   // Secondary instances only (RocksDbOptions::secondary_path): catches up with the primary

@@ -346,10 +346,11 @@ void ConnectionSession<Stream>::handle_request() {
                       self->on_response(std::move(response));
                     });
     };
-    if (context_->deferred_routes(request, std::move(reply))) {
-      report_.route = RouteKind::kOther;
-      return;
-    }
+    // Set first: an immediate answer (405, 429) is reported from inside the call.
+    const RouteKind route = report_.route;
+    report_.route = RouteKind::kOther;
+    if (context_->deferred_routes(request, std::move(reply))) return;
+    report_.route = route;
   }
   if (context_->endpoints != nullptr && !IsStreamTarget(request.target)) {
     if (std::optional<HttpResponse> response = context_->endpoints->handle(request)) {
@@ -612,6 +613,9 @@ void ConnectionSession<Stream>::on_server_stop() {
     if (handshaking_) return close();  // no request has begun
   }
   if (sse_) return sse_->on_server_stop();  // ends it unless a wake is on the way (it pumps)
+  // A streamed body (a snapshot) may run for minutes: cut it, as its client can tell (no last
+  // chunk), rather than hold the stop to its timeout.
+  if (body_) return close();
   if (long_poll_ && long_poll_->waiting()) return long_poll_->on_server_stop();
   if (!awaiting_request_) return;
   // An idle connection. A request whose bytes have already arrived is read and answered (its

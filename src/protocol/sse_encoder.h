@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace streamkeeper {
+#include "util/base64.h"
 
-std::string Base64Encode(std::string_view bytes);
+namespace streamkeeper {
 
 // Appends "event: data\ndata:...\n\n" for `payload` to *out.
 void AppendSseDataEvent(std::string_view payload, bool base64, std::string* out);

@@ -37,6 +37,17 @@ HttpResponse Busy(std::string_view code, std::string_view what) {
   return response;
 }
 
+// The answer when a job did not start: 429 while one of its kind runs, 503 when no thread could
+// be made for it.
+HttpResponse Refused(bool busy, std::string_view code, std::string_view what) {
+  if (busy) return Busy(code, what);
+  HttpResponse response = ProtocolHandler::Error(
+      503, "NO_WORKER_THREAD",
+      "cannot start a thread for " + std::string(what) + " now; retry later");
+  response.set("Retry-After", kBusyRetryAfterSeconds);
+  return response;
+}
+
 HttpResponse NotOnMemory(std::string_view what) {
   return ProtocolHandler::Error(
       501, "NOT_SUPPORTED",
@@ -60,18 +71,22 @@ int64_t MillisSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-bool AdminEndpoints::Worker::try_start(std::function<void()> job) {
+AdminEndpoints::Worker::Start AdminEndpoints::Worker::try_start(std::function<void()> job) {
   std::lock_guard lock(mu_);
-  if (busy_) return false;
+  if (busy_) return Start::kBusy;
   // The previous job has cleared busy_ as its last step: this join waits only for its exit.
   if (thread_.joinable()) thread_.join();
+  try {
+    thread_ = std::thread([this, job = std::move(job)] {
+      job();
+      std::lock_guard done(mu_);
+      busy_ = false;
+    });
+  } catch (const std::system_error&) {
+    return Start::kNoThread;  // the process is out of threads: the request is refused
+  }
   busy_ = true;
-  thread_ = std::thread([this, job = std::move(job)] {
-    job();
-    std::lock_guard done(mu_);
-    busy_ = false;
-  });
-  return true;
+  return Start::kStarted;
 }
 
 void AdminEndpoints::Worker::join() {
@@ -139,7 +154,7 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
   auto pipe = std::make_shared<SnapshotPipe>();
   // The reply is shared between this thread (a refusal) and the job: whichever runs it.
   auto shared_reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(reply));
-  bool started = snapshot_worker_.try_start([this, pipe, shared_reply] {
+  Worker::Start started = snapshot_worker_.try_start([this, pipe, shared_reply] {
     {
       // Registered before any work, under the lock shutdown() takes: either shutdown() sees
       // this pipe and cancels it, or this job sees `stopping_`.
@@ -181,13 +196,15 @@ void AdminEndpoints::snapshot(std::function<void(HttpResponse)> reply) {
     std::lock_guard lock(mu_);
     snapshot_pipe_.reset();
   });
-  if (!started) (*shared_reply)(Busy("SNAPSHOT_IN_PROGRESS", "a snapshot"));
+  if (started != Worker::Start::kStarted) {
+    (*shared_reply)(Refused(started == Worker::Start::kBusy, "SNAPSHOT_IN_PROGRESS", "a snapshot"));
+  }
 }
 
 void AdminEndpoints::compact(std::function<void(HttpResponse)> reply) {
   if (storage_ == nullptr) return reply(NotOnMemory("a compaction"));
   auto shared_reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(reply));
-  bool started = compact_worker_.try_start([this, shared_reply] {
+  Worker::Start started = compact_worker_.try_start([this, shared_reply] {
     const auto start = std::chrono::steady_clock::now();
     const uint64_t before = StoreBytes(data_dir_);
     Status s = storage_->Compact();
@@ -201,18 +218,22 @@ void AdminEndpoints::compact(std::function<void(HttpResponse)> reply) {
         {{"bytes_before", before}, {"bytes_after", after}, {"duration_ms", MillisSince(start)}});
     (*shared_reply)(Json({{"bytes_before", before}, {"bytes_after", after}}));
   });
-  if (!started) (*shared_reply)(Busy("COMPACTION_IN_PROGRESS", "a compaction"));
+  if (started != Worker::Start::kStarted) {
+    (*shared_reply)(Refused(started == Worker::Start::kBusy, "COMPACTION_IN_PROGRESS", "a compaction"));
+  }
 }
 
 void AdminEndpoints::expire(std::function<void(HttpResponse)> reply) {
   auto shared_reply = std::make_shared<std::function<void(HttpResponse)>>(std::move(reply));
-  bool started = expire_worker_.try_start([this, shared_reply] {
+  Worker::Start started = expire_worker_.try_start([this, shared_reply] {
     const size_t expired = manager_->sweep_expired();
     if (expired > 0)
       log::Info("expiry sweep on request", {{"expired", static_cast<uint64_t>(expired)}});
     (*shared_reply)(Json({{"expired", static_cast<uint64_t>(expired)}}));
   });
-  if (!started) (*shared_reply)(Busy("EXPIRY_IN_PROGRESS", "an expiry sweep"));
+  if (started != Worker::Start::kStarted) {
+    (*shared_reply)(Refused(started == Worker::Start::kBusy, "EXPIRY_IN_PROGRESS", "an expiry sweep"));
+  }
 }
 
 void AdminEndpoints::shutdown() {

@@ -67,8 +67,10 @@ class AdminEndpoints {
   // One background job of a kind at a time.
   class Worker {
    public:
-    // Runs `job` on a new thread unless one is running (false).
-    bool try_start(std::function<void()> job);
+    enum class Start { kStarted, kBusy, kNoThread };
+    // Runs `job` on a new thread unless one is running (kBusy) or no thread can be made
+    // (kNoThread: the process's thread limit; never an exception into the IO thread).
+    Start try_start(std::function<void()> job);
     void join();
 
    private:

@@ -155,6 +155,11 @@ class Reader {
   }
 
   Status CopyData(const TarEntry& entry, std::string* buffer) {
+    // Rounding a size near 2^64 up to whole blocks would wrap to nothing.
+    if (entry.size > (uint64_t{1} << 62)) {
+      return Status::IoError("entry " + entry.name + " claims a size of " +
+                             std::to_string(entry.size) + " bytes: not a snapshot");
+    }
     int out = -1;
     const std::string path = dir_ ? *dir_ + "/" + entry.name : std::string();
     if (dir_) {

@@ -160,6 +160,13 @@ TEST_F(DsAdminLiveTest, ReadingCommandsSeeEveryAcknowledgedAppendWhileWritesGoOn
     RunResult verify = OnDir("verify");
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     EXPECT_NE(verify.out.find("ok: 1 streams"), std::string::npos) << verify.out;
+
+    before = acked;
+    const std::string exported = dir_.path() + "/round" + std::to_string(round) + ".jsonl";
+    RunResult export_run = OnDir("export", {path, "--out", exported});
+    ASSERT_EQ(export_run.exit_code, 0) << export_run.err;
+    // The format line, the stream, one line per append, the end line.
+    EXPECT_GE(Lines(ReadFile(exported)).size(), static_cast<size_t>(before) + 3);
   }
   stop = true;
   writer.join();

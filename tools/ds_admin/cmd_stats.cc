@@ -1,5 +1,8 @@
-// `ds-admin stats`: counts and sizes of the whole data directory.
+// `ds-admin stats`: counts and sizes of the whole data directory, a page of streams at a time.
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "data_dir.h"
@@ -15,6 +18,8 @@ using streamkeeper::Record;
 
 namespace {
 
+constexpr size_t kPage = 1000;
+
 struct Totals {
   uint64_t streams = 0;
   uint64_t live = 0;
@@ -27,6 +32,28 @@ struct Totals {
   uint64_t stored_bytes = 0;   // record values as stored (JSON records carry a small header)
   uint64_t directory_bytes = 0;
 };
+
+// Adds one stream (its tail recovered) to *t.
+streamkeeper::Status Count(streamkeeper::Storage& storage, const streamkeeper::StreamMeta& meta,
+                           int64_t now_ms, Totals* t) {
+  ++t->streams;
+  if (meta.soft_deleted) {
+    ++t->soft_deleted;
+  } else if (IsExpired(meta, now_ms)) {
+    ++t->expired;
+  } else {
+    ++t->live;
+  }
+  if (!meta.fork_parent.empty()) ++t->forks;
+  if (meta.closed) ++t->closed;
+  const bool is_json = IsJsonStream(meta);
+  return ScanRecords(storage, meta, [&](const Record& record) {
+    ++t->records;
+    t->stored_bytes += record.value.size();
+    auto payload = RecordPayload(is_json, record);
+    t->payload_bytes += payload ? payload->size() : 0;
+  });
+}
 
 void PrintText(const Totals& t) {
   TextTable table({"streams:", std::to_string(t.streams)});
@@ -62,33 +89,27 @@ int RunStats(const Invocation& invocation) {
   streamkeeper::Status s =
       Inspection::Open(invocation.data_dir, InspectMode::kSnapshot, nullptr, &inspection);
   if (!s.ok()) return ReportError(s);
-  std::vector<LoadedStream> streams;
-  s = LoadAll(inspection->storage(), &streams);
-  if (!s.ok()) return ReportError(s);
   streamkeeper::Storage* storage = &inspection->storage();
 
+  // A page of streams at a time: memory does not grow with the number of streams.
   Totals t;
   const int64_t now_ms = streamkeeper::SystemClock()();
-  for (const LoadedStream& stream : streams) {
-    const auto& meta = stream.meta;
-    ++t.streams;
-    if (meta.soft_deleted) {
-      ++t.soft_deleted;
-    } else if (IsExpired(meta, now_ms)) {
-      ++t.expired;
-    } else {
-      ++t.live;
-    }
-    if (!meta.fork_parent.empty()) ++t.forks;
-    if (meta.closed) ++t.closed;
-    const bool is_json = IsJsonStream(meta);
-    s = ScanRecords(*storage, meta, [&](const Record& record) {
-      ++t.records;
-      t.stored_bytes += record.value.size();
-      auto payload = RecordPayload(is_json, record);
-      t.payload_bytes += payload ? payload->size() : 0;
-    });
+  std::vector<streamkeeper::StreamMeta> page;
+  std::string after;
+  for (bool more = true; more;) {
+    page.clear();
+    s = storage->list_streams("", after, kPage, &page);
     if (!s.ok()) return ReportError(s);
+    more = page.size() == kPage;
+    if (!page.empty()) after = page.back().path;
+    for (const streamkeeper::StreamMeta& listed : page) {
+      std::optional<LoadedStream> stream;
+      s = LoadOne(*storage, listed.path, &stream);
+      if (!s.ok()) return ReportError(s);
+      if (!stream) continue;  // gone since it was listed (cannot happen in a snapshot)
+      s = Count(*storage, stream->meta, now_ms, &t);
+      if (!s.ok()) return ReportError(s);
+    }
   }
   inspection.reset();  // closed (a secondary's scratch space is elsewhere)
   t.directory_bytes = DirectorySize(invocation.data_dir);

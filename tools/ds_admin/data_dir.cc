@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "manager/tail_recovery.h"
+#include "snapshot/scratch_checkpoint.h"
 #include "read_only_storage.h"
 #include "streamkeeper/rocksdb_storage.h"
 
@@ -182,6 +183,11 @@ uint64_t DirectorySize(const std::string& dir) {
   uint64_t total = 0;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code file_ec;
+    // A snapshot's scratch checkpoint holds links to the store's own files: not counted twice.
+    if (it.depth() == 0 && it->path().filename().string().starts_with(streamkeeper::kScratchCheckpointPrefix)) {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (!it->is_regular_file(file_ec) || file_ec) continue;
     uint64_t size = it->file_size(file_ec);
     if (!file_ec) total += size;

@@ -1,21 +1,22 @@
 // TextCodec: how ds-admin puts stored bytes into JSON output: base64 for bytes that are not
-// text, a UTF-8 check to tell them apart, and the compact form of a stored JSON message.
+// text, a UTF-8 check to tell them apart (both shared with the server, in src/util), and the
+// compact form of a stored JSON message.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "util/base64.h"
+#include "util/utf8.h"
+
 namespace ds_admin {
 
-// Standard base64 (RFC 4648 §4, padded).
-std::string Base64Encode(std::string_view bytes);
-// Strict: false on any character outside the alphabet, bad padding or length.
-bool Base64Decode(std::string_view text, std::string* out);
+using streamkeeper::Base64Decode;  // util/base64.h
+using streamkeeper::Base64Encode;
 
-// True when `text` is entirely valid UTF-8 (no overlongs, surrogates or code points past
-// U+10FFFF): what a JSON string may carry. A record cut inside a character (a fork's
+// IsValidUtf8: what a JSON string may carry. A record cut inside a character (a fork's
 // sub-offset) is not.
-bool IsValidUtf8(std::string_view text);
+using streamkeeper::IsValidUtf8;  // util/utf8.h
 
 // `json`, a valid JSON text, without the whitespace outside its strings: the message exactly as
 // stored (numbers keep their digits, strings their escapes), on one line. Never parses into
