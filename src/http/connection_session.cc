@@ -419,7 +419,8 @@ void ConnectionSession<Stream>::on_response(HttpResponse response) {
 }
 
 template <class Stream>
-void ConnectionSession<Stream>::start_body_stream(HttpResponse head) {
+std::shared_ptr<http::response<http::empty_body>> ConnectionSession<Stream>::chunked_head(
+    HttpResponse& head) {
   if (report_.active) {
     report_.status = head.status;
     head.set("X-Request-Id", report_.request_id);
@@ -431,6 +432,12 @@ void ConnectionSession<Stream>::start_body_stream(HttpResponse head) {
   message->set(http::field::date, HttpDate());
   message->keep_alive(false);  // the response ends with the connection
   message->chunked(true);
+  return message;
+}
+
+template <class Stream>
+void ConnectionSession<Stream>::start_body_stream(HttpResponse head) {
+  auto message = chunked_head(head);
   body_ = std::make_unique<BodyStreamResponder<ConnectionSession>>(this,
                                                                     std::move(head.body_stream));
   body_->start(std::move(message));
@@ -439,17 +446,7 @@ void ConnectionSession<Stream>::start_body_stream(HttpResponse head) {
 template <class Stream>
 void ConnectionSession<Stream>::start_sse(HttpResponse head) {
   enter_live(&context_->sse_streams);  // until close(): every SSE response ends there
-  if (report_.active) {
-    report_.status = head.status;
-    head.set("X-Request-Id", report_.request_id);
-  }
-  auto message = std::make_shared<http::response<http::empty_body>>();
-  message->version(11);
-  message->result(static_cast<unsigned>(head.status));
-  CopyHeaders(head, allow_origin_, message.get());
-  message->set(http::field::date, HttpDate());
-  message->keep_alive(false);  // the response ends with the connection
-  message->chunked(true);
+  auto message = chunked_head(head);
   sse_ = std::make_unique<SseResponder<ConnectionSession>>(
       this, context_->handler->sse(std::move(*head.sse)));
   sse_->start(std::move(message));

@@ -29,6 +29,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/connection_slot.h"
@@ -152,6 +153,10 @@ class ConnectionSession final : public Session {
   // connection closes after the answer unless the whole request had already arrived).
   bool admit_request();
   void on_response(HttpResponse response);
+  // The head of a chunked response that ends with the connection (SSE, a streamed body), from
+  // `head` (which gains the request id when the request is reported).
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>> chunked_head(
+      HttpResponse& head);
   // Hands the connection to an SseResponder, which writes `head` and the events.
   void start_sse(HttpResponse head);
   // Hands the connection to a BodyStreamResponder, which writes `head` and the streamed body.

@@ -60,32 +60,6 @@ class ProtocolHandlerTest : public testing::ProtocolHandlerFixture {
 using streamkeeper::testing::ParseSse;
 using streamkeeper::testing::SseEvent;
 
-std::string Base64Decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    int v = value(c);
-    if (v < 0) continue;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Cache headers
 
@@ -690,7 +664,9 @@ TEST_F(ProtocolHandlerTest, SseOctetStreamIsBase64) {
   EXPECT_EQ(events[0].type, "data");
   EXPECT_EQ(events[0].data.size() % 4, 0u);
   EXPECT_EQ(events[0].data, Base64Encode(bytes));
-  EXPECT_EQ(Base64Decode(events[0].data), bytes);
+  std::string decoded;
+  ASSERT_TRUE(Base64Decode(events[0].data, &decoded));
+  EXPECT_EQ(decoded, bytes);
   EXPECT_EQ(events[1].type, "control");
 }
 
