@@ -445,10 +445,13 @@ Status CopyPrefix(const std::string& from, const std::string& to, uint64_t size)
 
 // Materialises the listing of Checkpoint() in `dir`, through "<dir>.tmp".
 Status WriteCheckpoint(const std::vector<rocksdb::LiveFileStorageInfo>& files,
-                       const std::string& dir) {
+                       std::string dir) {
   namespace fs = std::filesystem;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();  // "x/" would put "x/.tmp" in x
   std::error_code ec;
-  if (fs::exists(dir, ec)) return Status::IoError("checkpoint directory " + dir + " exists");
+  if (fs::exists(dir, ec) || ec) {
+    return Status::IoError("checkpoint directory " + dir + " exists or cannot be checked");
+  }
   const std::string tmp = dir + ".tmp";
   fs::remove_all(tmp, ec);
   if (!fs::create_directories(tmp, ec)) {

@@ -178,11 +178,11 @@ Status RocksDbStorage::write(const WriteBatch& batch) {
   {
     std::lock_guard wal_lock(impl_->wal_mu);
     status = impl_->db->Write(write_options, &wb);
+    // Marked before the lock goes: a checkpoint waiting for it must see that the WAL may end
+    // in a torn record (Checkpoint()).
+    if (!status.ok()) impl_->wal_failed = true;
   }
-  if (!status.ok()) {
-    impl_->wal_failed = true;
-    return FromRocks(status, "writing to " + impl_->options.path);
-  }
+  if (!status.ok()) return FromRocks(status, "writing to " + impl_->options.path);
   return Status::Ok();
 }
 

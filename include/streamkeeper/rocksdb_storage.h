@@ -128,10 +128,12 @@ class RocksDbStorage final : public Storage {
   // Every write that returned before the call is in it: the memtables are flushed first, then
   // the files are listed (DB::GetLiveFilesStorageInfo) while no write is in progress, so the
   // WAL written since is copied up to a record boundary, never a torn record. Writes wait only
-  // for the listing (microseconds), not for the copying. Runs concurrently with reads and
-  // writes; blocks for the flush and the copy. kIoError naming `dir` when RocksDB fails (a
-  // write failed and resume() has not run, the storage is read-only after a full disk, or
-  // `dir` exists).
+  // for the listing (a directory listing and a stat per WAL), not for the copying. Runs
+  // concurrently with reads and writes; blocks for the flush and the copy. The copy is made
+  // for reading at once (a snapshot streamed, a backup archived): its files are not fsynced,
+  // and its I/O goes to the OS directly, not through RocksDbOptions::env. kIoError when
+  // RocksDB fails (a write failed and resume() has not run, the storage is read-only after a
+  // full disk) or `dir` exists.
   Status Checkpoint(const std::string& dir);
 
   // Secondary instances only (RocksDbOptions::secondary_path): catches up with the primary
