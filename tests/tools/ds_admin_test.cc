@@ -35,10 +35,14 @@ std::vector<boost::json::object> ParseJsonLines(const std::string& text) {
 TEST_F(DsAdminTest, HelpDocumentsEveryCommand) {
   RunResult r = Run({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"list", "show", "read", "delete", "compact", "verify", "stats"}) {
+  for (const char* command : {"list", "show", "read", "tail", "delete", "compact", "expire",
+                              "verify", "stats", "backup", "restore", "export", "import"}) {
     EXPECT_NE(r.out.find(std::string("ds-admin ") + command), std::string::npos) << command;
   }
-  EXPECT_NE(r.out.find("--max-bytes"), std::string::npos);
+  for (const char* option : {"--max-bytes", "--url", "--token", "--ca", "--format", "--prefix",
+                             "--start-after", "--limit", "--out", "--skip-existing", "--json"}) {
+    EXPECT_NE(r.out.find(option), std::string::npos) << option;
+  }
   EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
 
   RunResult read_help = Run({"read", "--help"});
