@@ -46,14 +46,12 @@ Status FromServer(const Invocation& invocation, BackupFile* file) {
   return Status::Ok();
 }
 
-Status FromDirectory(const std::string& dir, BackupFile* file) {
-  std::unique_ptr<streamkeeper::Storage> storage;
-  Status s = OpenStorage(dir, &storage);
-  if (!s.ok()) return s;
-  auto& rocksdb = static_cast<streamkeeper::RocksDbStorage&>(*storage);
+// `storage` is the store in `dir`, opened by OpenStorage (so this process holds its lock).
+Status FromDirectory(streamkeeper::Storage& storage, const std::string& dir, BackupFile* file) {
+  auto& rocksdb = static_cast<streamkeeper::RocksDbStorage&>(storage);
   streamkeeper::RemoveScratchLeftovers(dir);  // we hold the lock: nobody else's
   streamkeeper::ScratchCheckpoint checkpoint;
-  s = streamkeeper::ScratchCheckpoint::Make(rocksdb, dir, &checkpoint);
+  Status s = streamkeeper::ScratchCheckpoint::Make(rocksdb, dir, &checkpoint);
   if (!s.ok()) return s;
   std::unique_ptr<streamkeeper::TarWriter> writer;
   s = streamkeeper::TarWriter::Open(checkpoint.dir(), &writer);
@@ -73,15 +71,15 @@ Status FromDirectory(const std::string& dir, BackupFile* file) {
 
 int RunBackup(const Invocation& invocation) {
   const bool offline = invocation.url.empty();
+  std::unique_ptr<streamkeeper::Storage> storage;  // offline: opened before the file is made
   if (offline) {
-    if (Status live = CheckNotLive(invocation.data_dir, "backup", "back it up"); !live.ok()) {
-      return ReportError(live);
-    }
+    Status s = OpenStorage(invocation.data_dir, {"backup", "back it up"}, &storage);
+    if (!s.ok()) return ReportError(s);
   }
   BackupFile file;
   Status s = BackupFile::Open(invocation.out, &file);
   if (!s.ok()) return ReportError(s);
-  s = offline ? FromDirectory(invocation.data_dir, &file) : FromServer(invocation, &file);
+  s = offline ? FromDirectory(*storage, invocation.data_dir, &file) : FromServer(invocation, &file);
   if (!s.ok()) return ReportError("backup failed: " + s.message());
   size_t files = 0;
   s = file.Commit(&files);

@@ -9,6 +9,7 @@
 #include "data_dir.h"
 #include "output_format.h"
 #include "server_call.h"
+#include "snapshot/scratch_checkpoint.h"
 #include "streamkeeper/rocksdb_storage.h"
 
 namespace ds_admin {
@@ -76,14 +77,10 @@ int CompactThroughServer(const Invocation& invocation) {
 
 int RunCompact(const Invocation& invocation) {
   if (!invocation.url.empty()) return CompactThroughServer(invocation);
-  if (streamkeeper::Status live = CheckNotLive(invocation.data_dir, "compact", "compact it");
-      !live.ok()) {
-    return ReportError(live);
-  }
   std::unique_ptr<streamkeeper::Storage> storage;
   // Measured before opening: the open itself adds files (a fresh WAL).
-  const uint64_t before = DirectorySize(invocation.data_dir);
-  streamkeeper::Status s = OpenStorage(invocation.data_dir, &storage);
+  const uint64_t before = streamkeeper::StoreBytes(invocation.data_dir);
+  streamkeeper::Status s = OpenStorage(invocation.data_dir, {"compact", "compact it"}, &storage);
   if (!s.ok()) return ReportError(s);
   size_t purged = 0;
   s = PurgePending(*storage, &purged);
@@ -91,7 +88,7 @@ int RunCompact(const Invocation& invocation) {
   s = static_cast<streamkeeper::RocksDbStorage*>(storage.get())->Compact();
   if (!s.ok()) return ReportError(s);
   storage.reset();  // close, so the size reflects the files left behind
-  const uint64_t after = DirectorySize(invocation.data_dir);
+  const uint64_t after = streamkeeper::StoreBytes(invocation.data_dir);
 
   PrintSizes(invocation, invocation.data_dir, before, after, purged);
   return kExitOk;

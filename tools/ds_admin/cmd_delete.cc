@@ -46,11 +46,8 @@ int DeleteThroughServer(const Invocation& invocation) {
 
 int RunDelete(const Invocation& invocation) {
   if (!invocation.url.empty()) return DeleteThroughServer(invocation);
-  if (Status s = CheckNotLive(invocation.data_dir, "delete", "delete"); !s.ok()) {
-    return ReportError(s);
-  }
   std::unique_ptr<streamkeeper::StreamManager> manager;
-  Status s = OpenManager(invocation.data_dir, Access::kReadWrite, &manager);
+  Status s = OpenManager(invocation.data_dir, {"delete", "delete"}, &manager);
   if (!s.ok()) return ReportError(s);
 
   s = manager->remove(invocation.path);

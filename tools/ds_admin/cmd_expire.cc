@@ -15,12 +15,9 @@ int RunExpire(const Invocation& invocation) {
   uint64_t expired = 0;
   const std::string& target = invocation.url.empty() ? invocation.data_dir : invocation.url;
   if (invocation.url.empty()) {
-    streamkeeper::Status live = CheckNotLive(invocation.data_dir, "expire", "run the expiry sweep");
-    if (!live.ok()) {
-    return ReportError(live);
-  }
     std::unique_ptr<streamkeeper::StreamManager> manager;
-    streamkeeper::Status s = OpenManager(invocation.data_dir, Access::kReadWrite, &manager);
+    streamkeeper::Status s =
+        OpenManager(invocation.data_dir, {"expire", "run the expiry sweep"}, &manager);
     if (!s.ok()) return ReportError(s);
     expired = manager->sweep_expired();
     manager->shutdown();

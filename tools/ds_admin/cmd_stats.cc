@@ -8,6 +8,7 @@
 #include "data_dir.h"
 #include "output_format.h"
 #include "record_scan.h"
+#include "snapshot/scratch_checkpoint.h"
 #include "stream_checks.h"
 #include "streamkeeper/clock.h"
 
@@ -112,7 +113,7 @@ int RunStats(const Invocation& invocation) {
     }
   }
   inspection.reset();  // closed (a secondary's scratch space is elsewhere)
-  t.directory_bytes = DirectorySize(invocation.data_dir);
+  t.directory_bytes = streamkeeper::StoreBytes(invocation.data_dir);
 
   if (invocation.json) {
     PrintJsonTotals(t);

@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "manager/tail_recovery.h"
-#include "snapshot/scratch_checkpoint.h"
 #include "read_only_storage.h"
 #include "streamkeeper/rocksdb_storage.h"
 
@@ -35,18 +34,6 @@ bool HoldsRocksDbFiles(const std::string& dir) {
     if (name.rfind("MANIFEST-", 0) == 0 || ends_with(".sst") || ends_with(".log")) return true;
   }
   return false;
-}
-
-Status OpenReadWrite(const std::string& dir, std::unique_ptr<Storage>* out) {
-  out->reset();
-  if (Status s = CheckIsStore(dir); !s.ok()) return s;
-  // Each changing command says so first, in its own words; this catches any other.
-  if (Status s = CheckNotLive(dir, "", "change it"); !s.ok()) return s;
-  streamkeeper::RocksDbOptions options;
-  options.path = dir;
-  options.create_if_missing = false;
-  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
-  return streamkeeper::RocksDbStorage::Open(options, out);
 }
 
 }  // namespace
@@ -122,8 +109,15 @@ Status Inspection::OpenManager(std::unique_ptr<StreamManager>* out) {
   return s;
 }
 
-Status OpenStorage(const std::string& dir, std::unique_ptr<Storage>* out) {
-  return OpenReadWrite(dir, out);
+Status OpenStorage(const std::string& dir, ChangeOf change, std::unique_ptr<Storage>* out) {
+  out->reset();
+  if (Status s = CheckIsStore(dir); !s.ok()) return s;
+  if (Status s = CheckNotLive(dir, change.command, change.action); !s.ok()) return s;
+  streamkeeper::RocksDbOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  options.block_cache_bytes = 8 << 20;  // one pass over the data; a big cache buys nothing
+  return streamkeeper::RocksDbStorage::Open(options, out);
 }
 
 Status LoadAll(Storage& storage, std::vector<LoadedStream>* streams) {
@@ -139,14 +133,11 @@ Status LoadOne(Storage& storage, const std::string& path, std::optional<LoadedSt
   return s;
 }
 
-Status OpenManager(const std::string& dir, Access access, std::unique_ptr<StreamManager>* out) {
+Status OpenManager(const std::string& dir, ChangeOf change, std::unique_ptr<StreamManager>* out) {
   out->reset();
   std::unique_ptr<Storage> storage;
-  Status s = OpenStorage(dir, &storage);
+  Status s = OpenStorage(dir, change, &storage);
   if (!s.ok()) return s;
-  if (access == Access::kReadOnly) {
-    storage = std::make_unique<ReadOnlyStorage>(std::move(storage));
-  }
   streamkeeper::ManagerOptions options;
   options.sweep_interval = std::chrono::milliseconds(0);  // never expire anything on our own
   *out = StreamManager::Open(std::move(storage), std::move(options), &s);
@@ -156,11 +147,10 @@ Status OpenManager(const std::string& dir, Access access, std::unique_ptr<Stream
 Status CheckNotLive(const std::string& dir, std::string_view command, std::string_view action) {
   long pid = 0;
   if (!HeldByServer(dir, &pid)) return Status::Ok();
-  std::string how = command.empty() ? "--url URL" : "ds-admin " + std::string(command) + " --url URL";
   return Status::Unavailable("data directory " + dir + " is in use by a running server (pid " +
                              std::to_string(pid) + "); " + std::string(action) +
-                             " through that server instead: " + how +
-                             " (with --token when auth is on)");
+                             " through that server instead: ds-admin " + std::string(command) +
+                             " --url URL (with --token when auth is on)");
 }
 
 bool HeldByServer(const std::string& dir, long* holder_pid) {
@@ -175,24 +165,6 @@ bool HeldByServer(const std::string& dir, long* holder_pid) {
   ::close(fd);
   if (held && holder_pid != nullptr) *holder_pid = lock.l_pid;
   return held;
-}
-
-uint64_t DirectorySize(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  uint64_t total = 0;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code file_ec;
-    // A snapshot's scratch checkpoint holds links to the store's own files: not counted twice.
-    if (it.depth() == 0 && it->path().filename().string().starts_with(streamkeeper::kScratchCheckpointPrefix)) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file(file_ec) || file_ec) continue;
-    uint64_t size = it->file_size(file_ec);
-    if (!file_ec) total += size;
-  }
-  return total;
 }
 
 }  // namespace ds_admin

@@ -3,7 +3,8 @@
 // Nothing here creates a directory or a database: a missing or foreign directory is an error.
 // The reading commands open an Inspection, which works whether or not a server runs on the
 // directory and never changes anything in it. The changing commands open it read-write
-// (OpenStorage, OpenManager) and refuse a directory a server holds, naming --url.
+// (OpenStorage, OpenManager), which refuse a directory a server holds, naming --url. A data
+// directory's size is snapshot/scratch_checkpoint.h's StoreBytes.
 #pragma once
 
 #include <cstdint>
@@ -72,10 +73,17 @@ class Inspection {
 // names it.
 streamkeeper::Status CheckIsStore(const std::string& dir);
 
-// Opens the storage at `dir` read-write, for the changing commands. On failure stores nullptr
-// and returns kIoError naming `dir` (missing, not a store, damaged), or kUnavailable when a
-// running server holds it (the message says to use --url).
-streamkeeper::Status OpenStorage(const std::string& dir,
+// The words a changing command refuses a live directory in (CheckNotLive): its name and what
+// it would do ("compact", "compact it").
+struct ChangeOf {
+  std::string_view command;
+  std::string_view action;
+};
+
+// Opens the storage at `dir` read-write, for the changing command `change`. On failure stores
+// nullptr and returns kIoError naming `dir` (missing, not a store, damaged), or kUnavailable
+// when a running server holds it (CheckNotLive's message, in `change`'s words).
+streamkeeper::Status OpenStorage(const std::string& dir, ChangeOf change,
                                  std::unique_ptr<streamkeeper::Storage>* out);
 
 // Every stream (tails recovered) into *streams, in path order. O(streams) in memory: for the
@@ -87,18 +95,13 @@ streamkeeper::Status LoadAll(streamkeeper::Storage& storage,
 streamkeeper::Status LoadOne(streamkeeper::Storage& storage, const std::string& path,
                              std::optional<streamkeeper::LoadedStream>* out);
 
-enum class Access {
-  kReadOnly,  // writes are refused: reads neither touch sliding TTLs on disk nor expire streams
-  kReadWrite,
-};
-
-// Opens a StreamManager over the storage at `dir`, with the expiry sweeper disabled.
-streamkeeper::Status OpenManager(const std::string& dir, Access access,
+// Opens a StreamManager over OpenStorage(dir, change), with the expiry sweeper disabled.
+streamkeeper::Status OpenManager(const std::string& dir, ChangeOf change,
                                  std::unique_ptr<streamkeeper::StreamManager>* out);
 
 // OK when no server holds `dir`; else kUnavailable: "data directory <dir> is in use by a
 // running server (pid N); <action> through that server instead: ds-admin <command> --url URL
-// (with --token when auth is on)". For the changing commands, before they open anything.
+// (with --token when auth is on)". OpenStorage asks it; so does import, which opens its own.
 streamkeeper::Status CheckNotLive(const std::string& dir, std::string_view command,
                                   std::string_view action);
 
@@ -107,7 +110,5 @@ streamkeeper::Status CheckNotLive(const std::string& dir, std::string_view comma
 // False when the directory or its LOCK file does not exist.
 bool HeldByServer(const std::string& dir, long* holder_pid = nullptr);
 
-// The sum of the sizes of every regular file under `dir` (0 if it cannot be read).
-uint64_t DirectorySize(const std::string& dir);
 
 }  // namespace ds_admin
