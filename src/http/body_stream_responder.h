@@ -16,10 +16,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cstdio>
 #include <memory>
 #include <string>
 
+#include "http/chunk_frame.h"
 #include "http/connection_session.h"
 #include "protocol/http_types.h"
 #include "util/log.h"
@@ -72,15 +72,8 @@ class BodyStreamResponder {
                  {{"error", piece.data}});
       return session_.close();
     }
-    auto frame = std::make_shared<std::string>();
-    if (!piece.data.empty()) {
-      char size_line[24];
-      int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.data.size());
-      frame->reserve(static_cast<size_t>(size_length) + piece.data.size() + 7);
-      frame->append(size_line, static_cast<size_t>(size_length)).append(piece.data).append("\r\n");
-    }
     const bool last = piece.last;
-    if (last) frame->append("0\r\n\r\n");
+    auto frame = std::make_shared<std::string>(FrameChunk(piece.data, last));
     piece.data = std::string();  // one copy in memory, not two, while the frame is written
     session_.set_deadline(session_.context_->options.write_timeout);
     boost::asio::async_write(

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -22,6 +21,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "http/chunk_frame.h"
 #include "http/connection_session.h"
 #include "http/response_head.h"
 #include "protocol/live_read.h"
@@ -94,12 +94,7 @@ class SseResponder {
   void write(std::string events, bool finished, bool wait) {
     auto now = Clock::now();
     next_beat_ = now + session_.context_->options.sse_heartbeat;
-    // One chunk of the chunked response, framed here so that it goes out in one contiguous send.
-    char size_line[24];
-    int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", events.size());
-    auto frame = std::make_shared<std::string>();
-    frame->reserve(static_cast<size_t>(size_length) + events.size() + 2);
-    frame->append(size_line, static_cast<size_t>(size_length)).append(events).append("\r\n");
+    auto frame = std::make_shared<std::string>(FrameChunk(events, /*last=*/false));
     // Nearly always the stream takes it all at once (StreamOps::send_now): the delivery ends
     // here, the fan-out hot path.
     size_t sent = 0;
