@@ -367,27 +367,32 @@ Status AdminClient::Create(AdminClientOptions options, std::unique_ptr<AdminClie
 
 const std::string& AdminClient::url() const { return impl_->options.url; }
 
-std::string AdminClient::stream_target(std::string_view path) const {
+std::string PercentEncode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string AdminClient::stream_target(std::string_view path) const {
   constexpr std::string_view kStreamPrefix = "/v1/stream/";  // protocol/request_target.h
   if (path.starts_with(kStreamPrefix)) {
     path.remove_prefix(kStreamPrefix.size());
   } else {
     while (path.starts_with('/')) path.remove_prefix(1);
   }
-  std::string target = impl_->prefix + std::string(kStreamPrefix);
-  for (unsigned char c : path) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-    if (unreserved) {
-      target.push_back(static_cast<char>(c));
-    } else {
-      target.push_back('%');
-      target.push_back(kHex[c >> 4]);
-      target.push_back(kHex[c & 15]);
-    }
-  }
-  return target;
+  return impl_->prefix + std::string(kStreamPrefix) + PercentEncode(path, /*keep_slash=*/true);
 }
 
 std::string AdminClient::route_target(std::string_view route) const {

@@ -48,6 +48,10 @@ struct AdminResponse {
 // connection is then closed) and the request fails with kIoError "aborted".
 using BodySink = std::function<bool(std::string_view piece)>;
 
+// `text` with every byte but unreserved characters (RFC 3986 §2.3), and '/' when `keep_slash`,
+// percent-encoded: for request paths (keep_slash) and query values.
+std::string PercentEncode(std::string_view text, bool keep_slash);
+
 class AdminClient {
  public:
   // Parses options.url; kBadRequest with a message naming it when it is not an http(s) URL

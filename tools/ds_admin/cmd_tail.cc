@@ -15,7 +15,6 @@
 // under out_mu) and leaves.
 #include <signal.h>
 
-#include <cctype>
 #include <csignal>
 #include <chrono>
 #include <condition_variable>
@@ -150,21 +149,6 @@ int FollowDirectory(const Invocation& invocation, std::optional<uint64_t> from,
 
 // --- a running server ----------------------------------------------------------------------
 
-std::string QueryEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 int FollowServer(const Invocation& invocation, TailState& state) {
   std::unique_ptr<AdminClient> client;
   Status s = AdminClient::Create({invocation.url, invocation.token, invocation.ca_file}, &client);
@@ -184,8 +168,8 @@ int FollowServer(const Invocation& invocation, TailState& state) {
     }
   }
   while (!state.Stopping()) {
-    std::string request = target + "?offset=" + QueryEscape(offset) + "&live=long-poll";
-    if (!cursor.empty()) request += "&cursor=" + QueryEscape(cursor);
+    std::string request = target + "?offset=" + PercentEncode(offset, /*keep_slash=*/false) + "&live=long-poll";
+    if (!cursor.empty()) request += "&cursor=" + PercentEncode(cursor, /*keep_slash=*/false);
     AdminResponse response;
     s = client->request("GET", request, {}, {}, kLongPollRequestTimeout, &response);
     if (!s.ok()) return ReportError("tail " + invocation.path + ": " + s.message());
