@@ -21,10 +21,8 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "output_format.h"
-#include "record_scan.h"
 #include "snapshot/tar_reader.h"
-#include "stream_checks.h"
-#include "streamkeeper/rocksdb_storage.h"
+#include "store_check.h"
 
 namespace ds_admin {
 
@@ -75,47 +73,6 @@ void RemoveUnpacked(const std::string& dir, bool created) {
   }
 }
 
-struct CheckResult {
-  std::vector<std::string> problems;
-  size_t streams = 0;
-  uint64_t records = 0;
-};
-
-// The checks of `verify` (cmd_verify.cc) on the stopped new directory: a read-only open with
-// RocksDB's corruption warnings counted, every table block's checksum, each stream's record
-// continuity, the fork graph.
-Status CheckRestored(const std::string& dir, CheckResult* result) {
-  auto log = [result](streamkeeper::LogLevel level, std::string_view line) {
-    if (level >= streamkeeper::LogLevel::kWarn && line.substr(0, 9) == "rocksdb: " &&
-        line.find("Corruption") != std::string_view::npos) {
-      result->problems.emplace_back(line);
-    }
-  };
-  std::unique_ptr<Inspection> inspection;
-  std::vector<streamkeeper::LoadedStream> streams;
-  Status s = Inspection::Open(dir, InspectMode::kSnapshot, log, &inspection);
-  if (s.ok()) s = LoadAll(inspection->storage(), &streams);
-  if (!s.ok()) return s;
-  s = inspection->rocksdb().VerifyChecksums();
-  if (!s.ok()) result->problems.push_back(s.message());
-  streamkeeper::Storage* storage = &inspection->storage();
-  for (const streamkeeper::LoadedStream& stream : streams) {
-    RecordContinuityCheck check(stream.meta);
-    s = ScanRecords(*storage, stream.meta,
-                    [&check](const streamkeeper::Record& record) { check.Add(record); });
-    if (!s.ok()) {
-      result->problems.push_back(stream.meta.path + ": " + s.message());
-      continue;
-    }
-    result->records += check.records();
-    for (std::string& problem : check.Finish()) result->problems.push_back(std::move(problem));
-  }
-  for (std::string& problem : CheckForkGraph(streams))
-    result->problems.push_back(std::move(problem));
-  result->streams = streams.size();
-  return Status::Ok();
-}
-
 }  // namespace
 
 int RunRestore(const Invocation& invocation) {
@@ -148,8 +105,9 @@ int RunRestore(const Invocation& invocation) {
                        " (nothing restored)");
   }
 
-  CheckResult check;
-  s = CheckRestored(dir, &check);
+  // The checks of `verify` on the new directory.
+  StoreCheckResult check;
+  s = CheckStore(dir, &check);
   if (!s.ok()) check.problems.push_back(s.message());
   if (invocation.json) {
     boost::json::array problems;
